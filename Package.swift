@@ -1,0 +1,80 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Layers (DESIGN.md): ReelflowGraph <- ReelflowEngine; Tensors; Media -> Tensors;
+// the `reelflow` executable sits on top. C libraries enter only through the C* targets.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "reelflow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "reelflow", targets: ["reelflow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: C system libraries (thin; nothing above them sees a C pointer)
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CFFmpeg", pkgConfig: "libavformat",
+            providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+
+        // MARK: Graph model and engine (no ML, no media)
+        .target(
+            name: "ReelflowGraph",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "ReelflowEngine",
+            dependencies: [
+                "ReelflowGraph",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Numerics and media
+        .target(
+            name: "Tensors",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "Media",
+            dependencies: ["CFFmpeg", "CPNG", "Tensors"],
+            swiftSettings: swiftSettings),
+
+        // MARK: Executable
+        .executableTarget(
+            name: "reelflow",
+            dependencies: [
+                "ReelflowGraph", "ReelflowEngine", "Tensors", "Media",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .testTarget(name: "ReelflowGraphTests", dependencies: ["ReelflowGraph"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReelflowEngineTests", dependencies: ["ReelflowEngine"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TensorsTests", dependencies: ["Tensors"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: swiftSettings),
+        .testTarget(name: "ReelflowCLITests", dependencies: ["reelflow"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

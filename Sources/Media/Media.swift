@@ -1,0 +1,3 @@
+import Tensors
+// Media: video decode/encode through FFmpeg, PNG through libpng. See issue 4.
+

@@ -1,0 +1,2 @@
+import ReelflowGraph
+// Engine: executor, scheduler, cache store, progress events.

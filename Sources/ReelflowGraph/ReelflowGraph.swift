@@ -1,0 +1,1 @@
+// Graph model: YAML parsing, graph values, presets, validation, planning.

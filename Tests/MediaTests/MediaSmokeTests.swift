@@ -1,0 +1,4 @@
+import Testing
+@testable import Media
+
+@Test func MediaBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+@testable import ReelflowEngine
+
+@Test func ReelflowEngineBuilds() { #expect(Bool(true)) }

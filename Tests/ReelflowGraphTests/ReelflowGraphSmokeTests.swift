@@ -1,0 +1,4 @@
+import Testing
+@testable import ReelflowGraph
+
+@Test func ReelflowGraphBuilds() { #expect(Bool(true)) }
