@@ -1,1 +1,0 @@
-// Graph model: YAML parsing, graph values, presets, validation, planning.
