@@ -68,7 +68,10 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .testTarget(name: "ReelflowGraphTests", dependencies: ["ReelflowGraph"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReelflowGraphTests",
+            dependencies: ["ReelflowGraph", .product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: swiftSettings),
         .testTarget(name: "ReelflowEngineTests", dependencies: ["ReelflowEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TensorsTests", dependencies: ["Tensors"],
