@@ -1,9 +1,9 @@
 /// "Did you mean" suggestions by edit distance.
-enum Suggestions {
+public enum Suggestions {
     /// The candidate closest to `word`, if it is close enough to be a plausible typo:
     /// at most a third of the word's length in edits (at least 1, at most 3) and fewer
     /// edits than the word has characters, or equal ignoring case. Ties go to the earlier candidate, so the answer is deterministic.
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let lowered = word.lowercased()
         let limit = min(3, max(1, word.count / 3))
         var best: (name: String, distance: Int)?
