@@ -11,6 +11,14 @@ public struct PresetInfo: Hashable, Sendable {
     public var file: String
     /// Files of the same name further down the search path, hidden by this one.
     public var shadowed: [String]
+
+    public init(name: String, type: String, description: String?, file: String, shadowed: [String] = []) {
+        self.name = name
+        self.type = type
+        self.description = description
+        self.file = file
+        self.shadowed = shadowed
+    }
 }
 
 /// A preset file loaded for use: its type and its values, still as YAML nodes so that
