@@ -31,7 +31,7 @@ struct ExplainCommand: AsyncParsableCommand {
         for item in explanations {
             let id = item.node.padding(toLength: width, withPad: " ", startingAt: 0)
             Terminal.printLine("\(id)  \(item.status.rawValue) (\(item.type))")
-            for reason in item.reasons { Terminal.printLine(String(repeating: " ", count: width + 4) + "- " + reason) }
+            for reason in item.reasons { Terminal.printLine(String(repeating: " ", count: width + 2) + "- " + reason) }
         }
     }
 }
