@@ -4,7 +4,8 @@ enum Convolution {
     static let columnBudgetBytes = 32 << 20
 
     static func run(
-        input: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]
+        input: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding],
+        columnBudgetBytes: Int = columnBudgetBytes
     ) -> Tensor {
         let (batch, cin) = (input.shape[0], input.shape[1])
         let inExtents = [input.shape[2], input.shape[3], input.shape[4]]
