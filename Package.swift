@@ -67,13 +67,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "media-bench", dependencies: ["Media", "Tensors"], path: "Benchmarks/MediaBench",
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(name: "ReelflowGraphTests", dependencies: ["ReelflowGraph"], swiftSettings: swiftSettings),
         .testTarget(name: "ReelflowEngineTests", dependencies: ["ReelflowEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TensorsTests", dependencies: ["Tensors"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MediaTests", dependencies: ["Media"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ReelflowCLITests", dependencies: ["reelflow"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
