@@ -90,6 +90,9 @@ let package = Package(
             ],
             path: "Benchmarks/EngineBench",
             swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "media-bench", dependencies: ["Media", "Tensors"], path: "Benchmarks/MediaBench",
+            swiftSettings: swiftSettings),
 
         // MARK: Tests
         .testTarget(
@@ -106,7 +109,9 @@ let package = Package(
         .testTarget(
             name: "TensorsTests", dependencies: ["Tensors"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MediaTests", dependencies: ["Media"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ReelflowCLITests", dependencies: ["reelflow"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
