@@ -14,6 +14,12 @@ public enum ExistingOutputPolicy: String, Sendable, CaseIterable {
 public struct OutputFileError: Error, CustomStringConvertible, Sendable {
     public let path: String
     public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
     public var description: String { "cannot write \(path): \(reason)" }
 }
 
