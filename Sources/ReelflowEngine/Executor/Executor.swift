@@ -35,7 +35,7 @@ public struct Executor: Sendable {
         let order = try graph.plan(targets: targets)
         try checkCodecs(order)
         events.handle(.planned(nodes: order.map { .init(id: $0, type: graph.nodes[$0]!.schema.name) }))
-        var run = RunState(graph: graph, order: order, targets: Set(targets), options: options)
+        var run = RunState(graph: graph, order: order, targets: targets, options: options)
         try await run.execute(registry: registry, events: events)
         let seconds = (ContinuousClock.now - start).seconds
         events.handle(.runFinished(ran: run.ran.count, cached: run.cached.count, seconds: seconds))

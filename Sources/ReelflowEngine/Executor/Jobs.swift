@@ -35,6 +35,8 @@ struct LoadJob: Sendable {
 /// Runs one node, then stores its outputs in the cache (blobs first, manifest last, so a
 /// failure or cancellation at any point leaves no entry).
 struct RunJob: Sendable {
+    /// The node's plan position, which the scheduler knows it by.
+    let index: Int
     let node: ResolvedNode
     let type: NodeType
     let inputs: NodeInputs
@@ -73,7 +75,7 @@ struct RunJob: Sendable {
         guard let cache, schema.persistence == .persisted else {
             var derived: [String: Digest] = [:]
             for spec in schema.outputs { derived[spec.name] = derivedDigest(key: key, output: spec.name) }
-            return .ran(node: id, outputs: outputs, digests: derived, seconds: seconds)
+            return .ran(node: index, outputs: outputs, digests: derived, seconds: seconds)
         }
         do {
             var records: [String: CacheOutput] = [:]
@@ -85,7 +87,7 @@ struct RunJob: Sendable {
             }
             try Task.checkCancellation()
             try cache.commit(manifest(outputs: records, seconds: seconds))
-            return .ran(node: id, outputs: outputs, digests: records.mapValues(\.digest), seconds: seconds)
+            return .ran(node: index, outputs: outputs, digests: records.mapValues(\.digest), seconds: seconds)
         } catch is CancellationError {
             throw CancellationError()
         } catch {

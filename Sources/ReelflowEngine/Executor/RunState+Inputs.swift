@@ -4,8 +4,8 @@ import ReelflowGraph
 
 extension RunState {
     /// The inputs of `id`, with each edge replaced by the upstream value (in memory by now).
-    func assembleInputs(_ id: String) -> NodeInputs {
-        let node = graph.nodes[id]!
+    func assembleInputs(_ i: Int) -> NodeInputs {
+        let node = nodes[i]
         var values = OrderedDictionary<String, InputValue>()
         for (name, binding) in node.inputs { values[name] = resolve(binding) }
         return NodeInputs(values)
@@ -16,7 +16,7 @@ extension RunState {
         case .literal(let value): return .literal(value)
         case .edge(let node, let output):
             let type = graph.nodes[node]!.schema.output(named: output)!.type.kindName
-            return .port(PortValue(type: type, payload: states[node]!.values![output]!))
+            return .port(PortValue(type: type, payload: states[indexOf[node]!].values![output]!))
         case .list(let items): return .list(items.map(resolve))
         case .record(let fields): return .record(fields.mapValues(resolve))
         }

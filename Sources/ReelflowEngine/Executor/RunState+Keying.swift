@@ -3,32 +3,26 @@ import OrderedCollections
 import ReelflowGraph
 
 extension RunState {
-    /// Keys every waiting node whose input digests are all known, and classifies it as a
-    /// cache hit, a deferred memory-only node, or a node that must run.
-    mutating func keyReadyNodes(registry: NodeRegistry, events: any EngineEventSink) throws {
-        for id in order where states[id]!.phase == .waiting {
-            let node = graph.nodes[id]!
-            guard node.dependencies.allSatisfy({ states[$0]!.digests != nil }) else { continue }
-            let components = try KeyComponents.make(
-                for: node,
-                digestOf: { states[$0]!.digests![$1]! },
-                fingerprint: { try fingerprints.fingerprint(of: $0, cache: options.cache) })
-            let key = components.key
-            states[id]!.components = components
-            states[id]!.key = key
-            classify(id, node: node, key: key, registry: registry, events: events)
-        }
-    }
+    /// Keys node `i` (all its input digests are known) and classifies it as a cache hit,
+    /// a deferred memory-only node, or a node that must run.
+    mutating func keyNode(_ i: Int, registry: NodeRegistry, events: any EngineEventSink) throws {
+        let node = nodes[i]
+        let components = try KeyComponents.make(
+            for: node,
+            digestOf: { states[indexOf[$0]!].digests![$1]! },
+            fingerprint: { try fingerprints.fingerprint(of: $0, cache: options.cache) })
+        states[i].components = components
+        let key = components.key
 
-    private mutating func classify(
-        _ id: String, node: ResolvedNode, key: Digest, registry: NodeRegistry, events: any EngineEventSink
-    ) {
         if node.schema.persistence == .memoryOnly || options.cache == nil {
             // Memory-only values are identified by their key: same key, same handle.
-            states[id]!.digests = derivedDigests(node, key: key)
-            states[id]!.phase = node.schema.persistence == .memoryOnly ? .deferred : .needsRun
-            if states[id]!.phase == .deferred, !states[id]!.wanted {
-                events.handle(.cached(node: id, type: node.schema.name))
+            states[i].digests = derivedDigests(node, key: key)
+            digestsKnown(i)
+            if node.schema.persistence == .persisted || states[i].wanted || isTarget[i] {
+                needsRun(i)
+            } else {
+                states[i].phase = .deferred
+                events.handle(.cached(node: node.id, type: node.schema.name))
             }
             return
         }
@@ -40,32 +34,27 @@ extension RunState {
                 let job = LoadJob(node: node, key: key, cache: cache, registry: registry)
                 guard let values = try? job.decode(manifest), registry.types[node.schema.name]!.isStillValid(values)
                 else {
-                    events.handle(.damaged(node: id, reason: "its output no longer exists; running it again"))
-                    states[id]!.phase = .needsRun
+                    events.handle(.damaged(node: node.id, reason: "its output no longer exists; running it again"))
+                    needsRun(i)
                     return
                 }
-                states[id]!.values = values
-                reportOutputs(id, values, events: events)
+                states[i].values = values
+                reportOutputs(i, values, events: events)
             }
             cache.touch(key)
-            states[id]!.digests = manifest.outputs.mapValues(\.digest)
-            states[id]!.phase = .hit
-            cached.append(id)
-            recordLastRun(id)
-            events.handle(.cached(node: id, type: node.schema.name))
-            markFinal(id)
+            states[i].digests = manifest.outputs.mapValues(\.digest)
+            states[i].phase = .hit
+            cached.append(node.id)
+            recordLastRun(i)
+            events.handle(.cached(node: node.id, type: node.schema.name))
+            digestsKnown(i)
+            for d in deps[i] { consumerFinished(d) }
+            if states[i].wanted { requestLoad(i) }
         case .miss:
-            states[id]!.phase = .needsRun
+            needsRun(i)
         case .damaged(let reason):
-            events.handle(.damaged(node: id, reason: reason))
-            states[id]!.phase = .needsRun
-        }
-    }
-
-    /// A hit never needs its inputs' values: count it as a final consumer of each input.
-    private mutating func markFinal(_ id: String) {
-        for dep in graph.nodes[id]!.dependencies {
-            states[dep]!.pendingConsumers -= 1
+            events.handle(.damaged(node: node.id, reason: reason))
+            needsRun(i)
         }
     }
 
@@ -76,12 +65,12 @@ extension RunState {
     }
 
     /// Remembers this node's key parts and output digests for `reelflow explain`.
-    func recordLastRun(_ id: String) {
-        guard let cache = options.cache, let st = states[id], let components = st.components else { return }
+    func recordLastRun(_ i: Int) {
+        guard let cache = options.cache, let components = states[i].components else { return }
         var record = components.components
-        for (name, digest) in st.digests ?? [:] { record["output:\(name)"] = digest.hex }
+        for (name, digest) in states[i].digests ?? [:] { record["output:\(name)"] = digest.hex }
         // Unchanged records are not rewritten: a cached rerun then costs reads only.
-        guard cache.lastRun(graph: graph.file, node: id) != record else { return }
-        try? cache.recordLastRun(graph: graph.file, node: id, components: record, key: components.key)
+        guard cache.lastRun(graph: graph.file, node: nodes[i].id) != record else { return }
+        try? cache.recordLastRun(graph: graph.file, node: nodes[i].id, components: record, key: components.key)
     }
 }

@@ -1,39 +1,34 @@
 import Foundation
+import HeapModule
 import OrderedCollections
 import ReelflowGraph
 
 extension RunState {
-    /// The scheduling loop: key what can be keyed, spread demand for values, start loads
-    /// and runs, then wait for one child to finish. Repeats until every target is satisfied.
+    /// The scheduling loop: key what can be keyed, start the loads and runs that became
+    /// possible, then wait for one child to finish. Repeats until every target is satisfied.
     mutating func execute(registry: NodeRegistry, events: any EngineEventSink) async throws {
         let cache = options.cache
         try await withThrowingTaskGroup(of: WorkResult.self) { group in
             var running = 0
             var inFlight = 0
-            while !allTargetsSatisfied {
+            while true {
                 try Task.checkCancellation()
-                try keyReadyNodes(registry: registry, events: events)
-                spreadDemand()
-                // Start cache loads for wanted values (they do not count against --jobs).
-                for id in order {
-                    let st = states[id]!
-                    guard st.wanted, st.values == nil, !st.loading, st.phase == .hit else { continue }
-                    states[id]!.loading = true
+                while let i = toKey.popMin() { try keyNode(i, registry: registry, events: events) }
+                for i in toLoad {
+                    let job = LoadJob(node: nodes[i], key: states[i].components!.key, cache: cache!, registry: registry)
                     inFlight += 1
-                    let job = LoadJob(node: graph.nodes[id]!, key: st.key!, cache: cache!, registry: registry)
-                    group.addTask { .loaded(node: id, outputs: try job.load()) }
+                    group.addTask { .loaded(node: i, outputs: try job.load()) }
                 }
-                // Start runs whose inputs are all in memory.
-                for id in order where running < options.jobs {
-                    guard states[id]!.phase == .needsRun, inputsInMemory(id) else { continue }
-                    let node = graph.nodes[id]!
-                    states[id]!.phase = .running
+                toLoad.removeAll()
+                while running < options.jobs, let i = runnable.popMin() {
+                    let node = nodes[i]
+                    states[i].phase = .running
                     running += 1
                     inFlight += 1
-                    events.handle(.started(node: id, type: node.schema.name))
+                    events.handle(.started(node: node.id, type: node.schema.name))
                     let job = RunJob(
-                        node: node, type: registry.types[node.schema.name]!, inputs: assembleInputs(id),
-                        key: states[id]!.key!, components: states[id]!.components!, cache: cache,
+                        index: i, node: node, type: registry.types[node.schema.name]!, inputs: assembleInputs(i),
+                        key: states[i].components!.key, components: states[i].components!, cache: cache,
                         registry: registry, graphFile: graph.file, engineVersion: options.engineVersion,
                         events: events)
                     group.addTask { try await job.run() }
@@ -51,79 +46,103 @@ extension RunState {
                 }
                 inFlight -= 1
                 switch result! {
-                case .loaded(let id, let outputs):
-                    states[id]!.values = outputs
-                    states[id]!.loading = false
-                case .ran(let id, let outputs, let digests, let seconds):
+                case .loaded(let i, let outputs):
+                    states[i].values = outputs
+                    states[i].loading = false
+                    valuesArrived(i)
+                case .ran(let i, let outputs, let digests, let seconds):
                     running -= 1
-                    finishRun(id, outputs: outputs, digests: digests, seconds: seconds, events: events)
+                    finishRun(i, outputs: outputs, digests: digests, seconds: seconds, events: events)
                 }
             }
         }
     }
 
     var allTargetsSatisfied: Bool {
-        targets.allSatisfy { id in
-            let st = states[id]!
-            return st.phase == .done || (st.phase == .hit && (st.values != nil || !isMemoryOnly(id)))
+        targets.allSatisfy { states[$0].phase == .done || states[$0].phase == .hit }
+    }
+
+    func isMemoryOnly(_ i: Int) -> Bool { nodes[i].schema.persistence == .memoryOnly }
+
+    // MARK: Transitions
+
+    /// Every consumer with no other unknown input becomes ready to key.
+    mutating func digestsKnown(_ i: Int) {
+        for c in consumers[i] {
+            states[c].unknownInputs -= 1
+            if states[c].unknownInputs == 0 { toKey.insert(c) }
         }
     }
 
-    func isMemoryOnly(_ id: String) -> Bool { graph.nodes[id]!.schema.persistence == .memoryOnly }
-
-    /// Nodes that must run want their inputs' values; a memory-only input that is wanted
-    /// must itself run.
-    mutating func spreadDemand() {
-        for id in order.reversed() {
-            let st = states[id]!
-            if st.phase == .deferred && st.wanted { states[id]!.phase = .needsRun }
-            guard states[id]!.phase == .needsRun else { continue }
-            for dep in graph.nodes[id]!.dependencies { states[dep]!.wanted = true }
-        }
-        // A second pass catches memory-only nodes that became wanted above.
-        for id in order where states[id]!.phase == .deferred && states[id]!.wanted {
-            states[id]!.phase = .needsRun
-            for dep in graph.nodes[id]!.dependencies { states[dep]!.wanted = true }
+    /// A node that must run wants its inputs' values: a hit is loaded, a deferred memory-only
+    /// node must run itself. A node not yet keyed acts on `wanted` when it is keyed.
+    mutating func want(_ i: Int) {
+        guard !states[i].wanted else { return }
+        states[i].wanted = true
+        switch states[i].phase {
+        case .hit: requestLoad(i)
+        case .deferred: needsRun(i)
+        default: break
         }
     }
 
-    func inputsInMemory(_ id: String) -> Bool {
-        graph.nodes[id]!.dependencies.allSatisfy { states[$0]!.values != nil }
+    mutating func requestLoad(_ i: Int) {
+        guard states[i].values == nil, !states[i].loading else { return }
+        states[i].loading = true
+        toLoad.append(i)
+    }
+
+    mutating func needsRun(_ i: Int) {
+        states[i].phase = .needsRun
+        for d in deps[i] { want(d) }
+        checkRunnable(i)
+    }
+
+    mutating func checkRunnable(_ i: Int) {
+        guard states[i].phase == .needsRun, !states[i].queued,
+            deps[i].allSatisfy({ states[$0].values != nil })
+        else { return }
+        states[i].queued = true
+        runnable.insert(i)
+    }
+
+    mutating func valuesArrived(_ i: Int) {
+        for c in consumers[i] where states[c].phase == .needsRun { checkRunnable(c) }
     }
 
     mutating func finishRun(
-        _ id: String, outputs: NodeOutputs, digests: [String: Digest], seconds: Double,
-        events: any EngineEventSink
+        _ i: Int, outputs: NodeOutputs, digests: [String: Digest], seconds: Double, events: any EngineEventSink
     ) {
-        let node = graph.nodes[id]!
-        let previous = options.cache?.lastRun(graph: graph.file, node: id)
+        let node = nodes[i]
+        let previous = options.cache?.lastRun(graph: graph.file, node: node.id)
         let cutoff = previous != nil && digests.allSatisfy { previous?["output:\($0.key)"] == $0.value.hex }
-        states[id]!.phase = .done
-        states[id]!.values = outputs
-        states[id]!.digests = digests
-        ran.append(id)
-        recordLastRun(id)
-        events.handle(.finished(node: id, type: node.schema.name, seconds: seconds, cutoff: cutoff))
-        if node.schema.isOutput { reportOutputs(id, outputs, events: events) }
-        releaseInputs(of: id)
+        let announce = states[i].digests == nil
+        states[i].phase = .done
+        states[i].values = outputs
+        states[i].digests = digests
+        ran.append(node.id)
+        recordLastRun(i)
+        events.handle(.finished(node: node.id, type: node.schema.name, seconds: seconds, cutoff: cutoff))
+        if node.schema.isOutput { reportOutputs(i, outputs, events: events) }
+        if announce { digestsKnown(i) }
+        valuesArrived(i)
+        for d in deps[i] { consumerFinished(d) }
     }
 
-    /// Drops input values nobody else needs (video-sized tensors must not pile up).
-    mutating func releaseInputs(of id: String) {
-        for dep in graph.nodes[id]!.dependencies {
-            states[dep]!.pendingConsumers -= 1
-            if states[dep]!.pendingConsumers <= 0, !targets.contains(dep), !isMemoryOnly(dep),
-                options.cache != nil
-            {
-                states[dep]!.values = nil
-            }
+    /// One needed consumer of `i` reached a final state (ran, or hit the cache). When none
+    /// is left, `i`'s values are dropped (video-sized tensors must not pile up); targets and
+    /// memory-only handles are kept.
+    mutating func consumerFinished(_ i: Int) {
+        states[i].pendingConsumers -= 1
+        if states[i].pendingConsumers <= 0, !isTarget[i], !isMemoryOnly(i), options.cache != nil {
+            states[i].values = nil
         }
     }
 
-    func reportOutputs(_ id: String, _ outputs: NodeOutputs, events: any EngineEventSink) {
-        for output in graph.nodes[id]!.schema.outputs {
+    func reportOutputs(_ i: Int, _ outputs: NodeOutputs, events: any EngineEventSink) {
+        for output in nodes[i].schema.outputs {
             guard let value = outputs[output.name] else { continue }
-            events.handle(.output(node: id, name: output.name, summary: String(describing: value)))
+            events.handle(.output(node: nodes[i].id, name: output.name, summary: String(describing: value)))
         }
     }
 
@@ -140,11 +159,10 @@ extension RunState {
                 continue
             }
         }
-        for id in order where states[id]!.phase == .running {
-            if let failure = error as? EngineError, case .nodeFailed(let node, _, _) = failure, node == id {
-                continue
-            }
-            events.handle(.cancelled(node: id, type: graph.nodes[id]!.schema.name))
+        var failed: String?
+        if let failure = error as? EngineError, case .nodeFailed(let node, _, _) = failure { failed = node }
+        for (i, st) in states.enumerated() where st.phase == .running && nodes[i].id != failed {
+            events.handle(.cancelled(node: nodes[i].id, type: nodes[i].schema.name))
         }
         return error
     }
