@@ -67,6 +67,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks (release builds; see docs/benchmarks.md)
+        .executableTarget(
+            name: "graph-bench",
+            dependencies: ["ReelflowGraph", .product(name: "Yams", package: "Yams")],
+            path: "Benchmarks/GraphBench",
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(
             name: "ReelflowGraphTests",

@@ -65,28 +65,28 @@ final class BindingResolver {
     }
 
     /// Resolves `node` as a value of `type`; `label` names it in messages (`stage1.loras[0].path`).
-    func resolve(_ node: Node, as type: ValueType, label: String, at site: ResolutionSite) -> Binding? {
+    func resolve(_ node: Node, as type: ValueType, label: @autoclosure () -> String, at site: ResolutionSite) -> Binding? {
         switch node {
         case .scalar(let scalar):
             let text = site.file.string(of: scalar)
             if text.hasPrefix("$$") {
                 return literal(.string(String(text.dropFirst())), text: String(text.dropFirst()), as: type,
-                               label: label, mark: scalar.mark, at: site).map(Binding.literal)
+                               label: label(), mark: scalar.mark, at: site).map(Binding.literal)
             }
             if text.hasPrefix("$") {
-                return reference(text, as: type, label: label, mark: scalar.mark, at: site)
+                return reference(text, as: type, label: label(), mark: scalar.mark, at: site)
             }
-            return literal(YAMLScalar(scalar, text: text), text: text, as: type, label: label,
+            return literal(YAMLScalar(scalar, text: text), text: text, as: type, label: label(),
                            mark: scalar.mark, at: site).map(Binding.literal)
         case .sequence(let sequence):
             guard case .list(let element) = type else {
-                fail(site, node.mark, "\(label) expects \(type), got a list")
+                fail(site, node.mark, "\(label()) expects \(type), got a list")
                 return nil
             }
             var items: [Binding] = []
             var ok = true
             for (index, item) in sequence.enumerated() {
-                if let binding = resolve(item, as: element, label: "\(label)[\(index)]", at: site) {
+                if let binding = resolve(item, as: element, label: "\(label())[\(index)]", at: site) {
                     items.append(binding)
                 } else {
                     ok = false
@@ -95,30 +95,30 @@ final class BindingResolver {
             return ok ? Self.collapse(list: items) : nil
         case .mapping:
             guard case .record(let fields) = type else {
-                fail(site, node.mark, "\(label) expects \(type), got a mapping")
+                fail(site, node.mark, "\(label()) expects \(type), got a mapping")
                 return nil
             }
-            return record(node, fields: fields, label: label, at: site)
+            return record(node, fields: fields, label: label(), at: site)
         case .alias:
-            fail(site, node.mark, "\(label): YAML aliases are not supported")
+            fail(site, node.mark, "\(label()): YAML aliases are not supported")
             return nil
         }
     }
 
-    private func record(_ node: Node, fields: [InputSpec], label: String, at site: ResolutionSite) -> Binding? {
-        guard let entries = GraphDocument.mapping(node, file: site.file, what: label, node: site.nodeID,
+    private func record(_ node: Node, fields: [InputSpec], label: @autoclosure () -> String, at site: ResolutionSite) -> Binding? {
+        guard let entries = GraphDocument.mapping(node, file: site.file, what: label(), node: site.nodeID,
                                                   into: &diagnostics) else { return nil }
         var given: [String: Binding] = [:]
         var ok = true
         for entry in entries {
             guard let spec = fields.first(where: { $0.name == entry.key }) else {
-                fail(site, entry.keyMark, "unknown field '\(entry.key)' in \(label)"
+                fail(site, entry.keyMark, "unknown field '\(entry.key)' in \(label())"
                      + Suggestions.didYouMean(entry.key, in: fields.map(\.name))
                      + " (fields: \(fields.map(\.name).joined(separator: ", ")))")
                 ok = false
                 continue
             }
-            if let binding = resolve(entry.value, as: spec.type, label: "\(label).\(entry.key)", at: site) {
+            if let binding = resolve(entry.value, as: spec.type, label: "\(label()).\(entry.key)", at: site) {
                 given[entry.key] = binding
             } else {
                 ok = false
@@ -131,7 +131,7 @@ final class BindingResolver {
             } else if let value = spec.defaultValue {
                 result.append((spec.name, .literal(value)))
             } else if !spec.optional {
-                fail(site, node.mark, "\(label) is missing required field '\(spec.name)' (\(spec.type))")
+                fail(site, node.mark, "\(label()) is missing required field '\(spec.name)' (\(spec.type))")
                 ok = false
             }
         }

@@ -136,43 +136,44 @@ public struct GraphLoader: Sendable {
                                file: YAMLFile, resolver: BindingResolver) -> OrderedDictionary<String, Binding> {
         let graphSite = ResolutionSite(file: file, nodeID: declaration.id, baseDirectory: file.directory,
                                        allowsReferences: true)
-        var given: [String: Binding] = [:]
-        var written = Set<String>()
+        // Per schema input: its binding, and whether the graph or the preset wrote it.
+        var given = [Binding?](repeating: nil, count: schema.inputs.count)
+        var written = [Bool](repeating: false, count: schema.inputs.count)
         for entry in declaration.inputs {
-            written.insert(entry.key)
-            guard let spec = schema.input(named: entry.key) else {
+            guard let index = schema.inputs.firstIndex(where: { $0.name == entry.key }) else {
                 let names = schema.inputs.map(\.name)
                 resolver.fail(graphSite, entry.keyMark, "unknown input '\(entry.key)' for \(schema.name)"
                               + Suggestions.didYouMean(entry.key, in: names)
                               + " (inputs: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
                 continue
             }
-            if let binding = resolver.resolve(entry.value, as: spec.type, label: "\(declaration.id).\(entry.key)", at: graphSite) {
-                given[entry.key] = binding
-            }
+            written[index] = true
+            given[index] = resolver.resolve(entry.value, as: schema.inputs[index].type,
+                                            label: declaration.id + "." + entry.key, at: graphSite)
         }
         if let preset {
             let site = ResolutionSite(file: preset.file, nodeID: declaration.id, baseDirectory: preset.file.directory,
                                       allowsReferences: false)
-            for entry in preset.values where !written.contains(entry.key) {
-                written.insert(entry.key)
-                guard let spec = schema.input(named: entry.key) else {
+            for entry in preset.values {
+                guard let index = schema.inputs.firstIndex(where: { $0.name == entry.key }) else {
                     resolver.fail(site, entry.keyMark, "unknown input '\(entry.key)' for \(schema.name) in preset '\(preset.info.name)'"
                                   + Suggestions.didYouMean(entry.key, in: schema.inputs.map(\.name)))
                     continue
                 }
-                if let binding = resolver.resolve(entry.value, as: spec.type, label: "\(declaration.id).\(entry.key)", at: site) {
-                    given[entry.key] = binding
-                }
+                guard !written[index] else { continue }
+                written[index] = true
+                given[index] = resolver.resolve(entry.value, as: schema.inputs[index].type,
+                                                label: declaration.id + "." + entry.key, at: site)
             }
         }
         var inputs = OrderedDictionary<String, Binding>()
-        for spec in schema.inputs {
-            if let binding = given[spec.name] {
+        inputs.reserveCapacity(schema.inputs.count)
+        for (index, spec) in schema.inputs.enumerated() {
+            if let binding = given[index] {
                 inputs[spec.name] = binding
             } else if let value = spec.defaultValue {
-                inputs[spec.name] = .literal(value)
-            } else if !spec.optional, !written.contains(spec.name) {
+                if !written[index] { inputs[spec.name] = .literal(value) }
+            } else if !spec.optional, !written[index] {
                 resolver.fail(graphSite, declaration.idMark, "missing required input '\(spec.name)' (\(spec.type)): \(spec.doc)")
             }
         }

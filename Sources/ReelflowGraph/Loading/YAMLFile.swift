@@ -15,7 +15,9 @@ struct YAMLFile {
     /// The absolute directory holding the file: the base of its relative paths.
     let directory: String
     private(set) var root: Node? = nil
-    private let lines: [Substring]
+    /// The source lines, split on first use (only messages and the formatter need them).
+    var lines: [Substring] { lineIndex.lines }
+    private let lineIndex: LineIndex
     private var placeholders: [String: String] = [:]
 
     /// Reads and composes a file.
@@ -23,11 +25,11 @@ struct YAMLFile {
         guard FileManager.default.fileExists(atPath: path) else {
             throw GraphDiagnostics(message: "no such file: \(path)")
         }
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw GraphDiagnostics(message: "cannot read \(path): \(Self.reason(error))")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw GraphDiagnostics(message: "cannot read \(path)")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw GraphDiagnostics(message: "\(path) is not UTF-8 text")
         }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL
         return try YAMLFile(text: text, path: path, directory: absolute.deletingLastPathComponent().path)
@@ -36,7 +38,7 @@ struct YAMLFile {
     init(text: String, path: String, directory: String) throws(GraphDiagnostics) {
         self.path = path
         self.directory = directory
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        self.lineIndex = LineIndex(text: text)
         var source = text
         var renamed: [String: String] = [:]
         while true {
@@ -61,6 +63,10 @@ struct YAMLFile {
     }
 
     // MARK: Reading nodes
+
+    /// Whether Yams refused duplicate keys and some were renamed (only then can a mapping
+    /// hold two equal keys).
+    var hasRenamedKeys: Bool { !placeholders.isEmpty }
 
     /// A scalar's text, with renamed duplicate keys mapped back to what the file says.
     func string(of scalar: Node.Scalar) -> String {
@@ -139,4 +145,13 @@ struct YAMLFile {
     static func reason(_ error: any Error) -> String {
         (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
     }
+}
+
+/// Splits a text into lines once, when first asked. A class so that copies of a
+/// `YAMLFile` share the work; not Sendable (nor is `YAMLFile`, which holds Yams nodes).
+private final class LineIndex {
+    private let text: String
+    private(set) lazy var lines: [Substring] = text.split(separator: "\n", omittingEmptySubsequences: false)
+
+    init(text: String) { self.text = text }
 }
