@@ -13,7 +13,7 @@ import Yams
 /// - strings plain when that reads back the same, double-quoted otherwise, multi-line text
 ///   as a `|` block; booleans as `true`/`false`; numbers as written;
 /// - comments kept, each beside the key or list item it was written with (see
-///   `CommentMap`).
+///   `CommentMap`); comments above the first key stay at the top of the file.
 ///
 /// Formatting is idempotent and the result loads to the same graph.
 public struct GraphFormatter: Sendable {
@@ -56,6 +56,8 @@ public struct GraphFormatter: Sendable {
                                                                  blockScalarLines: blockLines))
         let library = PresetLibrary(searchPath: PresetSearchPath(
             graphFile: file.directory + "/graph.yaml", presetDirectories: presetDirectories, environment: environment))
+        // Comments above the first key head the file, wherever that key moves.
+        writer.header(firstLine: anchors.min())
         let order = GraphDocument.topLevelKeys
         for section in document.sections.sorted(by: { order.firstIndex(of: $0.key)! < order.firstIndex(of: $1.key)! }) {
             switch section.key {

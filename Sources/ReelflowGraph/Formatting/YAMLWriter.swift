@@ -17,6 +17,10 @@ struct YAMLWriter {
         if let last = lines.last, !last.isEmpty { lines.append("") }
     }
 
+    mutating func header(firstLine: Int?) {
+        lines += comments.takeLeading(firstLine)
+    }
+
     mutating func finish() {
         lines += comments.takeRest()
         while lines.last == "" { lines.removeLast() }
