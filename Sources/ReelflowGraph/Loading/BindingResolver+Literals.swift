@@ -97,20 +97,20 @@ extension BindingResolver {
             return literal(param.scalar, text: param.text, as: type, label: label(), mark: mark, at: site,
                            origin: origin, baseDirectory: graphDirectory).map(Binding.literal)
         }
-        guard nodeIDs.contains(name) else {
+        guard let source = nodeIndex[name] else {
             if output == nil {
-                let candidates = params.keys.sorted() + nodeIDs.sorted()
+                let candidates = params.keys.sorted() + nodeIndex.keys.sorted()
                 fail(site, mark, "unknown param or node '\(text)'"
                      + (Suggestions.closest(to: name, in: candidates).map { "; did you mean '$\($0)'?" } ?? ""))
             } else {
                 fail(site, mark, "\(label()): edge to unknown node '\(name)' in \(text)"
-                     + Suggestions.didYouMean(name, in: nodeIDs.sorted()))
+                     + Suggestions.didYouMean(name, in: nodeIndex.keys.sorted()))
             }
             return nil
         }
-        edges[site.nodeID, default: []].append(EdgeReference(from: name, mark: mark, file: site.file))
+        edges[site.nodeIndex].append(EdgeReference(from: source, mark: mark, file: site.file))
         // A node whose type is unknown has its own error already; skip the checks that need it.
-        guard let schema = schemas[name] else { return .edge(node: name, output: output ?? "") }
+        guard let schema = schemas[source] else { return .edge(node: name, output: output ?? "") }
         let spec: OutputSpec
         if let output {
             guard let found = schema.output(named: output) else {

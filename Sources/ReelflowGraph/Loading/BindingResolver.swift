@@ -27,6 +27,8 @@ struct ParamValue {
 struct ResolutionSite {
     var file: YAMLFile
     var nodeID: String
+    /// The node's position in the file (indexes `BindingResolver.edges`).
+    var nodeIndex: Int
     /// Relative paths resolve against this directory (the graph's or the preset's).
     var baseDirectory: String
     /// Graph files may hold `$param` and `$node.output`; presets hold literals only.
@@ -35,7 +37,8 @@ struct ResolutionSite {
 
 /// An edge found while resolving, kept with its place in the file for cycle messages.
 struct EdgeReference {
-    var from: String
+    /// The position of the node read from.
+    var from: Int
     var mark: Mark?
     var file: YAMLFile
 }
@@ -44,19 +47,21 @@ struct EdgeReference {
 /// recording a diagnostic (and returning `nil`) for every value that does not fit.
 final class BindingResolver {
     let params: [String: ParamValue]
-    let schemas: [String: NodeSchema]
-    let nodeIDs: Set<String>
+    /// Per node position, its schema when known.
+    let schemas: [NodeSchema?]
+    let nodeIndex: [String: Int]
     /// The graph file's directory: `$param` paths are always graph-relative.
     let graphDirectory: String
     var diagnostics: [GraphDiagnostic] = []
-    /// Per consuming node, the edges it reads (for cycle detection).
-    var edges: [String: [EdgeReference]] = [:]
+    /// Per node position, the edges it reads (for cycle detection).
+    var edges: [[EdgeReference]]
 
-    init(params: [String: ParamValue], schemas: [String: NodeSchema], nodeIDs: Set<String>,
+    init(params: [String: ParamValue], schemas: [NodeSchema?], nodeIndex: [String: Int],
          graphDirectory: String) {
         self.params = params
         self.schemas = schemas
-        self.nodeIDs = nodeIDs
+        self.nodeIndex = nodeIndex
+        self.edges = Array(repeating: [], count: schemas.count)
         self.graphDirectory = graphDirectory
     }
 
