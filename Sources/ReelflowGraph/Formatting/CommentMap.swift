@@ -100,7 +100,7 @@ extension Substring {
 extension CommentMap {
     /// The lines each element of `node` starts on (keys and list items, at every depth),
     /// and the lines inside its block scalars.
-    static func scan(_ node: Node, lines: [Substring], anchors: inout Set<Int>, blockScalarLines: inout Set<Int>) {
+    static func scan(_ node: YAMLNode, lines: [Substring], anchors: inout Set<Int>, blockScalarLines: inout Set<Int>) {
         switch node {
         case .scalar(let scalar):
             guard scalar.style == .literal || scalar.style == .folded, let line = scalar.mark?.line,
@@ -115,17 +115,15 @@ extension CommentMap {
                 next += 1
             }
         case .mapping(let mapping):
-            for (key, value) in mapping {
-                if let line = key.mark?.line { anchors.insert(line) }
-                scan(value, lines: lines, anchors: &anchors, blockScalarLines: &blockScalarLines)
+            for pair in mapping {
+                if let line = pair.key.mark?.line { anchors.insert(line) }
+                scan(pair.value, lines: lines, anchors: &anchors, blockScalarLines: &blockScalarLines)
             }
         case .sequence(let sequence):
             for item in sequence {
                 if let line = item.mark?.line { anchors.insert(line) }
                 scan(item, lines: lines, anchors: &anchors, blockScalarLines: &blockScalarLines)
             }
-        case .alias:
-            break
         }
     }
 }

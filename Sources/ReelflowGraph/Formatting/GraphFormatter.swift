@@ -19,7 +19,7 @@ import Yams
 public struct GraphFormatter: Sendable {
     static let lineWidth = 100
 
-    /// Node schemas for input order; without them (or for unknown types) file order stays.
+    /// YAMLNode schemas for input order; without them (or for unknown types) file order stays.
     public var schemas: (any SchemaProvider)?
     public var presetDirectories: [String]
     public var environment: [String: String]

@@ -56,13 +56,11 @@ struct YAMLWriter {
         case .mapping(let mapping):
             append(head, trailingOf: line)
             for (child, type) in ordered(mapping, type: type) { self.entry(child, indent: indent + 2, type: type) }
-        case .alias:
-            append(head + " null", trailingOf: line)
         }
     }
 
     /// One block list item.
-    private mutating func item(_ node: Node, indent: Int, type: ValueType?) {
+    private mutating func item(_ node: YAMLNode, indent: Int, type: ValueType?) {
         let pad = String(repeating: " ", count: indent)
         let line = node.mark?.line
         lines += comments.takeLeading(line).map { pad + $0 }
@@ -89,19 +87,17 @@ struct YAMLWriter {
             // The first child goes on the dash line: `- key: value`.
             lines[start] = pad + "- " + lines[start].dropFirst(indent + 2)
             if let trailing, !lines[start].contains(" #") { lines[start] += "  " + trailing }
-        case .alias:
-            append(pad + "- null", trailingOf: line)
         }
     }
 
     /// The one-line form of a node, or `nil` when it needs a block (multi-line text,
     /// nested collections, or a mapping outside a list).
     /// - Parameter mappingInline: Whether a mapping may be written `{...}` (list items only).
-    private func inline(_ node: Node, type: ValueType?, flow: Bool, mappingInline: Bool = true) -> String? {
+    private func inline(_ node: YAMLNode, type: ValueType?, flow: Bool, mappingInline: Bool = true) -> String? {
         switch node {
         case .scalar(let scalar):
             let text = file.string(of: scalar)
-            let plain = scalar.style == .plain || scalar.style == .any
+            let plain = scalar.isPlain
             if text.contains("\n"), YAMLScalar(text, plain: plain) == .string(text),
                ScalarWriter.block(text, indent: "") != nil, !flow {
                 return nil
@@ -122,16 +118,14 @@ struct YAMLWriter {
                 parts.append(ScalarWriter.string(child.key, flow: true) + ": " + value)
             }
             return "{" + parts.joined(separator: ", ") + "}"
-        case .alias:
-            return "null"
         }
     }
 
     /// A mapping's entries, in record field order when its type is a known record.
-    private func ordered(_ mapping: Node.Mapping, type: ValueType?) -> [(KeyedNode, ValueType?)] {
-        let entries = mapping.compactMap { key, value -> KeyedNode? in
-            guard case .scalar(let scalar) = key else { return nil }
-            return KeyedNode(key: file.string(of: scalar), keyMark: key.mark, value: value)
+    private func ordered(_ mapping: YAMLNode.Mapping, type: ValueType?) -> [(KeyedNode, ValueType?)] {
+        let entries = mapping.compactMap { pair -> KeyedNode? in
+            guard case .scalar(let scalar) = pair.key else { return nil }
+            return KeyedNode(key: file.string(of: scalar), keyMark: scalar.mark, value: pair.value)
         }
         guard case .record(let fields)? = type else { return entries.map { ($0, nil) } }
         let known = fields.compactMap { field in entries.first { $0.key == field.name }.map { ($0, Optional(field.type)) } }
@@ -150,22 +144,13 @@ struct YAMLWriter {
     }
 
     /// Comments written inside a value now printed on one line move above it.
-    private mutating func hoistComments(inside node: Node, pad: String) {
+    private mutating func hoistComments(inside node: YAMLNode, pad: String) {
         var anchors = Set<Int>(), ignored = Set<Int>()
         CommentMap.scan(node, lines: file.lines, anchors: &anchors, blockScalarLines: &ignored)
         anchors.remove(node.mark?.line ?? -1)
         for line in anchors.sorted() {
             lines += comments.takeLeading(line).map { pad + $0 }
             if let comment = comments.takeTrailing(line) { lines.append(pad + comment) }
-        }
-    }
-}
-
-extension Node {
-    var isCollection: Bool {
-        switch self {
-        case .mapping, .sequence: true
-        case .scalar, .alias: false
         }
     }
 }

@@ -4,7 +4,7 @@ import Yams
 extension BindingResolver {
     /// Converts a scalar to a value of `type`, checking ranges, enums and existing files.
     /// `origin` (e.g. " from $seed") tells where a substituted value came from.
-    func literal(_ scalar: YAMLScalar, text: String, as type: ValueType, label: @autoclosure () -> String, mark: Mark?,
+    func literal(_ scalar: YAMLScalar, text: String, as type: ValueType, label: @autoclosure () -> String, mark: TextMark?,
                  at site: ResolutionSite, origin: String = "", baseDirectory: String? = nil) -> Value? {
         let got: String = switch scalar {
         case .null: "nothing"
@@ -76,7 +76,7 @@ extension BindingResolver {
     // MARK: References
 
     /// `$param`, `$node` (a node with exactly one output) or `$node.output`.
-    func reference(_ text: String, as type: ValueType, label: @autoclosure () -> String, mark: Mark?,
+    func reference(_ text: String, as type: ValueType, label: @autoclosure () -> String, mark: TextMark?,
                    at site: ResolutionSite) -> Binding? {
         guard site.allowsReferences else {
             fail(site, mark, "\(label()): presets hold literal values only, got the reference \(text)"

@@ -8,7 +8,7 @@ struct ParamValue {
     var scalar: YAMLScalar
     /// The text as written, for STRING inputs given a number.
     var text: String
-    var mark: Mark?
+    var mark: TextMark?
     /// The `--set name=value` text when overridden.
     var override: String?
 
@@ -39,7 +39,7 @@ struct ResolutionSite {
 struct EdgeReference {
     /// The position of the node read from.
     var from: Int
-    var mark: Mark?
+    var mark: TextMark?
     var file: YAMLFile
 }
 
@@ -65,12 +65,12 @@ final class BindingResolver {
         self.graphDirectory = graphDirectory
     }
 
-    func fail(_ site: ResolutionSite, _ mark: Mark?, _ message: String) {
+    func fail(_ site: ResolutionSite, _ mark: TextMark?, _ message: String) {
         diagnostics.append(site.file.diagnostic(at: mark, node: site.nodeID, message: message))
     }
 
     /// Resolves `node` as a value of `type`; `label` names it in messages (`stage1.loras[0].path`).
-    func resolve(_ node: Node, as type: ValueType, label: @autoclosure () -> String, at site: ResolutionSite) -> Binding? {
+    func resolve(_ node: YAMLNode, as type: ValueType, label: @autoclosure () -> String, at site: ResolutionSite) -> Binding? {
         switch node {
         case .scalar(let scalar):
             let text = site.file.string(of: scalar)
@@ -104,13 +104,10 @@ final class BindingResolver {
                 return nil
             }
             return record(node, fields: fields, label: label(), at: site)
-        case .alias:
-            fail(site, node.mark, "\(label()): YAML aliases are not supported")
-            return nil
         }
     }
 
-    private func record(_ node: Node, fields: [InputSpec], label: @autoclosure () -> String, at site: ResolutionSite) -> Binding? {
+    private func record(_ node: YAMLNode, fields: [InputSpec], label: @autoclosure () -> String, at site: ResolutionSite) -> Binding? {
         guard let entries = GraphDocument.mapping(node, file: site.file, what: label(), node: site.nodeID,
                                                   into: &diagnostics) else { return nil }
         var given: [String: Binding] = [:]

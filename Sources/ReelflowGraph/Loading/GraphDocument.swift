@@ -3,16 +3,16 @@ import Yams
 /// A key of a YAML mapping with where it is written.
 struct KeyedNode {
     var key: String
-    var keyMark: Mark?
-    var value: Node
+    var keyMark: TextMark?
+    var value: YAMLNode
 }
 
 /// One entry under `nodes:` as written: its id, `type:` or `preset:`, and its other keys.
 struct NodeDeclaration {
     var id: String
-    var idMark: Mark?
-    var type: (name: String, mark: Mark?)?
-    var preset: (name: String, mark: Mark?)?
+    var idMark: TextMark?
+    var type: (name: String, mark: TextMark?)?
+    var preset: (name: String, mark: TextMark?)?
     /// Every key other than `type` and `preset`, in file order.
     var inputs: [KeyedNode]
     /// Every key including `type` and `preset`, in file order (for the formatter).
@@ -26,7 +26,7 @@ struct GraphDocument {
     static let formatVersion = 1
 
     var file: YAMLFile
-    var description: Node?
+    var description: YAMLNode?
     /// The top-level entries as written (for the formatter).
     var sections: [KeyedNode] = []
     var params: [KeyedNode] = []
@@ -62,7 +62,7 @@ struct GraphDocument {
         checkVersion(version, root: root, into: &diagnostics)
     }
 
-    private func checkVersion(_ version: KeyedNode?, root: Node, into diagnostics: inout [GraphDiagnostic]) {
+    private func checkVersion(_ version: KeyedNode?, root: YAMLNode, into diagnostics: inout [GraphDiagnostic]) {
         guard let version else {
             diagnostics.append(file.diagnostic(at: root.mark, message: "missing `reelflow: 1` (the format version)"))
             return
@@ -108,7 +108,7 @@ struct GraphDocument {
 
     /// The pairs of a mapping node with string keys, reporting duplicate keys at their
     /// second occurrence and anything that is not a mapping.
-    static func mapping(_ node: Node, file: YAMLFile, what: @autoclosure () -> String, node nodeID: String? = nil,
+    static func mapping(_ node: YAMLNode, file: YAMLFile, what: @autoclosure () -> String, node nodeID: String? = nil,
                        into diagnostics: inout [GraphDiagnostic]) -> [KeyedNode]? {
         guard case .mapping(let mapping) = node else {
             diagnostics.append(file.diagnostic(at: node.mark, node: nodeID,
@@ -119,7 +119,7 @@ struct GraphDocument {
         result.reserveCapacity(mapping.count)
         // Duplicates only exist when Yams refused them and YAMLFile renamed one (see there).
         let mayHaveDuplicates = file.hasRenamedKeys
-        var seen: [String: Mark?] = [:]
+        var seen: [String: TextMark?] = [:]
         for pair in mapping {
             let key = pair.key
             guard case .scalar(let scalar) = key else {
@@ -142,7 +142,7 @@ struct GraphDocument {
     }
 
     /// A short description of a node for "got ..." in messages.
-    static func describe(_ node: Node, file: YAMLFile) -> String {
+    static func describe(_ node: YAMLNode, file: YAMLFile) -> String {
         switch node {
         case .scalar(let scalar):
             switch YAMLScalar(scalar, text: file.string(of: scalar)) {
@@ -154,7 +154,6 @@ struct GraphDocument {
             }
         case .mapping: "a mapping"
         case .sequence: "a list"
-        case .alias: "an alias"
         }
     }
 }

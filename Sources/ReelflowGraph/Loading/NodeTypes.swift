@@ -40,7 +40,7 @@ struct NodeTypes {
         }
     }
 
-    private mutating func loadPreset(_ name: String, mark: Mark?, node: String, in file: YAMLFile) -> LoadedPreset? {
+    private mutating func loadPreset(_ name: String, mark: TextMark?, node: String, in file: YAMLFile) -> LoadedPreset? {
         if let preset = presets[name] { return preset }
         if failedPresets.contains(name) { return nil }
         do {
