@@ -16,6 +16,7 @@ struct FastYAMLReader {
     private var lineStart = 0
     /// The indent of the content line `pos` stands on; -1 at the end of the text.
     private var indent = -1
+    private var lastMark = (line: 0, index: 0, column: 1)
 
     private init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -376,13 +377,16 @@ struct FastYAMLReader {
     }
 
     /// The mark of `index` on the current line (columns in Unicode scalars, from 1).
-    private func mark(at index: Int) -> TextMark {
-        var column = 1
-        var i = lineStart
+    /// Marks on one line are asked for left to right, so counting resumes from the last
+    /// one (a long flow list on one line stays linear).
+    private mutating func mark(at index: Int) -> TextMark {
+        var (i, column) = lastMark.line == line && lastMark.index <= index ? (lastMark.index, lastMark.column)
+            : (lineStart, 1)
         while i < index {
             if bytes[i] & 0xC0 != 0x80 { column += 1 }
             i += 1
         }
+        lastMark = (line, index, column)
         return TextMark(line: line, column: column)
     }
 }
