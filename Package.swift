@@ -92,6 +92,11 @@ let package = Package(
             path: "Benchmarks/EngineBench",
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "graph-bench",
+            dependencies: ["ReelflowGraph", .product(name: "Yams", package: "Yams")],
+            path: "Benchmarks/GraphBench",
+            swiftSettings: swiftSettings),
+        .executableTarget(
             name: "media-bench", dependencies: ["Media", "Tensors"], path: "Benchmarks/MediaBench",
             swiftSettings: swiftSettings),
 

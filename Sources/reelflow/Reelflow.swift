@@ -14,7 +14,7 @@ struct Reelflow: AsyncParsableCommand {
         version: ReelflowVersion.current,
         subcommands: [
             RunCommand.self, ValidateCommand.self, ExplainCommand.self, NodesCommand.self,
-            PresetsCommand.self, GraphCommand.self, CacheCommand.self, InspectCommand.self,
+            PresetsCommand.self, GraphCommand.self, FmtCommand.self, CacheCommand.self, InspectCommand.self,
         ])
 
     /// Every node type this build of reelflow knows.

@@ -106,6 +106,48 @@ import Testing
         }
     }
 
+    @Test func fmtRewritesCanonicallyAndChecks() throws {
+        let cli = CLI(); defer { cli.cleanup() }
+        try cli.write("note.txt", "n")
+        try cli.write("messy.yaml", """
+            nodes:
+              save: {path: out.txt, text: $t, type: SaveText}   # the output
+              t:
+                text:   abc
+                type: Text
+            reelflow: 1
+
+            """)
+        let check = try cli.run("fmt", "--check", "messy.yaml")
+        #expect(check.status == 1)
+        #expect(check.stdout == "not formatted: messy.yaml\n")
+        #expect(try cli.run("fmt", "messy.yaml").status == 0)
+        let formatted = try cli.read("messy.yaml")
+        #expect(formatted.hasPrefix("reelflow: 1\n"))
+        #expect(formatted.contains("# the output"))
+        #expect(try cli.run("fmt", "--check", "messy.yaml").status == 0)
+        #expect(try cli.run("validate", "messy.yaml").status == 0)
+    }
+
+    @Test func shippedGraphsAreFormatted() throws {
+        let cli = CLI(); defer { cli.cleanup() }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let graphs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("graphs").path)
+            .filter { $0.hasSuffix(".yaml") }.map { root.appendingPathComponent("graphs/\($0)").path }
+        let result = try cli.run(["fmt", "--check"] + graphs)
+        #expect(result.status == 0, "\(result.stdout)")
+    }
+
+    @Test func presetsListsTheRepositoryPresets() throws {
+        let cli = CLI(); defer { cli.cleanup() }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let result = try cli.run("presets", "--graph", root.appendingPathComponent("graphs/hello.yaml").path)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("shout  Transform  Upper-case a text and say it twice."))
+    }
+
     @Test func badUsageExits64() throws {
         let cli = CLI(); defer { cli.cleanup() }
         let result = try cli.run("run", "--jobs", "0", "graph.yaml")

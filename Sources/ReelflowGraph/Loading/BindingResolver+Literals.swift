@@ -4,7 +4,7 @@ import Yams
 extension BindingResolver {
     /// Converts a scalar to a value of `type`, checking ranges, enums and existing files.
     /// `origin` (e.g. " from $seed") tells where a substituted value came from.
-    func literal(_ scalar: YAMLScalar, text: String, as type: ValueType, label: String, mark: Mark?,
+    func literal(_ scalar: YAMLScalar, text: String, as type: ValueType, label: @autoclosure () -> String, mark: TextMark?,
                  at site: ResolutionSite, origin: String = "", baseDirectory: String? = nil) -> Value? {
         let got: String = switch scalar {
         case .null: "nothing"
@@ -13,7 +13,7 @@ extension BindingResolver {
         }
         func mismatch() -> Value? {
             let hint = type.isPort ? " (an edge such as $node.output)" : ""
-            fail(site, mark, "\(label) expects \(type)\(hint), got \(got)\(origin)")
+            fail(site, mark, "\(label()) expects \(type)\(hint), got \(got)\(origin)")
             return nil
         }
         switch (type, scalar) {
@@ -36,14 +36,14 @@ extension BindingResolver {
              (.enumeration(let cases), .float), (.enumeration(let cases), .bool):
             let word = if case .string(let value) = scalar { value } else { text }
             if cases.contains(word) { return .string(word) }
-            fail(site, mark, "\(label) expects \(type), got '\(word)'\(origin)"
+            fail(site, mark, "\(label()) expects \(type), got '\(word)'\(origin)"
                  + Suggestions.didYouMean(word, in: cases))
             return nil
         case (.path(let mustExist), .string(let value)):
             guard !value.isEmpty else { return mismatch() }
             let path = Self.absolutePath(value, relativeTo: baseDirectory ?? site.baseDirectory)
             if mustExist, !FileManager.default.fileExists(atPath: path) {
-                fail(site, mark, "\(label): no such file: \(path)\(origin)")
+                fail(site, mark, "\(label()): no such file: \(path)\(origin)")
                 return nil
             }
             return .path(path)
@@ -52,7 +52,7 @@ extension BindingResolver {
         }
 
         func outOfRange() -> Value? {
-            fail(site, mark, "\(label) expects \(type), got \(text)\(origin)")
+            fail(site, mark, "\(label()) expects \(type), got \(text)\(origin)")
             return nil
         }
     }
@@ -76,10 +76,10 @@ extension BindingResolver {
     // MARK: References
 
     /// `$param`, `$node` (a node with exactly one output) or `$node.output`.
-    func reference(_ text: String, as type: ValueType, label: String, mark: Mark?,
+    func reference(_ text: String, as type: ValueType, label: @autoclosure () -> String, mark: TextMark?,
                    at site: ResolutionSite) -> Binding? {
         guard site.allowsReferences else {
-            fail(site, mark, "\(label): presets hold literal values only, got the reference \(text)"
+            fail(site, mark, "\(label()): presets hold literal values only, got the reference \(text)"
                  + " (write $\(text) for a string starting with $)")
             return nil
         }
@@ -94,28 +94,28 @@ extension BindingResolver {
         }
         if output == nil, let param = params[name] {
             let origin = param.override.map { " from $\(name) (--set \(name)=\($0))" } ?? " from $\(name)"
-            return literal(param.scalar, text: param.text, as: type, label: label, mark: mark, at: site,
+            return literal(param.scalar, text: param.text, as: type, label: label(), mark: mark, at: site,
                            origin: origin, baseDirectory: graphDirectory).map(Binding.literal)
         }
-        guard nodeIDs.contains(name) else {
+        guard let source = nodeIndex[name] else {
             if output == nil {
-                let candidates = params.keys.sorted() + nodeIDs.sorted()
+                let candidates = params.keys.sorted() + nodeIndex.keys.sorted()
                 fail(site, mark, "unknown param or node '\(text)'"
                      + (Suggestions.closest(to: name, in: candidates).map { "; did you mean '$\($0)'?" } ?? ""))
             } else {
-                fail(site, mark, "\(label): edge to unknown node '\(name)' in \(text)"
-                     + Suggestions.didYouMean(name, in: nodeIDs.sorted()))
+                fail(site, mark, "\(label()): edge to unknown node '\(name)' in \(text)"
+                     + Suggestions.didYouMean(name, in: nodeIndex.keys.sorted()))
             }
             return nil
         }
-        edges[site.nodeID, default: []].append(EdgeReference(from: name, mark: mark, file: site.file))
+        edges[site.nodeIndex].append(EdgeReference(from: source, mark: mark, file: site.file))
         // A node whose type is unknown has its own error already; skip the checks that need it.
-        guard let schema = schemas[name] else { return .edge(node: name, output: output ?? "") }
+        guard let schema = schemas[source] else { return .edge(node: name, output: output ?? "") }
         let spec: OutputSpec
         if let output {
             guard let found = schema.output(named: output) else {
                 let names = schema.outputs.map(\.name)
-                fail(site, mark, "\(label): node '\(name)' (\(schema.name)) has no output '\(output)'"
+                fail(site, mark, "\(label()): node '\(name)' (\(schema.name)) has no output '\(output)'"
                      + Suggestions.didYouMean(output, in: names)
                      + " (outputs: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
                 return nil
@@ -126,13 +126,13 @@ extension BindingResolver {
                 let names = schema.outputs.map(\.name)
                 let which = names.isEmpty ? "has no outputs"
                     : "has \(names.count) outputs (\(names.joined(separator: ", "))); name one, as in $\(name).\(names[0])"
-                fail(site, mark, "\(label): \(text) is not a single value: node '\(name)' (\(schema.name)) \(which)")
+                fail(site, mark, "\(label()): \(text) is not a single value: node '\(name)' (\(schema.name)) \(which)")
                 return nil
             }
             spec = schema.outputs[0]
         }
         guard Self.accepts(type, spec.type) else {
-            fail(site, mark, "\(label) expects \(type.kindName), got \(spec.type.kindName) from \(text)")
+            fail(site, mark, "\(label()) expects \(type.kindName), got \(spec.type.kindName) from \(text)")
             return nil
         }
         return .edge(node: name, output: spec.name)

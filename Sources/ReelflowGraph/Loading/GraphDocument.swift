@@ -3,18 +3,20 @@ import Yams
 /// A key of a YAML mapping with where it is written.
 struct KeyedNode {
     var key: String
-    var keyMark: Mark?
-    var value: Node
+    var keyMark: TextMark?
+    var value: YAMLNode
 }
 
 /// One entry under `nodes:` as written: its id, `type:` or `preset:`, and its other keys.
 struct NodeDeclaration {
     var id: String
-    var idMark: Mark?
-    var type: (name: String, mark: Mark?)?
-    var preset: (name: String, mark: Mark?)?
+    var idMark: TextMark?
+    var type: (name: String, mark: TextMark?)?
+    var preset: (name: String, mark: TextMark?)?
     /// Every key other than `type` and `preset`, in file order.
     var inputs: [KeyedNode]
+    /// Every key including `type` and `preset`, in file order (for the formatter).
+    var entries: [KeyedNode]
 }
 
 /// A graph file's structure as written, before presets, params and schemas are applied.
@@ -24,7 +26,9 @@ struct GraphDocument {
     static let formatVersion = 1
 
     var file: YAMLFile
-    var description: Node?
+    var description: YAMLNode?
+    /// The top-level entries as written (for the formatter).
+    var sections: [KeyedNode] = []
     var params: [KeyedNode] = []
     var nodes: [NodeDeclaration] = []
 
@@ -37,6 +41,7 @@ struct GraphDocument {
         }
         guard let top = Self.mapping(root, file: file, what: "a graph file", into: &diagnostics) else { return }
         var version: KeyedNode?
+        sections = top
         for entry in top {
             switch entry.key {
             case "reelflow": version = entry
@@ -57,7 +62,7 @@ struct GraphDocument {
         checkVersion(version, root: root, into: &diagnostics)
     }
 
-    private func checkVersion(_ version: KeyedNode?, root: Node, into diagnostics: inout [GraphDiagnostic]) {
+    private func checkVersion(_ version: KeyedNode?, root: YAMLNode, into diagnostics: inout [GraphDiagnostic]) {
         guard let version else {
             diagnostics.append(file.diagnostic(at: root.mark, message: "missing `reelflow: 1` (the format version)"))
             return
@@ -73,7 +78,7 @@ struct GraphDocument {
                              into diagnostics: inout [GraphDiagnostic]) -> NodeDeclaration? {
         guard let entries = mapping(entry.value, file: file, what: "node '\(entry.key)'", node: entry.key,
                                     into: &diagnostics) else { return nil }
-        var declaration = NodeDeclaration(id: entry.key, idMark: entry.keyMark, inputs: [])
+        var declaration = NodeDeclaration(id: entry.key, idMark: entry.keyMark, inputs: [], entries: entries)
         for item in entries {
             switch item.key {
             case "type", "preset":
@@ -103,37 +108,41 @@ struct GraphDocument {
 
     /// The pairs of a mapping node with string keys, reporting duplicate keys at their
     /// second occurrence and anything that is not a mapping.
-    static func mapping(_ node: Node, file: YAMLFile, what: String, node nodeID: String? = nil,
+    static func mapping(_ node: YAMLNode, file: YAMLFile, what: @autoclosure () -> String, node nodeID: String? = nil,
                        into diagnostics: inout [GraphDiagnostic]) -> [KeyedNode]? {
         guard case .mapping(let mapping) = node else {
             diagnostics.append(file.diagnostic(at: node.mark, node: nodeID,
-                                               message: "\(what) must be a mapping of `key: value` lines, got \(describe(node, file: file))"))
+                                               message: "\(what()) must be a mapping of `key: value` lines, got \(describe(node, file: file))"))
             return nil
         }
         var result: [KeyedNode] = []
         result.reserveCapacity(mapping.count)
-        var seen: [String: Mark?] = [:]
-        for (key, value) in mapping {
+        // Duplicates only exist when Yams refused them and YAMLFile renamed one (see there).
+        let mayHaveDuplicates = file.hasRenamedKeys
+        var seen: [String: TextMark?] = [:]
+        for pair in mapping {
+            let key = pair.key
             guard case .scalar(let scalar) = key else {
-                diagnostics.append(file.diagnostic(at: key.mark, node: nodeID, message: "keys in \(what) must be plain names"))
+                diagnostics.append(file.diagnostic(at: key.mark, node: nodeID, message: "keys in \(what()) must be plain names"))
                 continue
             }
             let name = file.string(of: scalar)
-            if let first = seen[name] {
+            if mayHaveDuplicates, let first = seen[name] {
+                let what = what()
                 let label = what == "`nodes`" ? "node id" : what == "`params`" ? "param" : "key"
                 let firstText = file.location(first).map { " (first at \($0))" } ?? ""
                 diagnostics.append(file.diagnostic(at: key.mark, node: what == "`nodes`" ? name : nodeID,
                                                    message: "duplicate \(label) '\(name)'\(firstText)"))
                 continue
             }
-            seen[name] = key.mark
-            result.append(KeyedNode(key: name, keyMark: key.mark, value: value))
+            if mayHaveDuplicates { seen[name] = key.mark }
+            result.append(KeyedNode(key: name, keyMark: scalar.mark, value: pair.value))
         }
         return result
     }
 
     /// A short description of a node for "got ..." in messages.
-    static func describe(_ node: Node, file: YAMLFile) -> String {
+    static func describe(_ node: YAMLNode, file: YAMLFile) -> String {
         switch node {
         case .scalar(let scalar):
             switch YAMLScalar(scalar, text: file.string(of: scalar)) {
@@ -145,7 +154,6 @@ struct GraphDocument {
             }
         case .mapping: "a mapping"
         case .sequence: "a list"
-        case .alias: "an alias"
         }
     }
 }

@@ -50,26 +50,28 @@ public struct GraphLoader: Sendable {
         let description = describe(document, into: &diagnostics)
         let params = readParams(document, overrides: overrides, into: &diagnostics)
         let library = presetLibrary(forGraph: file.directory + "/graph.yaml")
-        var types = NodeTypes(schemas: schemas, library: library)
-        for declaration in document.nodes { types.resolve(declaration, in: file) }
+        var types = NodeTypes(schemas: schemas, library: library, count: document.nodes.count)
+        for (index, declaration) in document.nodes.enumerated() { types.resolve(declaration, at: index, in: file) }
         diagnostics += types.diagnostics
-        var nodeIDs = Set<String>()
-        for declaration in document.nodes {
-            nodeIDs.insert(declaration.id)
+        var nodeIndex: [String: Int] = [:]
+        nodeIndex.reserveCapacity(document.nodes.count)
+        for (index, declaration) in document.nodes.enumerated() {
+            nodeIndex[declaration.id] = index
             if let param = params[declaration.id] {
                 diagnostics.append(file.diagnostic(
                     at: declaration.idMark, node: declaration.id,
                     message: "node id '\(declaration.id)' is also a param (declared at \(file.location(param.mark).map(String.init(describing:)) ?? "--set")); `$\(declaration.id)` would be ambiguous"))
             }
         }
-        let resolver = BindingResolver(params: params, schemas: types.schemas, nodeIDs: nodeIDs,
+        let resolver = BindingResolver(params: params, schemas: types.schemas, nodeIndex: nodeIndex,
                                        graphDirectory: file.directory)
         var nodes = OrderedDictionary<String, ResolvedNode>()
         nodes.reserveCapacity(document.nodes.count)
-        for declaration in document.nodes {
-            guard let schema = types.schemas[declaration.id] else { continue }
+        for (index, declaration) in document.nodes.enumerated() {
+            guard let schema = types.schemas[index] else { continue }
             let preset = declaration.preset.flatMap { types.presets[$0.name] }
-            let inputs = resolveInputs(declaration, schema: schema, preset: preset, file: file, resolver: resolver)
+            let inputs = resolveInputs(declaration, at: index, schema: schema, preset: preset, file: file,
+                                       resolver: resolver)
             nodes[declaration.id] = ResolvedNode(id: declaration.id, schema: schema, preset: declaration.preset?.name,
                                                  inputs: inputs, location: file.location(declaration.idMark))
         }
@@ -132,47 +134,48 @@ public struct GraphLoader: Sendable {
     }
 
     /// The node's inputs in schema order: the graph's values, then the preset's, then defaults.
-    private func resolveInputs(_ declaration: NodeDeclaration, schema: NodeSchema, preset: LoadedPreset?,
+    private func resolveInputs(_ declaration: NodeDeclaration, at index: Int, schema: NodeSchema, preset: LoadedPreset?,
                                file: YAMLFile, resolver: BindingResolver) -> OrderedDictionary<String, Binding> {
-        let graphSite = ResolutionSite(file: file, nodeID: declaration.id, baseDirectory: file.directory,
-                                       allowsReferences: true)
-        var given: [String: Binding] = [:]
-        var written = Set<String>()
+        let graphSite = ResolutionSite(file: file, nodeID: declaration.id, nodeIndex: index,
+                                       baseDirectory: file.directory, allowsReferences: true)
+        // Per schema input: its binding, and whether the graph or the preset wrote it.
+        var given = [Binding?](repeating: nil, count: schema.inputs.count)
+        var written = [Bool](repeating: false, count: schema.inputs.count)
         for entry in declaration.inputs {
-            written.insert(entry.key)
-            guard let spec = schema.input(named: entry.key) else {
+            guard let input = schema.inputs.firstIndex(where: { $0.name == entry.key }) else {
                 let names = schema.inputs.map(\.name)
                 resolver.fail(graphSite, entry.keyMark, "unknown input '\(entry.key)' for \(schema.name)"
                               + Suggestions.didYouMean(entry.key, in: names)
                               + " (inputs: \(names.isEmpty ? "none" : names.joined(separator: ", ")))")
                 continue
             }
-            if let binding = resolver.resolve(entry.value, as: spec.type, label: "\(declaration.id).\(entry.key)", at: graphSite) {
-                given[entry.key] = binding
-            }
+            written[input] = true
+            given[input] = resolver.resolve(entry.value, as: schema.inputs[input].type,
+                                            label: declaration.id + "." + entry.key, at: graphSite)
         }
         if let preset {
-            let site = ResolutionSite(file: preset.file, nodeID: declaration.id, baseDirectory: preset.file.directory,
-                                      allowsReferences: false)
-            for entry in preset.values where !written.contains(entry.key) {
-                written.insert(entry.key)
-                guard let spec = schema.input(named: entry.key) else {
+            let site = ResolutionSite(file: preset.file, nodeID: declaration.id, nodeIndex: index,
+                                      baseDirectory: preset.file.directory, allowsReferences: false)
+            for entry in preset.values {
+                guard let input = schema.inputs.firstIndex(where: { $0.name == entry.key }) else {
                     resolver.fail(site, entry.keyMark, "unknown input '\(entry.key)' for \(schema.name) in preset '\(preset.info.name)'"
                                   + Suggestions.didYouMean(entry.key, in: schema.inputs.map(\.name)))
                     continue
                 }
-                if let binding = resolver.resolve(entry.value, as: spec.type, label: "\(declaration.id).\(entry.key)", at: site) {
-                    given[entry.key] = binding
-                }
+                guard !written[input] else { continue }
+                written[input] = true
+                given[input] = resolver.resolve(entry.value, as: schema.inputs[input].type,
+                                                label: declaration.id + "." + entry.key, at: site)
             }
         }
         var inputs = OrderedDictionary<String, Binding>()
-        for spec in schema.inputs {
-            if let binding = given[spec.name] {
+        inputs.reserveCapacity(schema.inputs.count)
+        for (input, spec) in schema.inputs.enumerated() {
+            if let binding = given[input] {
                 inputs[spec.name] = binding
             } else if let value = spec.defaultValue {
-                inputs[spec.name] = .literal(value)
-            } else if !spec.optional, !written.contains(spec.name) {
+                if !written[input] { inputs[spec.name] = .literal(value) }
+            } else if !spec.optional, !written[input] {
                 resolver.fail(graphSite, declaration.idMark, "missing required input '\(spec.name)' (\(spec.type)): \(spec.doc)")
             }
         }

@@ -4,23 +4,24 @@ import Yams
 struct NodeTypes {
     let provider: any SchemaProvider
     let library: PresetLibrary
-    /// Node id -> schema, for nodes whose type is known.
-    var schemas: [String: NodeSchema] = [:]
+    /// Per node (in file order), its schema when its type is known.
+    var schemas: [NodeSchema?]
     /// Preset name -> loaded preset (only successfully loaded ones).
     var presets: [String: LoadedPreset] = [:]
     var failedPresets = Set<String>()
     var diagnostics: [GraphDiagnostic] = []
     private var presetNames: Set<String>?
 
-    init(schemas: any SchemaProvider, library: PresetLibrary) {
+    init(schemas: any SchemaProvider, library: PresetLibrary, count: Int) {
+        self.schemas = Array(repeating: nil, count: count)
         self.provider = schemas
         self.library = library
     }
 
-    mutating func resolve(_ declaration: NodeDeclaration, in file: YAMLFile) {
+    mutating func resolve(_ declaration: NodeDeclaration, at index: Int, in file: YAMLFile) {
         if let type = declaration.type {
             if let schema = provider.schema(named: type.name) {
-                schemas[declaration.id] = schema
+                schemas[index] = schema
             } else {
                 diagnostics.append(file.diagnostic(at: type.mark, node: declaration.id,
                                                    message: "unknown node type '\(type.name)'"
@@ -31,7 +32,7 @@ struct NodeTypes {
         guard let name = declaration.preset else { return }
         guard let preset = loadPreset(name.name, mark: name.mark, node: declaration.id, in: file) else { return }
         if let schema = provider.schema(named: preset.info.type) {
-            schemas[declaration.id] = schema
+            schemas[index] = schema
         } else {
             diagnostics.append(preset.file.diagnostic(at: preset.typeMark, node: declaration.id,
                                                       message: "unknown node type '\(preset.info.type)' in preset '\(name.name)'"
@@ -39,7 +40,7 @@ struct NodeTypes {
         }
     }
 
-    private mutating func loadPreset(_ name: String, mark: Mark?, node: String, in file: YAMLFile) -> LoadedPreset? {
+    private mutating func loadPreset(_ name: String, mark: TextMark?, node: String, in file: YAMLFile) -> LoadedPreset? {
         if let preset = presets[name] { return preset }
         if failedPresets.contains(name) { return nil }
         do {

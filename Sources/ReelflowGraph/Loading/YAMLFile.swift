@@ -1,8 +1,12 @@
 import Foundation
 import Yams
 
-/// A YAML file composed into Yams nodes with their marks, plus what messages need:
-/// the path to print and the source lines for the caret.
+/// A YAML file composed into nodes with their marks, plus what messages need: the path to
+/// print and the source lines for the caret.
+///
+/// The block-style subset graph files are written in is read by `FastYAMLReader`; any
+/// other text (anchors, tags, block scalars, multi-line scalars, syntax errors, duplicate
+/// keys, ...) goes through Yams, which composes every YAML 1.1 document and reports errors.
 ///
 /// Yams refuses a mapping with duplicate keys and points only at the first one; Reelflow
 /// wants to report a duplicate node id (or input) at its second occurrence, next to every
@@ -14,8 +18,10 @@ struct YAMLFile {
     let path: String
     /// The absolute directory holding the file: the base of its relative paths.
     let directory: String
-    private(set) var root: Node? = nil
-    private let lines: [Substring]
+    private(set) var root: YAMLNode? = nil
+    /// The source lines, split on first use (only messages and the formatter need them).
+    var lines: [Substring] { lineIndex.lines }
+    private let lineIndex: LineIndex
     private var placeholders: [String: String] = [:]
 
     /// Reads and composes a file.
@@ -23,11 +29,11 @@ struct YAMLFile {
         guard FileManager.default.fileExists(atPath: path) else {
             throw GraphDiagnostics(message: "no such file: \(path)")
         }
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw GraphDiagnostics(message: "cannot read \(path): \(Self.reason(error))")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw GraphDiagnostics(message: "cannot read \(path)")
+        }
+        guard let text = String(validating: data, as: UTF8.self) else {
+            throw GraphDiagnostics(message: "\(path) is not UTF-8 text")
         }
         let absolute = URL(fileURLWithPath: path).standardizedFileURL
         return try YAMLFile(text: text, path: path, directory: absolute.deletingLastPathComponent().path)
@@ -36,19 +42,23 @@ struct YAMLFile {
     init(text: String, path: String, directory: String) throws(GraphDiagnostics) {
         self.path = path
         self.directory = directory
-        self.lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        self.lineIndex = LineIndex(text: text)
+        if let fast = FastYAMLReader.read(text) {
+            root = fast
+            return
+        }
         var source = text
         var renamed: [String: String] = [:]
         while true {
             do {
-                root = try Yams.compose(yaml: source, .basic)
+                root = try Yams.compose(yaml: source, .basic).map(YAMLNode.init)
                 break
             } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
                 guard renamed.count < 10_000, let key = duplicates.sorted().first,
                       let (edited, placeholder) = Self.rename(key: key, at: context.mark, in: source,
                                                               serial: renamed.count)
                 else {
-                    throw GraphDiagnostics([diagnostic(at: context.mark,
+                    throw GraphDiagnostics([diagnostic(at: TextMark(context.mark),
                                                        message: "duplicate key '\(duplicates.sorted().first ?? "")'")])
                 }
                 renamed[placeholder] = key
@@ -62,16 +72,20 @@ struct YAMLFile {
 
     // MARK: Reading nodes
 
+    /// Whether Yams refused duplicate keys and some were renamed (only then can a mapping
+    /// hold two equal keys).
+    var hasRenamedKeys: Bool { !placeholders.isEmpty }
+
     /// A scalar's text, with renamed duplicate keys mapped back to what the file says.
-    func string(of scalar: Node.Scalar) -> String {
+    func string(of scalar: YAMLNode.Scalar) -> String {
         placeholders.isEmpty ? scalar.string : placeholders[scalar.string] ?? scalar.string
     }
 
-    func location(_ mark: Mark?) -> SourceLocation? {
+    func location(_ mark: TextMark?) -> SourceLocation? {
         mark.map { SourceLocation(file: path, line: $0.line, column: $0.column) }
     }
 
-    func diagnostic(at mark: Mark?, node: String? = nil, message: String) -> GraphDiagnostic {
+    func diagnostic(at mark: TextMark?, node: String? = nil, message: String) -> GraphDiagnostic {
         diagnostic(line: mark?.line, column: mark?.column ?? 1, node: node, message: message)
     }
 
@@ -92,7 +106,7 @@ struct YAMLFile {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
             let during = context.map { " (\($0.text) at \($0.mark))" } ?? ""
-            return diagnostic(at: mark, message: "invalid YAML: \(problem)\(during)")
+            return diagnostic(at: TextMark(mark), message: "invalid YAML: \(problem)\(during)")
         case let .reader(problem, offset, _, yaml):
             let prefix = yaml.utf8.prefix(offset ?? 0)
             let line = prefix.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
@@ -139,4 +153,13 @@ struct YAMLFile {
     static func reason(_ error: any Error) -> String {
         (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
     }
+}
+
+/// Splits a text into lines once, when first asked. A class so that copies of a
+/// `YAMLFile` share the work; not Sendable (nor is `YAMLFile`, which holds Yams nodes).
+private final class LineIndex {
+    private let text: String
+    private(set) lazy var lines: [Substring] = text.split(separator: "\n", omittingEmptySubsequences: false)
+
+    init(text: String) { self.text = text }
 }

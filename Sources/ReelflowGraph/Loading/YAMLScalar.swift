@@ -1,5 +1,3 @@
-import Yams
-
 /// What a YAML scalar means, decided by Reelflow rather than by Yams' YAML 1.1 resolver:
 /// only `true`/`false` are booleans (not `yes`, `no`, `on`, `off`), ints are decimal,
 /// and a quoted scalar is always a string. Plain scalars only are typed.
@@ -32,8 +30,8 @@ enum YAMLScalar: Equatable {
         }
     }
 
-    init(_ scalar: Node.Scalar, text: String) {
-        self.init(text, plain: scalar.style == .plain || scalar.style == .any)
+    init(_ scalar: YAMLNode.Scalar, text: String) {
+        self.init(text, plain: scalar.isPlain)
     }
 
     /// A quick filter so ordinary words never reach the number parsers:

@@ -30,14 +30,18 @@ extension ResolvedGraph {
             if !needed[position] { needed[position] = true; work.append(position) }
         }
         var dependencies = [[Int]](repeating: [], count: nodes.count)
+        var read: [String] = []
         while let position = work.popLast() {
             let node = nodes.values[position]
-            for dependency in node.dependencies {
+            read.removeAll(keepingCapacity: true)
+            for binding in node.inputs.values { binding.appendEdgeSources(to: &read) }
+            for dependency in read {
                 guard let target = index[dependency] else {
                     problems.append(GraphDiagnostic(location: node.location, nodeID: node.id,
                                                     message: "edge to missing node '\(dependency)'"))
                     continue
                 }
+                // A node read twice counts twice on both sides of Kahn's bookkeeping: harmless.
                 dependencies[position].append(target)
                 if !needed[target] { needed[target] = true; work.append(target) }
             }
@@ -101,5 +105,18 @@ struct MinHeap {
             }
         }
         return top
+    }
+}
+
+extension Binding {
+    /// Appends the node of every edge inside, duplicates included (cheaper than
+    /// `ResolvedNode.dependencies` where duplicates do no harm).
+    func appendEdgeSources(to nodes: inout [String]) {
+        switch self {
+        case .literal: break
+        case .edge(let node, _): nodes.append(node)
+        case .list(let items): for item in items { item.appendEdgeSources(to: &nodes) }
+        case .record(let fields): for field in fields.values { field.appendEdgeSources(to: &nodes) }
+        }
     }
 }

@@ -26,7 +26,7 @@ public struct PresetInfo: Hashable, Sendable {
 struct LoadedPreset {
     var info: PresetInfo
     var file: YAMLFile
-    var typeMark: Mark?
+    var typeMark: TextMark?
     var values: [KeyedNode]
 }
 
@@ -95,7 +95,7 @@ public struct PresetLibrary: Sendable {
             }
             throw GraphDiagnostics(problems)
         }
-        var type: (String, Mark?)?
+        var type: (String, TextMark?)?
         var description: String?
         var values: [KeyedNode] = []
         for entry in entries {

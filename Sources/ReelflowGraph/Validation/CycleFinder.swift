@@ -6,16 +6,8 @@ enum CycleFinder {
     /// order and reported at the reference that closes it.
     /// - Parameters:
     ///   - order: Node ids in file order.
-    ///   - edges: For each consuming node, the nodes it reads from.
-    static func cycles(order: [String], edges: [String: [EdgeReference]]) -> [GraphDiagnostic] {
-        guard !edges.isEmpty else { return [] }
-        var index: [String: Int] = [:]
-        index.reserveCapacity(order.count)
-        for (position, id) in order.enumerated() { index[id] = position }
-        // dependencies[i] = (node read, reference) pairs of node i.
-        let dependencies: [[(Int, EdgeReference)]] = order.map { id in
-            (edges[id] ?? []).compactMap { reference in index[reference.from].map { ($0, reference) } }
-        }
+    ///   - edges: For each node position, the edges it reads.
+    static func cycles(order: [String], edges: [[EdgeReference]]) -> [GraphDiagnostic] {
         enum State: UInt8 { case new, open, done }
         var state = [State](repeating: .new, count: order.count)
         var found: [GraphDiagnostic] = []
@@ -26,25 +18,24 @@ enum CycleFinder {
             state[root] = .open
             positionOnStack[root] = 0
             while let top = stack.last {
-                let deps = dependencies[top.node]
-                if top.next == deps.count {
+                let reads = edges[top.node]
+                if top.next == reads.count {
                     state[top.node] = .done
                     positionOnStack[top.node] = -1
                     stack.removeLast()
                     continue
                 }
                 stack[stack.count - 1].next += 1
-                let (target, _) = deps[top.next]
+                let target = reads[top.next].from
                 switch state[target] {
                 case .new:
                     state[target] = .open
                     positionOnStack[target] = stack.count
                     stack.append((target, 0))
                 case .open:
-                    // Dependency path: stack[start] reads ... reads top, and top reads target.
-                    let start = positionOnStack[target]
-                    let readers = stack[start...].map(\.node)
-                    found.append(diagnostic(readers: readers, order: order, dependencies: dependencies))
+                    // stack[start] reads ... reads top, and top reads target == stack[start].
+                    let readers = stack[positionOnStack[target]...].map(\.node)
+                    found.append(diagnostic(readers: readers, order: order, edges: edges))
                 case .done:
                     break
                 }
@@ -53,16 +44,15 @@ enum CycleFinder {
         return found
     }
 
-    /// `readers[0]` is read by ... no: each `readers[k]` reads `readers[k+1]`, and the last
-    /// reads `readers[0]`. Data flows the other way round.
-    private static func diagnostic(readers: [Int], order: [String],
-                                   dependencies: [[(Int, EdgeReference)]]) -> GraphDiagnostic {
+    /// Each `readers[k]` reads `readers[k+1]`, and the last reads `readers[0]`; data flows
+    /// the other way round.
+    private static func diagnostic(readers: [Int], order: [String], edges: [[EdgeReference]]) -> GraphDiagnostic {
         var flow = Array(readers.reversed())  // flow[k] feeds flow[k+1]; the last feeds flow[0]
         let first = flow.indices.min { flow[$0] < flow[$1] }!
         flow = Array(flow[first...] + flow[..<first])
         let path = (flow + [flow[0]]).map { order[$0] }.joined(separator: " -> ")
         // The reference closing the cycle: flow[0] reads flow.last.
-        let closer = dependencies[flow[0]].first { $0.0 == flow[flow.count - 1] }!.1
+        let closer = edges[flow[0]].first { $0.from == flow[flow.count - 1] }!
         return closer.file.diagnostic(at: closer.mark, node: order[flow[0]], message: "cycle: \(path)")
     }
 }
