@@ -67,6 +67,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "engine-bench", dependencies: ["ReelflowEngine"],
+            path: "Benchmarks/EngineBench", swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(name: "ReelflowGraphTests", dependencies: ["ReelflowGraph"], swiftSettings: swiftSettings),
         .testTarget(name: "ReelflowEngineTests", dependencies: ["ReelflowEngine"], swiftSettings: swiftSettings),

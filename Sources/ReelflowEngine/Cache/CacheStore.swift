@@ -49,9 +49,12 @@ public final class CacheStore: Sendable {
     public let root: URL
     /// The size limit `enforceLimit()` and `gc()` apply; nil means unlimited.
     public let maxBytes: Int64?
-    /// `fsync` files and directories around renames (default). Off only for throwaway caches
-    /// and benchmarks: after a power loss entries may then be missing (never half-written
-    /// through a rename, but the file system may lose the data of a renamed file).
+    /// `fsync` each blob and manifest before renaming it into place (default), so after a
+    /// power loss a renamed file has its data. Directories are not synced: a lost rename
+    /// only loses an entry (a miss), and a manifest whose blob rename was lost reads as
+    /// damaged. With `false` (tests, benchmarks, throwaway caches) a crash may also leave
+    /// empty or zero-filled blobs, which lookups (size) and verified reads (digest) report
+    /// as damaged; the store never serves them as valid.
     public let durable: Bool
 
     let rootPath: String
