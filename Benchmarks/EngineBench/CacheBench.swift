@@ -32,52 +32,64 @@ enum CacheBench {
         report("key finalize (5 parts)", keyTime, peer: nil)
         report("key build + finalize", buildTime, peer: nil)
 
-        // Cold writes, not fsynced, then fsynced.
-        var manifests: [CacheManifest] = []
-        let coldFast = once {
-            for (i, key) in keys.enumerated() { manifests.append(try! store.commitSmall(key: key, node: i)) }
+        // Cold writes into fresh roots, ours and the peer's interleaved, not fsynced then fsynced.
+        for durable in [false, true] {
+            let reps = durable ? 3 : 7
+            var round = 0
+            let (ours, peer) = paired(reps, {
+                round += 1
+                let fresh = try! CacheStore(root: scratch.appendingPathComponent("cold-\(durable)-\(round)"),
+                                            maxBytes: nil, durable: durable)
+                for (i, key) in keys.enumerated() { _ = try! fresh.commitSmall(key: key, node: i) }
+            }, {
+                rawWrites(in: scratch.appendingPathComponent("peer-\(durable)-\(round)"), count: nodes, fsync: durable)
+            })
+            report("cold put+commit (durable: \(durable))", ours,
+                   peer: (durable ? "2 × (write+fsync+rename)" : "2 × (write+rename)", peer))
         }
-        let peerWrite = once { rawWrites(in: scratch.appendingPathComponent("peer-writes"), count: nodes, fsync: false) }
-        report("cold put+commit (durable: false)", coldFast, peer: ("write+rename, no fsync", peerWrite))
-        let durable = try CacheStore(root: scratch.appendingPathComponent("durable"), maxBytes: nil, durable: true)
-        let coldDurable = once { for (i, key) in keys.enumerated() { _ = try! durable.commitSmall(key: key, node: i) } }
-        let peerSync = once { rawWrites(in: scratch.appendingPathComponent("peer-sync"), count: nodes, fsync: true) }
-        report("cold put+commit (durable: true)", coldDurable, peer: ("write+fsync+rename", peerSync))
+        var manifests: [CacheManifest] = []
+        for (i, key) in keys.enumerated() { manifests.append(try store.commitSmall(key: key, node: i)) }
 
-        // The fully cached rerun: lookup + touch per node.
+        // The fully cached rerun: lookup + touch per node, interleaved with the syscall floor.
         let paths = keys.map { store.manifestURL($0).path }
         let blobPaths = manifests.map { store.blobURL($0.outputs["value"]!.digest).path }
-        let lookupTouch = median {
+        let lookupAndTouch = {
             for key in keys {
                 guard case .hit = store.lookup(key) else { fatalError("expected a hit") }
                 store.touch(key)
             }
         }
-        let floor = median { rawLookups(paths, blobPaths) }
-        report("lookup + touch", lookupTouch, peer: ("open/read/close + stat + utimensat", floor))
-        let lookupOnly = median { for key in keys { guard case .hit = store.lookup(key) else { fatalError() } } }
-        report("lookup only", lookupOnly, peer: ("same syscalls", floor))
-        let withRead = median {
+        let (lookupTouch, floor) = paired(repetitions, lookupAndTouch, { rawLookups(paths, blobPaths) })
+        report("lookup + touch", lookupTouch, peer: ("open/fstat/read/close + stat + utimensat", floor))
+        // The same in thread CPU time (user + system), which other processes barely disturb.
+        let (cpuLookup, cpuFloor) = paired(repetitions, lookupAndTouch, { rawLookups(paths, blobPaths) }, clock: cpuNow)
+        report("lookup + touch, CPU time", cpuLookup, peer: ("same syscalls, CPU time", cpuFloor))
+        let (lookupOnly, floorNoTouch) = paired(repetitions, {
+            for key in keys { guard case .hit = store.lookup(key) else { fatalError("expected a hit") } }
+        }, { rawLookups(paths, blobPaths, touch: false) })
+        report("lookup only", lookupOnly, peer: ("open/fstat/read/close + stat", floorNoTouch))
+        let (withRead, floorRead) = paired(repetitions, {
             for key in keys {
                 guard case .hit(let m) = store.lookup(key) else { fatalError("expected a hit") }
                 store.touch(key)
                 _ = try! store.readBlob(m.outputs["value"]!.blob)
             }
-        }
-        report("lookup + touch + verified blob read", withRead, peer: ("syscalls + blob read", median {
+        }, {
             rawLookups(paths, blobPaths)
             for path in blobPaths { _ = FileManager.default.contents(atPath: path) }
-        }))
+        })
+        report("lookup + touch + verified blob read", withRead, peer: ("same syscalls + blob read", floorRead))
 
         // Where lookup time goes: parsing the manifest JSON.
         let manifestBytes = paths.map { FileManager.default.contents(atPath: $0)! }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        report("JSONDecoder manifest decode", median {
+        let (decode, serialization) = paired(repetitions, {
             for bytes in manifestBytes { _ = try! decoder.decode(CacheManifest.self, from: bytes) }
-        }, peer: ("JSONSerialization", median {
+        }, {
             for bytes in manifestBytes { _ = try! JSONSerialization.jsonObject(with: bytes) }
-        }))
+        })
+        report("(for reference) JSONDecoder manifest decode", decode, peer: ("JSONSerialization", serialization))
 
         // Maintenance over the same 1000 entries.
         report("stats()", median { _ = try! store.stats() }, peer: nil, perNode: false)
@@ -87,11 +99,29 @@ enum CacheBench {
         // Streamed hashing of a big file against sha256sum.
         let big = scratch.appendingPathComponent("big.bin")
         try writeBigFile(big, megabytes: 256)
-        let hashTime = median(3) { _ = try! Digest.of(fileAt: big) }
-        let shaTime = median(3) { shellSHA256(big.path) }
+        let (hashTime, shaTime) = paired(3, { _ = try! Digest.of(fileAt: big) }, { shellSHA256(big.path) })
         let gbps = { (t: Double) in String(format: "%.2f GB/s", 256.0 * 1_048_576 / t / 1e9) }
         print(String(format: "- Digest.of(fileAt:) 256 MiB: %.1f ms (%@); sha256sum %.1f ms (%@); ratio %.2f",
                      hashTime * 1e3, gbps(hashTime), shaTime * 1e3, gbps(shaTime), hashTime / shaTime))
+    }
+
+    /// Lookup + touch in a loop, for `perf record` (mode `cache-profile`).
+    static func profileLookups() {
+        let scratch = FileManager.default.temporaryDirectory
+            .appendingPathComponent("reelflow-cache-profile-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let store = try! CacheStore(root: scratch, maxBytes: nil, durable: false)
+        let keys = (0..<nodes).map { builder($0).finalize() }
+        for (i, key) in keys.enumerated() { _ = try! store.commitSmall(key: key, node: i) }
+        let time = once {
+            for _ in 0..<200 {
+                for key in keys {
+                    guard case .hit = store.lookup(key) else { fatalError("expected a hit") }
+                    store.touch(key)
+                }
+            }
+        }
+        print(String(format: "%.2f µs per lookup + touch", time / Double(200 * nodes) * 1e6))
     }
 
     // MARK: Workload
@@ -103,7 +133,7 @@ enum CacheBench {
 
     // MARK: Peers
 
-    static func rawLookups(_ paths: [String], _ blobPaths: [String]) {
+    static func rawLookups(_ paths: [String], _ blobPaths: [String], touch: Bool = true) {
         var buffer = [UInt8](repeating: 0, count: 65536)
         for (path, blob) in zip(paths, blobPaths) {
             let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -112,7 +142,7 @@ enum CacheBench {
             _ = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             close(fd)
             _ = stat(blob, &st)
-            _ = utimensat(AT_FDCWD, path, nil, 0)
+            if touch { _ = utimensat(AT_FDCWD, path, nil, 0) }
         }
     }
 
@@ -159,16 +189,38 @@ enum CacheBench {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    static func once(_ body: () -> Void) -> Double {
-        let start = now()
+    /// CPU time (user + system) of this thread: unlike wall time, barely affected by other
+    /// processes competing for the cores.
+    static func cpuNow() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func once(_ body: () -> Void, clock: () -> Double = now) -> Double {
+        let start = clock()
         body()
-        return now() - start
+        return clock() - start
     }
 
     static func median(_ count: Int = repetitions, _ body: () -> Void) -> Double {
         body()  // warm up
         let times = (0..<count).map { _ in once(body) }.sorted()
         return times[times.count / 2]
+    }
+
+    /// Runs `a` and `b` alternately `count` times (after one warm-up each) and returns both
+    /// medians, so load from other processes falls on both alike.
+    static func paired(_ count: Int, _ a: () -> Void, _ b: () -> Void,
+                       clock: () -> Double = now) -> (Double, Double) {
+        a()
+        b()
+        var ta: [Double] = [], tb: [Double] = []
+        for _ in 0..<count {
+            ta.append(once(a, clock: clock))
+            tb.append(once(b, clock: clock))
+        }
+        return (ta.sorted()[count / 2], tb.sorted()[count / 2])
     }
 
     static func report(_ name: String, _ seconds: Double, peer: (String, Double)?, perNode: Bool = true) {

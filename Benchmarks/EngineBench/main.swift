@@ -6,6 +6,8 @@ let mode = CommandLine.arguments.dropFirst().first ?? "all"
 switch mode {
 case "cache", "all":
     CacheBench.run()
+case "cache-profile":
+    CacheBench.profileLookups()
 default:
-    print("usage: engine-bench [cache|all]")
+    print("usage: engine-bench [cache|cache-profile|all]")
 }

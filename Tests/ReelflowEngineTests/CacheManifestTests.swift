@@ -53,6 +53,9 @@ import Testing
             good.replacingOccurrences(of: "\"nodeVersion\" : 0", with: "\"nodeVersion\" : 0.5"),
             good.replacingOccurrences(of: "\"nodeID\" : \"n\"", with: "\"nodeID\" : \"\\ud800\""),
             good.replacingOccurrences(of: "\"key\"", with: "\"kee\""),
+            good.replacingOccurrences(of: "\"nodeVersion\" : 0", with: "\"nodeVersion\" : 00"),
+            good.replacingOccurrences(of: "\"nodeVersion\" : 0", with: "\"nodeVersion\" : 99999999999999999999"),
+            good.replacingOccurrences(of: "\"nodeVersion\" : 0", with: "\"nodeVersion\" : -"),
             String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
         ]
         for text in bad { #expect(ManifestReader.read(Array(text.utf8)) == nil, "\(text.prefix(60))") }

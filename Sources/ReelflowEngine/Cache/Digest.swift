@@ -27,9 +27,15 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Parses 64 hex digits (either case); nil for anything else.
     public init?(hex: some StringProtocol) {
+        var text = String(hex)
+        guard let digest = text.withUTF8({ Digest(hexUTF8: $0) }) else { return nil }
+        self = digest
+    }
+
+    private init?(hexUTF8: UnsafeBufferPointer<UInt8>) {
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var i = 0
-        for c in hex.utf8 {
+        for c in hexUTF8 {
             guard i < 64, let nibble = Self.nibble(c) else { return nil }
             switch i / 16 {
             case 0: words.0 = words.0 << 4 | UInt64(nibble)

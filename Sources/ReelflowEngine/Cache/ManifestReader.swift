@@ -16,16 +16,31 @@ enum ManifestReader {
         }
     }
 
-    indirect enum Value {
-        case object([String: Value])
+    // Not `indirect`: objects and arrays already live in heap storage, and boxing every
+    // scalar would cost an allocation each.
+    enum Value {
+        /// Fields in file order; objects here have a dozen keys, so a linear search beats hashing.
+        case object(Fields)
         case array([Value])
         case string(String)
+        /// An integer that fits `Int`, parsed while scanning.
+        case integer(Int)
+        /// Any other number, kept as text.
         case number(Substring)
         case bool(Bool)
         case null
     }
 
     // MARK: Mapping
+
+    struct Fields {
+        var pairs: [(name: String, value: Value)] = []
+
+        subscript(_ name: String) -> Value? {
+            for pair in pairs where pair.name == name { return pair.value }
+            return nil
+        }
+    }
 
     private static func manifest(_ value: Value) -> CacheManifest? {
         guard case .object(let o) = value,
@@ -44,12 +59,12 @@ enum ManifestReader {
         default: return nil
         }
         var inputs: [String: Digest] = [:]
-        for (name, value) in inputsObject {
+        for (name, value) in inputsObject.pairs {
             guard let d = digest(value) else { return nil }
             inputs[name] = d
         }
         var files: [String: FileFingerprint] = [:]
-        for (name, value) in filesObject {
+        for (name, value) in filesObject.pairs {
             guard case .object(let f) = value, let path = string(f["path"]), let size = int(f["size"]),
                   let mtime = int(f["modifiedNanoseconds"]) else { return nil }
             var contentDigest: Digest? = nil
@@ -61,7 +76,7 @@ enum ManifestReader {
                                           contentDigest: contentDigest)
         }
         var outputs: [String: CacheOutput] = [:]
-        for (name, value) in outputsObject {
+        for (name, value) in outputsObject.pairs {
             guard case .object(let f) = value, let d = digest(f["digest"]), let size = int(f["size"]),
                   let portType = string(f["portType"]), let encoding = string(f["encoding"]) else { return nil }
             outputs[name] = CacheOutput(digest: d, size: Int64(size), portType: portType, encoding: encoding)
@@ -80,13 +95,16 @@ enum ManifestReader {
     }
 
     private static func int(_ v: Value?) -> Int? {
-        if case .number(let n)? = v { return Int(n) }
+        if case .integer(let n)? = v { return n }
         return nil
     }
 
     private static func double(_ v: Value?) -> Double? {
-        if case .number(let n)? = v { return Double(n) }
-        return nil
+        switch v {
+        case .integer(let n)?: return Double(n)
+        case .number(let text)?: return Double(text)
+        default: return nil
+        }
     }
 
     private static func digest(_ v: Value?) -> Digest? {
@@ -168,7 +186,8 @@ enum ManifestReader {
             defer { depth -= 1 }
             guard depth < 32 else { return nil }
             i += 1
-            var fields: [String: Value] = [:]
+            var fields = Fields()
+            fields.pairs.reserveCapacity(16)
             skipSpace()
             if i < bytes.count, bytes[i] == UInt8(ascii: "}") { i += 1; return .object(fields) }
             while true {
@@ -178,7 +197,7 @@ enum ManifestReader {
                 guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { return nil }
                 i += 1
                 guard let v = value() else { return nil }
-                fields[name] = v
+                fields.pairs.append((name, v))
                 skipSpace()
                 guard i < bytes.count else { return nil }
                 if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -272,25 +291,42 @@ enum ManifestReader {
             return v
         }
 
-        /// A JSON number, kept as text; its grammar is checked here, its value by the mapper.
+        /// A JSON number: an `Int` when it is a plain integer that fits, else its text (the
+        /// grammar is checked here, the value by the mapper).
         private mutating func number() -> Value? {
             let start = i
+            var negative = false
+            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { negative = true; i += 1 }
+            var magnitude = 0
+            var fits = true
+            let digitsStart = i
+            while i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") {
+                let (m1, o1) = magnitude.multipliedReportingOverflow(by: 10)
+                let (m2, o2) = m1.addingReportingOverflow(Int(bytes[i] - UInt8(ascii: "0")))
+                fits = fits && !o1 && !o2
+                magnitude = m2
+                i += 1
+            }
+            // JSON forbids leading zeros ("01").
+            guard i > digitsStart, bytes[digitsStart] != UInt8(ascii: "0") || i == digitsStart + 1 else { return nil }
+            var integral = true
             func digits() -> Bool {
                 let from = i
                 while i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") { i += 1 }
                 return i > from
             }
-            if i < bytes.count, bytes[i] == UInt8(ascii: "-") { i += 1 }
-            guard digits() else { return nil }
             if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
                 i += 1
+                integral = false
                 guard digits() else { return nil }
             }
             if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
                 i += 1
+                integral = false
                 if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
                 guard digits() else { return nil }
             }
+            if integral && fits { return .integer(negative ? -magnitude : magnitude) }
             return .number(Substring(decoding: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self))
         }
     }
