@@ -173,14 +173,33 @@ public final class CacheStore: Sendable {
 
     // MARK: Paths
 
-    func manifestPath(_ key: Digest) -> String {
-        let hex = key.hex
-        return acPath + "/" + hex.prefix(2) + "/" + hex + ".json"
-    }
+    func manifestPath(_ key: Digest) -> String { Self.shardedPath(acPath, key, suffix: ".json") }
 
-    func blobPath(_ digest: Digest) -> String {
+    func blobPath(_ digest: Digest) -> String { Self.shardedPath(casPath, digest, suffix: "") }
+
+    /// `<base>/<2 hex>/<64 hex><suffix>`, built in one allocation (it is on every lookup).
+    private static func shardedPath(_ base: String, _ digest: Digest, suffix: StaticString) -> String {
         let hex = digest.hex
-        return casPath + "/" + hex.prefix(2) + "/" + hex
+        var base = base
+        return base.withUTF8 { baseBytes in
+            var hexCopy = hex
+            return hexCopy.withUTF8 { hexBytes in
+                let count = baseBytes.count + 4 + 64 + suffix.utf8CodeUnitCount
+                return String(unsafeUninitializedCapacity: count) { out in
+                    var i = 0
+                    func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                        for b in bytes { out[i] = b; i += 1 }
+                    }
+                    put(baseBytes)
+                    out[i] = UInt8(ascii: "/"); i += 1
+                    put(UnsafeBufferPointer(rebasing: hexBytes[0..<2]))
+                    out[i] = UInt8(ascii: "/"); i += 1
+                    put(hexBytes)
+                    put(UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+                    return i
+                }
+            }
+        }
     }
 
     private func checkFormat() throws(CacheError) {

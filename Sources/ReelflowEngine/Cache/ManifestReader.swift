@@ -234,14 +234,14 @@ enum ManifestReader {
             guard i < bytes.count else { return nil }
             if bytes[i] == UInt8(ascii: "\"") {
                 defer { i += 1 }
-                return String(validating: UnsafeBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
+                return Self.text(UnsafeBufferPointer(rebasing: bytes[start..<i]))
             }
             var out = Array(bytes[start..<i])
             while i < bytes.count {
                 let c = bytes[i]
                 if c == UInt8(ascii: "\"") {
                     i += 1
-                    return String(validating: out, as: UTF8.self)
+                    return out.withUnsafeBufferPointer(Self.text)
                 }
                 guard c >= 0x20 else { return nil }
                 if c != UInt8(ascii: "\\") { out.append(c); i += 1; continue }
@@ -271,6 +271,13 @@ enum ManifestReader {
                 }
             }
             return nil
+        }
+
+        /// UTF-8 bytes as a `String`, nil when they are not valid UTF-8. ASCII (nearly every
+        /// manifest) skips the generic validating initialiser, which dominated the profile.
+        private static func text(_ utf8: UnsafeBufferPointer<UInt8>) -> String? {
+            if utf8.allSatisfy({ $0 < 0x80 }) { return String(decoding: utf8, as: UTF8.self) }
+            return String(validating: utf8, as: UTF8.self)
         }
 
         private mutating func hex4() -> UInt32? {
