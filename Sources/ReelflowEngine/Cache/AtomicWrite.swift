@@ -24,7 +24,7 @@ enum AtomicWrite {
     }
 
     /// Writes `bytes` to a temporary file in `tempDirectory` and renames it to `destination`.
-    /// - Parameter durable: `fsync` the file before the rename and its directory after it.
+    /// - Parameter durable: `fsync` the file before the rename (see `CacheStore.durable`).
     static func write(_ bytes: [UInt8], to destination: String, tempDirectory: String,
                       durable: Bool) throws(CacheError) {
         let (fd, temp) = try makeTemporaryFile(in: tempDirectory, purpose: "write")
@@ -42,6 +42,5 @@ enum AtomicWrite {
             _ = try? FileSystem.remove(temp)
             throw error
         }
-        if durable { FileSystem.syncDirectory(FileSystem.parentPath(destination)) }
     }
 }

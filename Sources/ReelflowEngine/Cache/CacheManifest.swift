@@ -89,6 +89,12 @@ public struct CacheManifest: Codable, Sendable, Equatable {
 
     /// Parses a stored manifest; the error text says what was wrong, for `.damaged` reports.
     static func decode(_ bytes: [UInt8]) -> Result<CacheManifest, DecodeFailure> {
+        if let manifest = ManifestReader.read(bytes) { return .success(manifest) }
+        return decodeWithFoundation(bytes)
+    }
+
+    /// The reference decoder: slower, and the authority when the fast reader declines.
+    static func decodeWithFoundation(_ bytes: [UInt8]) -> Result<CacheManifest, DecodeFailure> {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do { return .success(try decoder.decode(CacheManifest.self, from: Data(bytes))) } catch {

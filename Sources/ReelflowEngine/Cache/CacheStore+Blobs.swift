@@ -111,7 +111,6 @@ extension CacheStore {
         let destination = blobPath(hashed.digest)
         try FileSystem.makeDirectories(FileSystem.parentPath(destination))
         try FileSystem.rename(temp, destination)
-        if durable { FileSystem.syncDirectory(FileSystem.parentPath(destination)) }
         return BlobRef(digest: hashed.digest, size: hashed.size)
     }
 }

@@ -49,9 +49,12 @@ public final class CacheStore: Sendable {
     public let root: URL
     /// The size limit `enforceLimit()` and `gc()` apply; nil means unlimited.
     public let maxBytes: Int64?
-    /// `fsync` files and directories around renames (default). Off only for throwaway caches
-    /// and benchmarks: after a power loss entries may then be missing (never half-written
-    /// through a rename, but the file system may lose the data of a renamed file).
+    /// `fsync` each blob and manifest before renaming it into place (default), so after a
+    /// power loss a renamed file has its data. Directories are not synced: a lost rename
+    /// only loses an entry (a miss), and a manifest whose blob rename was lost reads as
+    /// damaged. With `false` (tests, benchmarks, throwaway caches) a crash may also leave
+    /// empty or zero-filled blobs, which lookups (size) and verified reads (digest) report
+    /// as damaged; the store never serves them as valid.
     public let durable: Bool
 
     let rootPath: String
@@ -170,14 +173,33 @@ public final class CacheStore: Sendable {
 
     // MARK: Paths
 
-    func manifestPath(_ key: Digest) -> String {
-        let hex = key.hex
-        return acPath + "/" + hex.prefix(2) + "/" + hex + ".json"
-    }
+    func manifestPath(_ key: Digest) -> String { Self.shardedPath(acPath, key, suffix: ".json") }
 
-    func blobPath(_ digest: Digest) -> String {
+    func blobPath(_ digest: Digest) -> String { Self.shardedPath(casPath, digest, suffix: "") }
+
+    /// `<base>/<2 hex>/<64 hex><suffix>`, built in one allocation (it is on every lookup).
+    private static func shardedPath(_ base: String, _ digest: Digest, suffix: StaticString) -> String {
         let hex = digest.hex
-        return casPath + "/" + hex.prefix(2) + "/" + hex
+        var base = base
+        return base.withUTF8 { baseBytes in
+            var hexCopy = hex
+            return hexCopy.withUTF8 { hexBytes in
+                let count = baseBytes.count + 4 + 64 + suffix.utf8CodeUnitCount
+                return String(unsafeUninitializedCapacity: count) { out in
+                    var i = 0
+                    func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                        for b in bytes { out[i] = b; i += 1 }
+                    }
+                    put(baseBytes)
+                    out[i] = UInt8(ascii: "/"); i += 1
+                    put(UnsafeBufferPointer(rebasing: hexBytes[0..<2]))
+                    out[i] = UInt8(ascii: "/"); i += 1
+                    put(hexBytes)
+                    put(UnsafeBufferPointer(start: suffix.utf8Start, count: suffix.utf8CodeUnitCount))
+                    return i
+                }
+            }
+        }
     }
 
     private func checkFormat() throws(CacheError) {

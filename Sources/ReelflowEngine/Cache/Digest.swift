@@ -11,21 +11,42 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// Builds a digest from exactly 32 bytes.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
-        var words = [UInt64](repeating: 0, count: 4)
-        for (i, byte) in bytes.enumerated() { words[i / 8] = words[i / 8] << 8 | UInt64(byte) }
-        (w0, w1, w2, w3) = (words[0], words[1], words[2], words[3])
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var i = 0
+        for byte in bytes {
+            switch i / 8 {
+            case 0: words.0 = words.0 << 8 | UInt64(byte)
+            case 1: words.1 = words.1 << 8 | UInt64(byte)
+            case 2: words.2 = words.2 << 8 | UInt64(byte)
+            default: words.3 = words.3 << 8 | UInt64(byte)
+            }
+            i += 1
+        }
+        (w0, w1, w2, w3) = words
     }
 
     /// Parses 64 hex digits (either case); nil for anything else.
     public init?(hex: some StringProtocol) {
-        let utf8 = Array(hex.utf8)
-        guard utf8.count == 64 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for i in 0..<32 {
-            guard let hi = Self.nibble(utf8[2 * i]), let lo = Self.nibble(utf8[2 * i + 1]) else { return nil }
-            bytes[i] = hi << 4 | lo
+        var text = String(hex)
+        guard let digest = text.withUTF8({ Digest(hexUTF8: $0) }) else { return nil }
+        self = digest
+    }
+
+    private init?(hexUTF8: UnsafeBufferPointer<UInt8>) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var i = 0
+        for c in hexUTF8 {
+            guard i < 64, let nibble = Self.nibble(c) else { return nil }
+            switch i / 16 {
+            case 0: words.0 = words.0 << 4 | UInt64(nibble)
+            case 1: words.1 = words.1 << 4 | UInt64(nibble)
+            case 2: words.2 = words.2 << 4 | UInt64(nibble)
+            default: words.3 = words.3 << 4 | UInt64(nibble)
+            }
+            i += 1
         }
-        self.init(bytes: bytes)
+        guard i == 64 else { return nil }
+        (w0, w1, w2, w3) = words
     }
 
     init(_ sha: SHA256.Digest) {

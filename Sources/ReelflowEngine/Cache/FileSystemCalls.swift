@@ -23,7 +23,6 @@ enum FileSystem {
     static let readOnly = O_RDONLY
     static let readWriteCreate = O_RDWR | O_CREAT
     static let createExclusive = O_WRONLY | O_CREAT | O_EXCL
-    static let directory = O_RDONLY | O_DIRECTORY
 
     static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
@@ -118,14 +117,6 @@ enum FileSystem {
             if errno == EINTR { continue }
             throw failure("fsync", path)
         }
-    }
-
-    /// Makes a rename inside `directory` durable. Errors are ignored: some file systems
-    /// refuse `fsync` on directories, and the rename itself already happened.
-    static func syncDirectory(_ directory: String) {
-        guard let fd = try? open(directory, Self.directory) else { return }
-        _ = fsync(fd)
-        close(fd)
     }
 
     /// Atomically replaces `to` with `from`. The corresponding C function is `rename`.

@@ -1,5 +1,3 @@
-import Crypto
-
 /// Builds a node's cache key from labelled parts, deterministically.
 ///
 /// Each part is a label (`"type"`, `"version"`, `"param:seed"`, `"input:model"`,
@@ -78,20 +76,22 @@ public struct KeyBuilder: Sendable {
 
     /// The key: SHA-256 over the domain and the sorted, length-prefixed parts.
     public func finalize() -> Digest {
-        var hasher = SHA256()
-        func field(_ bytes: [UInt8]) {
-            hasher.update(data: Self.littleEndian(UInt64(bytes.count)))
-            hasher.update(data: bytes)
+        // One buffer, one hash call: cheaper than many small updates.
+        var message: [UInt8] = []
+        message.reserveCapacity(64 + parts.count * 96)
+        func field(_ bytes: some Collection<UInt8>) {
+            Self.appendLittleEndian(UInt64(bytes.count), to: &message)
+            message.append(contentsOf: bytes)
         }
-        field(Array(domain.utf8))
-        hasher.update(data: Self.littleEndian(UInt64(parts.count)))
+        field(domain.utf8)
+        Self.appendLittleEndian(UInt64(parts.count), to: &message)
         for label in labels {
             let part = parts[label]!
-            field(Array(label.utf8))
-            hasher.update(data: [part.kind.rawValue])
+            field(label.utf8)
+            message.append(part.kind.rawValue)
             field(part.value)
         }
-        return Digest(hasher.finalize())
+        return Digest.of(data: message)
     }
 
     private mutating func insert(_ label: String, _ part: Part) {
@@ -104,7 +104,13 @@ public struct KeyBuilder: Sendable {
     }
 
     private static func littleEndian(_ value: UInt64) -> [UInt8] {
-        (0..<8).map { UInt8(truncatingIfNeeded: value >> (8 * UInt64($0))) }
+        var bytes: [UInt8] = []
+        appendLittleEndian(value, to: &bytes)
+        return bytes
+    }
+
+    private static func appendLittleEndian(_ value: UInt64, to bytes: inout [UInt8]) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
     }
 
     private static func isShortAndPlain(_ value: String) -> Bool {
