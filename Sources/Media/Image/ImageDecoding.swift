@@ -131,8 +131,7 @@ extension MediaLoader {
         let scaler = try Scaler(
             width: frame.width, height: frame.height, from: frame.pixelFormat, to: FFmpeg.rgb24,
             sourceColorspace: frame.colorspace, sourceFullRange: frame.isFullRange, path: path)
-        var bytes = [UInt8](repeating: 0, count: frame.width * frame.height * 3)
-        bytes.withUnsafeMutableBufferPointer { scaler.convert(frame, to: $0.baseAddress!, rowBytes: frame.width * 3) }
+        let bytes = scaler.convertToTightRGB(frame)
         let (depth, components, alpha) = FFmpeg.pixelFormatDepthAndComponents(frame.pixelFormat)
         let info = ImageInfo(
             format: video.codec, width: frame.width, height: frame.height, bitDepth: depth, channels: components,

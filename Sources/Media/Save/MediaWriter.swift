@@ -148,7 +148,7 @@ extension MediaWriter {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         t.withUnsafeBufferPointer { src in
             rgb.withUnsafeMutableBufferPointer { dst in
-                EightBit.packedFrame(src, frames: frames, frame: frame, width: width, height: height, into: dst.baseAddress!)
+                EightBit.packedFrame(src, frames: frames, frame: frame, width: width, height: height, rowBytes: width * 3, into: dst.baseAddress!)
             }
         }
         return rgb
@@ -169,7 +169,8 @@ extension MediaWriter {
         let frame = Frame()
         try frame.allocate(width: width, height: height, format: spec.pixelFormat, path: reportedPath)
         let packet = Packet()
-        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        let stride = Scaler.packedRowBytes(width: width)
+        var rgb = [UInt8](repeating: 0, count: stride * height)
         func drain() throws(MediaError) {
             while try encoder.receive(into: packet) {
                 defer { packet.unref() }
@@ -179,11 +180,11 @@ extension MediaWriter {
         for f in 0..<frames {
             pixels.withUnsafeBufferPointer { src in
                 rgb.withUnsafeMutableBufferPointer { dst in
-                    EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, into: dst.baseAddress!)
+                    EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, rowBytes: stride, into: dst.baseAddress!)
                 }
             }
             try frame.makeWritable(path: reportedPath)
-            rgb.withUnsafeBufferPointer { scaler.convert(packed: $0.baseAddress!, rowBytes: width * 3, into: frame) }
+            rgb.withUnsafeBufferPointer { scaler.convert(packed: $0.baseAddress!, rowBytes: stride, into: frame) }
             try encoder.send(frame, pts: Int64(f))
             try drain()
         }

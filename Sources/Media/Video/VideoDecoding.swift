@@ -138,10 +138,10 @@ struct FrameSink {
                 sourceColorspace: frame.colorspace, sourceFullRange: frame.isFullRange, path: path)
             plan = ResizeCropPlan(
                 sourceWidth: frame.width, sourceHeight: frame.height, width: target.width, height: target.height)
-            rgb = [UInt8](repeating: 0, count: frame.width * frame.height * 3)
+            rgb = [UInt8](repeating: 0, count: Scaler.packedRowBytes(width: frame.width) * frame.height)
         }
         let (scaler, plan) = (scaler!, plan!)
-        let rowBytes = frame.width * 3
+        let rowBytes = Scaler.packedRowBytes(width: frame.width)
         rgb.withUnsafeMutableBufferPointer { buf in
             scaler.convert(frame, to: buf.baseAddress!, rowBytes: rowBytes)
         }
