@@ -46,6 +46,9 @@ extension MediaWriter {
         guard (0...51).contains(options.crf) else {
             throw MediaError(.invalidArgument, path: path, "CRF \(options.crf) is outside 0...51")
         }
+        guard x264Presets.contains(options.preset) else {
+            throw MediaError(.invalidArgument, path: path, "unknown x264 preset \"\(options.preset)\"; expected one of \(x264Presets.joined(separator: ", "))")
+        }
         guard options.fps > 0, options.fps.isFinite else {
             throw MediaError(.invalidArgument, path: path, "fps \(options.fps) must be positive")
         }
@@ -109,6 +112,11 @@ extension MediaWriter {
 }
 
 extension MediaWriter {
+    /// x264's presets, fastest first.
+    public static let x264Presets = [
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo",
+    ]
+
     /// Runs `body(temporaryPath, finalPath)` under `AtomicFileWriter`, mapping its errors.
     static func atomically(_ path: String, policy: ExistingOutputPolicy, _ body: (String, String) throws(MediaError) -> Void) throws(MediaError) -> String {
         let url = URL(fileURLWithPath: path)
