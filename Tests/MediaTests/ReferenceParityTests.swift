@@ -53,6 +53,17 @@ import Tensors
         let got = input.map(EightBit.ltx)
         let mismatches = zip(got, expected).enumerated().filter { $0.element.0 != $0.element.1 }
         #expect(mismatches.isEmpty, "first mismatches: \(mismatches.prefix(5).map { "x=\(input[$0.offset]) got \($0.element.0) want \($0.element.1)" })")
+        // The table-driven packing used by Save gives the same bytes.
+        let n = input.count / 3
+        let planar = Tensor(shape: [1, 3, 1, 1, n], scalars: Array(input.prefix(3 * n)))
+        var packed = [UInt8](repeating: 0, count: 3 * n)
+        planar.withUnsafeBufferPointer { src in
+            packed.withUnsafeMutableBufferPointer { dst in
+                EightBit.packedFrame(src, frames: 1, frame: 0, width: n, height: 1, rowBytes: 3 * n, into: dst.baseAddress!)
+            }
+        }
+        let interleaved = (0..<n).flatMap { i in (0..<3).map { c in expected[c * n + i] } }
+        #expect(packed == interleaved)
         // Truncation, not rounding: -0.5 -> 63.75 -> level 63 in ltx-core.
         #expect(EightBit.ltx(-0.5) == 63)
         #expect(EightBit.ltx(.nan) == 0)
