@@ -26,8 +26,8 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=512x512:rate=24 -frames:v 81 \
 ffmpeg -v error -y -i "$CLIP" -f rawvideo -pix_fmt rgb24 "$RAW"
 
 echo
-echo "## In process (media-bench inprocess, median of $RUNS)"
-"$BENCH" inprocess "$CLIP" "$RUNS"
+echo "## In process (media-bench inprocess; each run alternates with the ffmpeg command)"
+"$BENCH" inprocess "$CLIP" "$RUNS" "$RAW"
 
 echo
 echo "## Whole process: decode 81 frames (hyperfine, median)"

@@ -87,12 +87,10 @@ final class InputFile {
         try FFmpeg.check(opened, library: "libavformat", while: "opening the file", path: path)
         guard let ctx else { throw MediaError(.invalidData, path: path, "libavformat opened no context") }
         pointer = ctx
-        let found = avformat_find_stream_info(ctx, nil)
-        if found < 0 {
-            var p: UnsafeMutablePointer<AVFormatContext>? = ctx
-            avformat_close_input(&p)
-            throw FFmpeg.error(found, library: "libavformat", while: "reading the stream information", path: path)
-        }
+        // Every stored property is set: a throw from here on runs deinit, which closes ctx.
+        try FFmpeg.check(
+            avformat_find_stream_info(ctx, nil), library: "libavformat",
+            while: "reading the stream information", path: path)
     }
 
     deinit {
