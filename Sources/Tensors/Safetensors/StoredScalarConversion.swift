@@ -1,0 +1,63 @@
+import Dispatch
+import Foundation
+
+/// Conversion of stored little-endian scalars of any `DType` to float32. Each dtype has its
+/// own tight loop (unaligned loads, no per-element switch) so the compiler can vectorise it;
+/// ranges above `parallelThreshold` elements are split into one chunk per core.
+enum StoredScalarConversion {
+    static let parallelThreshold = 1 << 20
+
+    static func convert(_ dtype: DType, from source: UnsafeRawPointer, count: Int, to destination: UnsafeMutablePointer<Float>) {
+        let workers = count >= parallelThreshold ? min(activeCores, count / (parallelThreshold / 2)) : 1
+        if workers <= 1 {
+            convertSerially(dtype, from: source, count: count, to: destination)
+            return
+        }
+        let chunk = (count + workers - 1) / workers
+        // Pointers are passed as integers: each worker writes a disjoint range.
+        let src = Int(bitPattern: source), dst = Int(bitPattern: destination)
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = w * chunk, n = min(chunk, count - lo)
+            guard n > 0 else { return }
+            convertSerially(dtype, from: UnsafeRawPointer(bitPattern: src)! + lo * dtype.byteSize,
+                count: n, to: UnsafeMutablePointer<Float>(bitPattern: dst)! + lo)
+        }
+    }
+
+    static let activeCores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    static func convertSerially(_ dtype: DType, from s: UnsafeRawPointer, count n: Int, to d: UnsafeMutablePointer<Float>) {
+        switch dtype {
+        case .f32:
+            (UnsafeMutableRawPointer(d)).copyMemory(from: s, byteCount: n * 4)
+        case .bf16:
+            for i in 0..<n {
+                d[i] = Float(bitPattern: UInt32(UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
+            }
+        case .f16:
+            for i in 0..<n {
+                d[i] = HalfFloat.float(fromBits: UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+            }
+        case .f64:
+            for i in 0..<n {
+                d[i] = Float(Double(bitPattern: UInt64(littleEndian: s.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
+            }
+        case .f8e4m3:
+            let table = Float8.e4m3Table
+            table.withUnsafeBufferPointer { t in
+                for i in 0..<n { d[i] = t[Int(s.load(fromByteOffset: i, as: UInt8.self))] }
+            }
+        case .f8e5m2:
+            for i in 0..<n { d[i] = Float8.floatFromE5M2(s.load(fromByteOffset: i, as: UInt8.self)) }
+        case .i64: for i in 0..<n { d[i] = Float(Int64(littleEndian: s.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))) }
+        case .i32: for i in 0..<n { d[i] = Float(Int32(littleEndian: s.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self))) }
+        case .i16: for i in 0..<n { d[i] = Float(Int16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self))) }
+        case .i8: for i in 0..<n { d[i] = Float(s.load(fromByteOffset: i, as: Int8.self)) }
+        case .u64: for i in 0..<n { d[i] = Float(UInt64(littleEndian: s.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))) }
+        case .u32: for i in 0..<n { d[i] = Float(UInt32(littleEndian: s.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+        case .u16: for i in 0..<n { d[i] = Float(UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+        case .u8: for i in 0..<n { d[i] = Float(s.load(fromByteOffset: i, as: UInt8.self)) }
+        case .bool: for i in 0..<n { d[i] = s.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0 }
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// A tensor as stored in a safetensors file: name, dtype, shape and its bytes in the file's
+/// memory mapping. Nothing is copied or converted until one of the `float…` methods runs,
+/// so model code can convert a checkpoint layer by layer (or a range of rows at a time).
+///
+/// Holding a `StoredTensor` keeps the file mapped.
+public struct StoredTensor: Sendable {
+    public let name: String
+    public let dtype: DType
+    public let shape: [Int]
+    let file: MappedFile
+    /// Offset of the first byte from the start of the file (checked against the file size
+    /// when the header was read).
+    let byteOffset: Int
+
+    init(name: String, dtype: DType, shape: [Int], file: MappedFile, byteOffset: Int) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+        self.file = file
+        self.byteOffset = byteOffset
+    }
+
+    /// The file the tensor is stored in.
+    public var path: String { file.path }
+    /// Number of elements (the product of `shape`).
+    public var elementCount: Int { shape.reduce(1, *) }
+    /// Bytes the tensor occupies in the file.
+    public var byteCount: Int { elementCount * dtype.byteSize }
+    /// Number of rows: the extent of the outermost axis (1 for a scalar).
+    public var rowCount: Int { shape.first ?? 1 }
+    /// Elements per row (the product of all axes but the outermost).
+    public var rowLength: Int { shape.isEmpty ? 1 : shape.dropFirst().reduce(1, *) }
+
+    /// The whole tensor converted to float32 (see `DType` conversion notes on
+    /// `floatTensor(rows:)`).
+    public func floatTensor() -> Tensor {
+        floatTensor(rows: 0..<rowCount)
+    }
+
+    /// Rows `rows` of the outermost axis converted to float32; the result has shape
+    /// `[rows.count] + shape.dropFirst()` (for a scalar, `rows` must be `0..<1`).
+    ///
+    /// Floating types convert exactly (BF16, F16, F8 upcast; F64 rounds to nearest float32);
+    /// integer types convert to the nearest float32 and BOOL to 0 or 1.
+    /// - Precondition: `rows` lies within `0..<rowCount`.
+    public func floatTensor(rows: Range<Int>) -> Tensor {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
+            "rows \(rows) out of range 0..<\(rowCount) for tensor '\(name)'")
+        let count = rows.count * rowLength
+        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            convert(elements: (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength), into: buffer)
+            initialized = count
+        }
+        let outShape = shape.isEmpty ? [] : [rows.count] + shape.dropFirst()
+        return Tensor(shape: outShape, scalars: scalars)
+    }
+
+    /// Converts elements `elements` (row-major positions) into `destination`, which holds
+    /// exactly `elements.count` floats. Large ranges are split across threads.
+    func convert(elements: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
+        precondition(destination.count == elements.count)
+        guard !elements.isEmpty else { return }
+        withExtendedLifetime(file) {
+            let size = dtype.byteSize
+            let start = file.bytes.baseAddress! + byteOffset + elements.lowerBound * size
+            StoredScalarConversion.convert(dtype, from: start, count: elements.count, to: destination.baseAddress!)
+        }
+    }
+
+    /// Calls `body` with the tensor's raw little-endian bytes in the mapping. The pointer
+    /// must not escape `body`.
+    func withRawBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(file) {
+            let all = file.bytes
+            guard byteCount > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+            return try body(UnsafeRawBufferPointer(rebasing: all[byteOffset..<(byteOffset + byteCount)]))
+        }
+    }
+}
+
+extension StoredTensor: CustomStringConvertible {
+    public var description: String {
+        "\(name) \(dtype.rawValue) \(shape)"
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Tensors
-
-@Test func TensorsBuilds() { #expect(Bool(true)) }
