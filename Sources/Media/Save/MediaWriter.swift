@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowIO
 import Tensors
 
 /// Writing VIDEO and IMAGE tensors to files, the work behind the Save node.
