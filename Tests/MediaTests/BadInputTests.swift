@@ -29,11 +29,10 @@ import Tensors
         let dir = try TemporaryDirectory()
         let path = dir.path("nowhere.mp4")
         Self.expectFailure(path, kind: .unreadable, mentions: ["No such file or directory"])
-        do {
-            _ = try MediaLoader.loadVideo(path: path)
-        } catch {
-            #expect(error.description == "\(path): libavformat error -2 (No such file or directory) while opening the file")
-        }
+        let message = "\(path): libavformat error -2 (No such file or directory) while opening the file"
+        #expect { _ = try MediaLoader.loadVideo(path: path) } throws: { "\($0)" == message }
+        #expect { _ = try MediaLoader.loadImage(path: path) } throws: { "\($0)" == message }
+        #expect { _ = try MediaInspection.report(path: path) } throws: { "\($0)" == message }
     }
 
     @Test func notMedia() throws {
@@ -79,6 +78,12 @@ import Tensors
             Tensor(zeros: [1, 3, 0, 48, 64]), frames: 0, width: 64, height: 48, to: path, reportedPath: path,
             spec: .h264(crf: 20, preset: "ultrafast"), fps: 24, threads: 1)
         Self.expectFailure(path, kind: .empty, mentions: ["ends before any media data"])
+        // MP4 drops a track that never got a sample: the file has no video stream at all.
+        let mp4 = dir.path("zero.mp4")
+        try MediaWriter.encode(
+            Tensor(zeros: [1, 3, 0, 48, 64]), frames: 0, width: 64, height: 48, to: mp4, reportedPath: mp4,
+            spec: .h264(crf: 20, preset: "ultrafast"), fps: 24, threads: 1)
+        Self.expectFailure(mp4, kind: .empty, mentions: ["the file has no video stream"])
     }
 
     @Test func startBeyondTheLastFrame() throws {
