@@ -131,6 +131,25 @@ import Tensors
         #expect(t.scalars[65] == 210)
     }
 
+    @Test func cancellationStopsDecodingAndEncoding() async throws {
+        let dir = try TemporaryDirectory()
+        let path = try Self.clip(in: dir, frames: 3)
+        let pixels = Synthetic.video(frames: 2, width: 16, height: 16)
+        let out = dir.path("never.mp4")
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            var kinds: [MediaError.Kind?] = []
+            do { _ = try MediaLoader.loadVideo(path: path) } catch { kinds.append((error as? MediaError)?.kind) }
+            do {
+                try MediaWriter.saveVideo(pixels, to: out, options: VideoSaveOptions(fps: 24))
+            } catch { kinds.append((error as? MediaError)?.kind) }
+            return kinds
+        }
+        let kinds = await task.value
+        #expect(kinds == [MediaError.Kind.cancelled, MediaError.Kind.cancelled])
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func infoDescribesTheStream() throws {
         let dir = try TemporaryDirectory()
         let path = try Self.clip(in: dir, frames: 5, fps: 30)

@@ -187,6 +187,7 @@ extension MediaWriter {
             }
         }
         for f in 0..<frames {
+            if Task.isCancelled { throw MediaError(.cancelled, path: reportedPath, "cancelled after encoding \(f) frames") }
             pixels.withUnsafeBufferPointer { src in
                 rgb.withUnsafeMutableBufferPointer { dst in
                     EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, rowBytes: stride, into: dst.baseAddress!)

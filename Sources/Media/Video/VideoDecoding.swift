@@ -73,6 +73,9 @@ extension MediaLoader {
         reading: while try input.read(into: packet) {
             defer { packet.unref() }
             guard packet.streamIndex == streamIndex else { continue }
+            if Task.isCancelled {
+                throw MediaError(.cancelled, path: input.path, "cancelled after \(seen) decoded frames")
+            }
             packets += 1
             try decoder.send(packet, number: packets)
             while try decoder.receive(into: frame) {
