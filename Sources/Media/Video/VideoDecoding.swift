@@ -31,7 +31,9 @@ extension MediaLoader {
             ? info.declaredFrameCount
             : Int(((info.durationSeconds ?? 0) * info.fps).rounded(.up))
         available = max(1, available - options.startFrame)
-        let wanted = options.frameCap.map { min($0, available) } ?? available
+        // Headers can lie: trust the estimate for at most 1 GiB of output, then grow.
+        let trusted = max(1, (1 << 30) / (12 * target.width * target.height))
+        let wanted = min(options.frameCap.map { min($0, available) } ?? available, trusted)
         var session = FrameSink(
             store: PlanarFrameStore(width: target.width, height: target.height, estimatedFrames: wanted),
             target: target, skip: options.startFrame, cap: options.frameCap, path: path)
