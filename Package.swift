@@ -60,7 +60,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "Media",
-            dependencies: ["CFFmpeg", "CPNG", "Tensors"],
+            dependencies: ["CFFmpeg", "CPNG", "Tensors", "ReelflowIO"],
             swiftSettings: swiftSettings),
 
         // MARK: Node libraries

@@ -6,7 +6,8 @@
 //                                           over as `reelflow inspect --decode` or similar)
 //   media-bench encode RAW W H F OUT [CRF PRESET]
 //                                           read raw rgb24 frames, encode H.264 like Save
-//   media-bench inprocess CLIP RUNS         median in-process decode time and encode frames/s
+//   media-bench inprocess CLIP RUNS RAW     median in-process decode time and encode frames/s,
+//                                           each run alternating with the ffmpeg command
 import Foundation
 import Media
 import Tensors
@@ -48,7 +49,7 @@ func tensor(fromRGB24 bytes: [UInt8], width: Int, height: Int, frames: Int) -> T
 }
 
 let args = CommandLine.arguments
-guard args.count >= 3 else { fail("usage: media-bench decode CLIP | encode RAW W H F OUT [CRF PRESET] | inprocess CLIP RUNS") }
+guard args.count >= 3 else { fail("usage: media-bench decode CLIP | encode RAW W H F OUT [CRF PRESET] | inprocess CLIP RUNS RAW") }
 do {
     switch args[1] {
     case "decode":
@@ -67,28 +68,54 @@ do {
         let dt = now() - t0
         print("encoded \(f) frames in \(String(format: "%.1f", dt * 1000)) ms (\(String(format: "%.1f", Double(f) / dt)) frames/s)")
     case "inprocess":
-        let runs = args.count > 3 ? Int(args[3]) ?? 9 : 9
-        _ = try MediaLoader.loadVideo(path: args[2])  // warm-up: page cache, lazy init
-        var times: [Double] = []
+        // Our in-process figures alternate run by run with the ffmpeg command on the same
+        // files, so both see the same machine load.
+        guard args.count >= 5, let runs = Int(args[3]) else { fail("inprocess CLIP RUNS RAW") }
+        let clip = args[2]
+        let raw = args[4]
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("media-bench-encode.mp4").path
+        let theirs = FileManager.default.temporaryDirectory.appendingPathComponent("media-bench-ffmpeg.mp4").path
+        func ffmpeg(_ arguments: [String]) throws -> Double {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["ffmpeg", "-v", "error", "-nostdin"] + arguments
+            let t0 = now()
+            try p.run()
+            p.waitUntilExit()
+            guard p.terminationStatus == 0 else { fail("ffmpeg failed: \(arguments)") }
+            return now() - t0
+        }
+        _ = try MediaLoader.loadVideo(path: clip)  // warm-up: page cache, lazy init
+        var ours: [Double] = [], peer: [Double] = []
         var last: DecodedVideo? = nil
         for _ in 0..<runs {
             last = nil
             let t0 = now()
-            last = try MediaLoader.loadVideo(path: args[2])
-            times.append(now() - t0)
+            last = try MediaLoader.loadVideo(path: clip)
+            ours.append(now() - t0)
+            peer.append(try ffmpeg(["-i", clip, "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", "/dev/null"]))
         }
         let v = last!
-        let ms = median(times) * 1000
-        print("in-process decode + normalise: \(v.pixels.shape), median \(String(format: "%.1f", ms)) ms over \(runs) runs (\(String(format: "%.0f", Double(v.frameCount) / median(times))) frames/s); target 50 ms: ratio target/ours \(String(format: "%.2f", 50 / ms))x")
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("media-bench-encode.mp4").path
-        var enc: [Double] = []
-        for _ in 0..<max(3, runs / 3) {
+        let f = Double(v.frameCount)
+        print("decode \(v.pixels.shape) to normalised float RGB, median of \(runs):")
+        print(String(format: "  reelflow in-process %7.1f ms (%5.0f frames/s)   ffmpeg whole process %7.1f ms   ffmpeg/reelflow %.2fx   (target <= 50 ms)",
+                     median(ours) * 1000, f / median(ours), median(peer) * 1000, median(peer) / median(ours)))
+        ours = []
+        peer = []
+        let encodeRuns = max(3, runs / 3)
+        for _ in 0..<encodeRuns {
             let t0 = now()
             try MediaWriter.saveVideo(v.pixels, to: out, options: VideoSaveOptions(fps: v.fps, crf: 23, preset: "medium", existing: .overwrite))
-            enc.append(now() - t0)
+            ours.append(now() - t0)
+            peer.append(try ffmpeg([
+                "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(v.width)x\(v.height)", "-r", "24", "-i", raw,
+                "-c:v", "libx264", "-preset", "medium", "-crf", "23", "-pix_fmt", "yuv420p", "-y", theirs,
+            ]))
         }
-        print("in-process encode (libx264 medium, CRF 23): median \(String(format: "%.1f", median(enc) * 1000)) ms, \(String(format: "%.1f", Double(v.frameCount) / median(enc))) frames/s")
-        print("peak RSS \(String(format: "%.1f", peakRSSMiB())) MiB")
+        print("encode libx264 medium CRF 23, median of \(encodeRuns):")
+        print(String(format: "  reelflow in-process %6.1f frames/s   ffmpeg whole process %6.1f frames/s   reelflow/ffmpeg %.2fx",
+                     f / median(ours), f / median(peer), median(peer) / median(ours)))
+        print(String(format: "peak RSS %.1f MiB", peakRSSMiB()))
     default:
         fail("unknown mode \(args[1])")
     }

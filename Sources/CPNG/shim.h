@@ -35,12 +35,14 @@ static inline void cpng_warning_fn(png_structp png, png_const_charp text) {
 }
 
 /// Opens `path` and checks the 8-byte PNG signature. Returns NULL with `err` filled on failure;
-/// `*not_png` is set to 1 when the file opened but is not a PNG.
+/// `*not_png` is set to 1 when the file opened but is not a PNG, and to 2 when it could not be
+/// opened at all (the caller lets its other decoder report that, so messages agree).
 static inline cpng_reader *cpng_reader_open(const char *path, char *err, size_t errlen, int *not_png) {
     *not_png = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
         snprintf(err, errlen, "%s", strerror(errno));
+        *not_png = 2;
         return NULL;
     }
     unsigned char sig[8];

@@ -21,6 +21,8 @@ public struct MediaError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidArgument
         /// The output could not be written.
         case unwritable
+        /// The surrounding task was cancelled while frames were being decoded or encoded.
+        case cancelled
     }
 
     public let kind: Kind

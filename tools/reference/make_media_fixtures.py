@@ -10,6 +10,11 @@ Outputs (Tests/MediaTests/Fixtures/, little-endian, no headers; a few KB in all)
                               resize_and_center_crop then normalize_latent (dtype float32)
   eightbit_input.f32          float32 values, rounded to bf16 by the script
   eightbit_output.u8          uint8: ltx-core's convert_to_uint8 expression on that bf16 tensor
+  crf_input.rgb               29 x 37 x RGB uint8, a smooth pattern with one wrap
+  crf33_output.rgb            28 x 36 x RGB uint8: ltx_pipelines preprocess(image, crf=33)
+  clip_64x48.mp4              6 frames, libx264 yuv420p, 24 fps, written with PyAV
+  clip_64x48_to_32x40.f32     float32 [1, 3, 5, 32, 40]: load_video_conditioning(clip,
+                              height=32, width=40, frame_cap=5, dtype=float32)
 """
 import os
 import sys
@@ -17,7 +22,14 @@ import sys
 import numpy as np
 import torch
 
-from ltx_pipelines.utils.media_io import normalize_latent, resize_and_center_crop
+import av
+
+from ltx_pipelines.utils.media_io import (
+    load_video_conditioning,
+    normalize_latent,
+    preprocess,
+    resize_and_center_crop,
+)
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "MediaTests", "Fixtures")
 WIDTH, HEIGHT = 37, 29
@@ -52,6 +64,29 @@ def main() -> None:
     u8 = (((x + 1.0) / 2.0).clamp(0.0, 1.0) * 255.0).to(torch.uint8)
     x.to(torch.float32).numpy().astype("<f4").tofile(os.path.join(OUT, "eightbit_input.f32"))
     u8.numpy().astype(np.uint8).tofile(os.path.join(OUT, "eightbit_output.u8"))
+    # The H.264 round trip applied to conditioning images.
+    y, x = np.mgrid[0:HEIGHT, 0:WIDTH]
+    smooth = np.stack([40 + (x * 3 + y * 2 + c * 20) % 150 for c in range(3)], axis=-1).astype(np.uint8)
+    smooth.tofile(os.path.join(OUT, "crf_input.rgb"))
+    preprocess(smooth, 33).astype(np.uint8).tofile(os.path.join(OUT, "crf33_output.rgb"))
+
+    # A small clip encoded by PyAV, and what ltx-pipelines' video loader makes of it.
+    clip = os.path.join(OUT, "clip_64x48.mp4")
+    with av.open(clip, "w") as container:
+        stream = container.add_stream("libx264", rate=24, options={"crf": "18", "preset": "veryfast"})
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        yy, xx = np.mgrid[0:48, 0:64]
+        for f in range(6):
+            frame = np.stack(
+                [20 + xx * 3 + f * 6, 30 + yy * 4, 60 + (xx + yy) * 2 + f * 4], axis=-1
+            ).astype(np.uint8)
+            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    video = load_video_conditioning(clip, 32, 40, 5, torch.float32, torch.device("cpu"))
+    assert tuple(video.shape) == (1, 3, 5, 32, 40), video.shape
+    video.numpy().astype("<f4").tofile(os.path.join(OUT, "clip_64x48_to_32x40.f32"))
     print(f"wrote fixtures to {os.path.normpath(OUT)} (torch {torch.__version__})", file=sys.stderr)
 
 

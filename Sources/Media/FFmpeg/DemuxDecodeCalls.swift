@@ -56,6 +56,8 @@ struct StreamParameters: Sendable {
     var pixelFormat: Int32
     /// `avg_frame_rate` (falls back to `r_frame_rate`), as numerator/denominator.
     var frameRate: (num: Int, den: Int)
+    /// Whether `frameRate` is the stream's measured average (not the `r_frame_rate` guess).
+    var frameRateIsAverage: Bool
     var declaredFrameCount: Int
     var durationSeconds: Double?
     var sampleRate: Int
@@ -73,17 +75,22 @@ final class InputFile {
         _ = FFmpeg.quietLogging
         self.path = path
         var ctx: UnsafeMutablePointer<AVFormatContext>? = nil
-        try FFmpeg.check(
-            avformat_open_input(&ctx, path, nil, nil), library: "libavformat",
-            while: "opening the file", path: path)
+        let opened = avformat_open_input(&ctx, path, nil, nil)
+        if opened == FFmpeg.eof {
+            throw MediaError(.empty, path: path, "the file ends before any media data (libavformat error \(opened) (End of file) while opening the file)")
+        }
+        if opened == cffmpeg_averror_invaliddata() {
+            throw MediaError(
+                .invalidData, path: path,
+                "libavformat error \(opened) (Invalid data found when processing input) while opening the file: it is not a media file FFmpeg can read, or it is truncated or damaged")
+        }
+        try FFmpeg.check(opened, library: "libavformat", while: "opening the file", path: path)
         guard let ctx else { throw MediaError(.invalidData, path: path, "libavformat opened no context") }
         pointer = ctx
-        let found = avformat_find_stream_info(ctx, nil)
-        if found < 0 {
-            var p: UnsafeMutablePointer<AVFormatContext>? = ctx
-            avformat_close_input(&p)
-            throw FFmpeg.error(found, library: "libavformat", while: "reading the stream information", path: path)
-        }
+        // Every stored property is set: a throw from here on runs deinit, which closes ctx.
+        try FFmpeg.check(
+            avformat_find_stream_info(ctx, nil), library: "libavformat",
+            while: "reading the stream information", path: path)
     }
 
     deinit {
@@ -127,7 +134,8 @@ final class InputFile {
         let long = desc.flatMap { $0.pointee.long_name }.map { String(cString: $0) } ?? ""
         let profile = avcodec_profile_name(par.codec_id, par.profile).map { String(cString: $0) }
         var rate = s.pointee.avg_frame_rate
-        if rate.num <= 0 || rate.den <= 0 { rate = s.pointee.r_frame_rate }
+        let isAverage = rate.num > 0 && rate.den > 0
+        if !isAverage { rate = s.pointee.r_frame_rate }
         let tb = s.pointee.time_base
         let duration: Double? =
             s.pointee.duration == FFmpeg.noPTS || tb.den == 0
@@ -135,7 +143,7 @@ final class InputFile {
         return StreamParameters(
             index: index, mediaType: type, codecName: name, codecLongName: long, profile: profile,
             width: Int(par.width), height: Int(par.height), pixelFormat: par.format,
-            frameRate: (Int(rate.num), Int(rate.den)),
+            frameRate: (Int(rate.num), Int(rate.den)), frameRateIsAverage: isAverage,
             declaredFrameCount: Int(s.pointee.nb_frames), durationSeconds: duration,
             sampleRate: Int(par.sample_rate), channels: Int(par.ch_layout.nb_channels),
             metadata: Self.dictionary(s.pointee.metadata))
@@ -207,11 +215,12 @@ final class Decoder {
         avcodec_free_context(&p)
     }
 
-    /// Sends a packet, or nil to drain. The corresponding C function is `avcodec_send_packet`.
-    func send(_ packet: Packet?) throws(MediaError) {
+    /// Sends a packet, or nil to drain; `number` (from 1) goes into error messages.
+    /// The corresponding C function is `avcodec_send_packet`.
+    func send(_ packet: Packet?, number: Int = 1) throws(MediaError) {
         let r = avcodec_send_packet(pointer, packet?.pointer)
         if r == FFmpeg.eof || r == FFmpeg.again { return }
-        try FFmpeg.check(r, library: "libavcodec", while: "decoding a packet", path: path)
+        try FFmpeg.check(r, library: "libavcodec", while: "decoding packet \(number) of the video stream", path: path)
     }
 
     /// Receives one decoded frame. Returns false when the decoder needs more input or is

@@ -29,8 +29,6 @@ enum FFmpeg {
         switch code {
         case cffmpeg_averror(ENOENT), cffmpeg_averror(EACCES), cffmpeg_averror(EISDIR):
             kind = .unreadable
-        case cffmpeg_averror(ENOMEM):
-            kind = .invalidArgument
         default:
             kind = .invalidData
         }

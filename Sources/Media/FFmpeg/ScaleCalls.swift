@@ -64,6 +64,12 @@ final class Scaler {
 
     deinit { sws_freeContext(pointer) }
 
+    /// Row size to use for packed RGB24 buffers given to or filled by `convert`. libswscale's
+    /// SIMD converters work in blocks of 8 or 16 pixels and skip the tail of a row whose stride
+    /// leaves no room for a whole block (a 36-pixel row came back with its last 4 pixels
+    /// unwritten), so rows are padded to a multiple of 32 pixels.
+    static func packedRowBytes(width: Int) -> Int { (width + 31) / 32 * 32 * 3 }
+
     func matches(_ frame: Frame) -> Bool {
         frame.width == width && frame.height == height && frame.pixelFormat == sourceFormat
             && frame.colorspace == sourceColorspace && frame.isFullRange == sourceFullRange
@@ -97,6 +103,29 @@ final class Scaler {
                 }
             }
         }
+    }
+}
+
+extension Scaler {
+    /// Converts a frame to packed RGB24 with no row padding (`width * 3` bytes a row).
+    func convertToTightRGB(_ frame: Frame) -> [UInt8] {
+        let stride = Self.packedRowBytes(width: width)
+        var padded = [UInt8](repeating: 0, count: stride * height)
+        padded.withUnsafeMutableBufferPointer { convert(frame, to: $0.baseAddress!, rowBytes: stride) }
+        var tight = [UInt8]()
+        tight.reserveCapacity(width * height * 3)
+        for y in 0..<height { tight += padded[(y * stride)..<(y * stride + width * 3)] }
+        return tight
+    }
+
+    /// Converts tight packed RGB24 (`width * 3` bytes a row) into `frame`.
+    func convert(tightRGB rgb: [UInt8], into frame: Frame) {
+        let stride = Self.packedRowBytes(width: width)
+        var padded = [UInt8](repeating: 0, count: stride * height)
+        for y in 0..<height {
+            padded.replaceSubrange((y * stride)..<(y * stride + width * 3), with: rgb[(y * width * 3)..<((y + 1) * width * 3)])
+        }
+        padded.withUnsafeBufferPointer { convert(packed: $0.baseAddress!, rowBytes: stride, into: frame) }
     }
 }
 

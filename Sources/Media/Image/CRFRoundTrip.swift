@@ -24,7 +24,7 @@ enum CRFRoundTrip {
         let toYUV = try Scaler(width: w, height: h, from: FFmpeg.rgb24, to: FFmpeg.yuv420p, path: path)
         let frame = Frame()
         try frame.allocate(width: w, height: h, format: FFmpeg.yuv420p, path: path)
-        cropped.withUnsafeBufferPointer { toYUV.convert(packed: $0.baseAddress!, rowBytes: w * 3, into: frame) }
+        toYUV.convert(tightRGB: cropped, into: frame)
         var packets: [Packet] = []
         let packet = Packet()
         try encoder.send(frame, pts: 0)
@@ -48,8 +48,6 @@ enum CRFRoundTrip {
         let toRGB = try Scaler(
             width: decoded.width, height: decoded.height, from: decoded.pixelFormat, to: FFmpeg.rgb24,
             sourceColorspace: decoded.colorspace, sourceFullRange: decoded.isFullRange, path: path)
-        var out = [UInt8](repeating: 0, count: decoded.width * decoded.height * 3)
-        out.withUnsafeMutableBufferPointer { toRGB.convert(decoded, to: $0.baseAddress!, rowBytes: decoded.width * 3) }
-        return RGB8Image(width: decoded.width, height: decoded.height, bytes: out)
+        return RGB8Image(width: decoded.width, height: decoded.height, bytes: toRGB.convertToTightRGB(decoded))
     }
 }

@@ -111,32 +111,20 @@ extension MediaLoader {
     static func decodeWithFFmpeg(path: String) throws(MediaError) -> (RGB8Image, ImageInfo) {
         let input = try InputFile(path: path)
         let (index, video) = try videoStream(of: input)
-        let decoder = try Decoder(stream: input.stream(index), threads: 1, path: path)
-        let packet = Packet()
-        let frame = Frame()
-        var got = false
-        reading: while try input.read(into: packet) {
-            defer { packet.unref() }
-            guard packet.streamIndex == index else { continue }
-            try decoder.send(packet)
-            if try decoder.receive(into: frame) { got = true; break reading }
+        var picture: (RGB8Image, ImageInfo)? = nil
+        _ = try decodeFrames(of: input, stream: index, info: video, threads: 1) { frame throws(MediaError) in
+            try MediaLimits.check(width: frame.width, height: frame.height, what: "the decoded picture", path: path)
+            let scaler = try Scaler(
+                width: frame.width, height: frame.height, from: frame.pixelFormat, to: FFmpeg.rgb24,
+                sourceColorspace: frame.colorspace, sourceFullRange: frame.isFullRange, path: path)
+            let (depth, components, alpha) = FFmpeg.pixelFormatDepthAndComponents(frame.pixelFormat)
+            let info = ImageInfo(
+                format: video.codec, width: frame.width, height: frame.height, bitDepth: depth, channels: components,
+                layout: FFmpeg.pixelFormatName(frame.pixelFormat), hasAlpha: alpha, interlaced: false)
+            picture = (RGB8Image(width: frame.width, height: frame.height, bytes: scaler.convertToTightRGB(frame)), info)
+            return false
         }
-        if !got {
-            try decoder.send(nil)
-            got = try decoder.receive(into: frame)
-        }
-        guard got else { throw MediaError(.empty, path: path, "the file holds no picture") }
-        defer { frame.unref() }
-        try MediaLimits.check(width: frame.width, height: frame.height, what: "the decoded picture", path: path)
-        let scaler = try Scaler(
-            width: frame.width, height: frame.height, from: frame.pixelFormat, to: FFmpeg.rgb24,
-            sourceColorspace: frame.colorspace, sourceFullRange: frame.isFullRange, path: path)
-        var bytes = [UInt8](repeating: 0, count: frame.width * frame.height * 3)
-        bytes.withUnsafeMutableBufferPointer { scaler.convert(frame, to: $0.baseAddress!, rowBytes: frame.width * 3) }
-        let (depth, components, alpha) = FFmpeg.pixelFormatDepthAndComponents(frame.pixelFormat)
-        let info = ImageInfo(
-            format: video.codec, width: frame.width, height: frame.height, bitDepth: depth, channels: components,
-            layout: FFmpeg.pixelFormatName(frame.pixelFormat), hasAlpha: alpha, interlaced: false)
-        return (RGB8Image(width: frame.width, height: frame.height, bytes: bytes), info)
+        guard let picture else { throw MediaError(.empty, path: path, "the file holds no picture") }
+        return picture
     }
 }

@@ -5,8 +5,8 @@ public enum MediaInspection {
     /// Describes a media file: for video its container, each stream (codec, size, pixel
     /// format, fps, frame count); for an image its format, size, bit depth and channels.
     ///
-    /// The frame count is counted by reading every packet of the video stream (no decoding),
-    /// so a truncated or damaged file fails here with the same error loading it gives.
+    /// The main video stream is decoded in full (without colour conversion) to count its
+    /// frames, so a truncated or damaged file fails here with the same error loading gives.
     /// - Throws: `MediaError`, as `MediaLoader` would for the same file.
     public static func report(path: String) throws(MediaError) -> String {
         if let png = try PNGReader(path: path) {
@@ -17,17 +17,14 @@ public enum MediaInspection {
         }
         let input = try InputFile(path: path)
         let (videoIndex, video) = try MediaLoader.videoStream(of: input)
-        var packets = [Int](repeating: 0, count: input.streamCount)
-        let packet = Packet()
-        while try input.read(into: packet) {
-            if packet.streamIndex < packets.count { packets[packet.streamIndex] += 1 }
-            packet.unref()
-        }
-        let isImage = ["image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif", "jpegxl_pipe"]
-            .contains(video.container) || video.container.hasSuffix("_pipe")
-        if isImage && packets[videoIndex] <= 1 {
+        let isImage = video.container.hasSuffix("_pipe") || video.container == "image2"
+        if isImage {
             return imageReport(try MediaLoader.decodeWithFFmpeg(path: path).1, path: path)
         }
+        // Decode every frame (no conversion): the count is exact and damage shows up with the
+        // error loading would give.
+        let frames = try MediaLoader.decodeFrames(of: input, stream: videoIndex, info: video, threads: 0) { _ in true }
+        guard frames > 0 else { throw MediaError(.empty, path: path, "the video stream has no frames") }
         var lines = ["file: \(path)", "container: \(video.container) (\(input.formatName.long))"]
         if let d = input.durationSeconds { lines.append("duration: \(format(d)) s") }
         for i in 0..<input.streamCount {
@@ -38,12 +35,16 @@ public enum MediaInspection {
             case "video":
                 let fps = p.frameRate.den == 0 ? 0 : Double(p.frameRate.num) / Double(p.frameRate.den)
                 line += ", \(p.width)x\(p.height), \(p.pixelFormat >= 0 ? FFmpeg.pixelFormatName(p.pixelFormat) : "unknown"),"
-                line += " \(format(fps)) fps (\(p.frameRate.num)/\(p.frameRate.den)), \(packets[i]) frames"
-                if i == videoIndex { line += " [main]" }
+                line += " \(format(fps)) fps (\(p.frameRate.num)/\(p.frameRate.den))"
+                if i == videoIndex {
+                    line += ", \(frames) frames (decoded) [main]"
+                } else if p.declaredFrameCount > 0 {
+                    line += ", \(p.declaredFrameCount) frames (declared)"
+                }
             case "audio":
-                line += ", \(p.sampleRate) Hz, \(p.channels) channels, \(packets[i]) packets"
+                line += ", \(p.sampleRate) Hz, \(p.channels) channels"
             default:
-                line += ", \(packets[i]) packets"
+                break
             }
             lines.append(line)
         }

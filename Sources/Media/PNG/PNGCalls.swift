@@ -40,7 +40,8 @@ final class PNGReader {
     private let reader: UnsafeMutablePointer<cpng_reader>
     let path: String
 
-    /// Returns nil when the file opens but is not a PNG (so other decoders may try it).
+    /// Returns nil when the file is not a PNG, or cannot be opened at all: FFmpeg then tries
+    /// it and reports a missing file exactly as it does for videos.
     init?(path: String) throws(MediaError) {
         self.path = path
         var message = [CChar](repeating: 0, count: 256)

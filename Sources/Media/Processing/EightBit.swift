@@ -17,16 +17,30 @@ enum EightBit {
         return UInt8(d)  // d is in 0...255: truncation is the conversion
     }
 
-    /// Packs frame `f` of a `[1, 3, F, H, W]` (or `[3, F, H, W]`) tensor as 8-bit RGB rows.
-    static func packedFrame(_ pixels: UnsafeBufferPointer<Float>, frames: Int, frame f: Int, width: Int, height: Int, into out: UnsafeMutablePointer<UInt8>) {
+    /// `ltx(x)` depends on `x` only through `bf16(x)`, so one table over all 65536 bf16 bit
+    /// patterns answers every input with one rounding and one lookup.
+    static let table: [UInt8] = (0...UInt16.max).map { ltx(BFloat16.float(fromBits: $0)) }
+
+    /// Packs frame `f` of a `[1, 3, F, H, W]` (or `[3, F, H, W]`) tensor as 8-bit RGB rows of
+    /// `rowBytes` bytes (at least `width * 3`).
+    static func packedFrame(
+        _ pixels: UnsafeBufferPointer<Float>, frames: Int, frame f: Int, width: Int, height: Int, rowBytes: Int,
+        into out: UnsafeMutablePointer<UInt8>
+    ) {
         let plane = width * height
         let r = pixels.baseAddress! + (0 * frames + f) * plane
         let g = pixels.baseAddress! + (1 * frames + f) * plane
         let b = pixels.baseAddress! + (2 * frames + f) * plane
-        for i in 0..<plane {
-            out[3 * i] = ltx(r[i])
-            out[3 * i + 1] = ltx(g[i])
-            out[3 * i + 2] = ltx(b[i])
+        table.withUnsafeBufferPointer { lut in
+            for y in 0..<height {
+                let row = out + y * rowBytes
+                let o = y * width
+                for x in 0..<width {
+                    row[3 * x] = lut[Int(BFloat16.bits(from: r[o + x]))]
+                    row[3 * x + 1] = lut[Int(BFloat16.bits(from: g[o + x]))]
+                    row[3 * x + 2] = lut[Int(BFloat16.bits(from: b[o + x]))]
+                }
+            }
         }
     }
 }

@@ -25,7 +25,10 @@ struct PlanarFrameStore {
 
     private static func uninitialised(_ n: Int) -> [Float] {
         // Float is trivial: every element is written before it is read (see `finish`).
-        [Float](unsafeUninitializedCapacity: n) { _, initialized in initialized = n }
+        [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            if let base = buffer.baseAddress { adviseHugePages(UnsafeMutableRawPointer(base), bytes: n * 4) }
+            initialized = n
+        }
     }
 
     /// Appends one frame: `body` receives the red, green and blue planes (`width * height`

@@ -49,6 +49,9 @@ struct ResizeCropPlan: Sendable, Equatable {
             && height == sourceHeight
     }
 
+    /// `Float(v) / 127.5 - 1` for every 8-bit level `v`.
+    static let normalisedLevels: [Float] = (0..<256).map { Float($0) / 127.5 - 1 }
+
     /// PyTorch's `compute_source_index_and_lambda` for one axis, for output indices
     /// `offset ..< offset + count` of a resize from `input` to `resized`.
     private static func taps(input: Int, resized: Int, offset: Int, count: Int) -> [Tap] {
@@ -75,13 +78,16 @@ struct ResizeCropPlan: Sendable, Equatable {
     ) {
         let planes = [red, green, blue]
         if isIdentity {
-            for y in rowRange {
-                let src = rgb + y * sourceRowBytes
-                let o = y * width
-                for x in 0..<width {
-                    red[o + x] = Float(src[3 * x]) / 127.5 - 1
-                    green[o + x] = Float(src[3 * x + 1]) / 127.5 - 1
-                    blue[o + x] = Float(src[3 * x + 2]) / 127.5 - 1
+            // Same values as `Float(v) / 127.5 - 1`, looked up.
+            Self.normalisedLevels.withUnsafeBufferPointer { lut in
+                for y in rowRange {
+                    let src = rgb + y * sourceRowBytes
+                    let o = y * width
+                    for x in 0..<width {
+                        red[o + x] = lut[Int(src[3 * x])]
+                        green[o + x] = lut[Int(src[3 * x + 1])]
+                        blue[o + x] = lut[Int(src[3 * x + 2])]
+                    }
                 }
             }
             return

@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowIO
 import Tensors
 
 /// Writing VIDEO and IMAGE tensors to files, the work behind the Save node.
@@ -45,6 +46,9 @@ extension MediaWriter {
         }
         guard (0...51).contains(options.crf) else {
             throw MediaError(.invalidArgument, path: path, "CRF \(options.crf) is outside 0...51")
+        }
+        guard x264Presets.contains(options.preset) else {
+            throw MediaError(.invalidArgument, path: path, "unknown x264 preset \"\(options.preset)\"; expected one of \(x264Presets.joined(separator: ", "))")
         }
         guard options.fps > 0, options.fps.isFinite else {
             throw MediaError(.invalidArgument, path: path, "fps \(options.fps) must be positive")
@@ -109,6 +113,11 @@ extension MediaWriter {
 }
 
 extension MediaWriter {
+    /// x264's presets, fastest first.
+    public static let x264Presets = [
+        "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo",
+    ]
+
     /// Runs `body(temporaryPath, finalPath)` under `AtomicFileWriter`, mapping its errors.
     static func atomically(_ path: String, policy: ExistingOutputPolicy, _ body: (String, String) throws(MediaError) -> Void) throws(MediaError) -> String {
         let url = URL(fileURLWithPath: path)
@@ -148,7 +157,7 @@ extension MediaWriter {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         t.withUnsafeBufferPointer { src in
             rgb.withUnsafeMutableBufferPointer { dst in
-                EightBit.packedFrame(src, frames: frames, frame: frame, width: width, height: height, into: dst.baseAddress!)
+                EightBit.packedFrame(src, frames: frames, frame: frame, width: width, height: height, rowBytes: width * 3, into: dst.baseAddress!)
             }
         }
         return rgb
@@ -169,7 +178,8 @@ extension MediaWriter {
         let frame = Frame()
         try frame.allocate(width: width, height: height, format: spec.pixelFormat, path: reportedPath)
         let packet = Packet()
-        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        let stride = Scaler.packedRowBytes(width: width)
+        var rgb = [UInt8](repeating: 0, count: stride * height)
         func drain() throws(MediaError) {
             while try encoder.receive(into: packet) {
                 defer { packet.unref() }
@@ -177,13 +187,14 @@ extension MediaWriter {
             }
         }
         for f in 0..<frames {
+            if Task.isCancelled { throw MediaError(.cancelled, path: reportedPath, "cancelled after encoding \(f) frames") }
             pixels.withUnsafeBufferPointer { src in
                 rgb.withUnsafeMutableBufferPointer { dst in
-                    EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, into: dst.baseAddress!)
+                    EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, rowBytes: stride, into: dst.baseAddress!)
                 }
             }
             try frame.makeWritable(path: reportedPath)
-            rgb.withUnsafeBufferPointer { scaler.convert(packed: $0.baseAddress!, rowBytes: width * 3, into: frame) }
+            rgb.withUnsafeBufferPointer { scaler.convert(packed: $0.baseAddress!, rowBytes: stride, into: frame) }
             try encoder.send(frame, pts: Int64(f))
             try drain()
         }

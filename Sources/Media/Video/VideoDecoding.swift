@@ -26,39 +26,23 @@ extension MediaLoader {
         let input = try InputFile(path: path)
         let (streamIndex, info) = try videoStream(of: input)
         let target = options.size ?? PixelSize(width: info.width, height: info.height)
-        let decoder = try Decoder(stream: input.stream(streamIndex), threads: options.decoderThreads, path: path)
 
         var available = info.declaredFrameCount > 0
             ? info.declaredFrameCount
             : Int(((info.durationSeconds ?? 0) * info.fps).rounded(.up))
         available = max(1, available - options.startFrame)
-        let wanted = options.frameCap.map { min($0, available) } ?? available
+        // Headers can lie: trust the estimate for at most 1 GiB of output, then grow.
+        let trusted = max(1, (1 << 30) / (12 * target.width * target.height))
+        let wanted = min(options.frameCap.map { min($0, available) } ?? available, trusted)
         var session = FrameSink(
             store: PlanarFrameStore(width: target.width, height: target.height, estimatedFrames: wanted),
             target: target, skip: options.startFrame, cap: options.frameCap, path: path)
 
-        let packet = Packet()
-        let frame = Frame()
-        reading: while try input.read(into: packet) {
-            defer { packet.unref() }
-            guard packet.streamIndex == streamIndex else { continue }
-            try decoder.send(packet)
-            while try decoder.receive(into: frame) {
-                defer { frame.unref() }
-                try session.take(frame)
-                if session.isFull { break reading }
-            }
-        }
-        if !session.isFull {
-            try decoder.send(nil)
-            while try decoder.receive(into: frame) {
-                defer { frame.unref() }
-                try session.take(frame)
-                if session.isFull { break }
-            }
+        let seen = try decodeFrames(of: input, stream: streamIndex, info: info, threads: options.decoderThreads) { frame throws(MediaError) in
+            try session.take(frame)
+            return !session.isFull
         }
         guard session.store.count > 0 else {
-            let seen = session.seen
             throw MediaError(
                 .empty, path: path,
                 seen == 0
@@ -68,6 +52,55 @@ extension MediaLoader {
         let decoded = session.store.count
         let pixels = session.store.finish(frames: options.frameCountRule.frameCount(from: decoded))
         return DecodedVideo(pixels: pixels, fps: info.fps, decodedFrameCount: decoded, source: info)
+    }
+
+    /// Demuxes and decodes the main video stream, handing each frame to `body` until it
+    /// returns false or the stream ends. Shared by loading and inspecting, so both fail the
+    /// same way on the same file.
+    ///
+    /// A stream that ends well short of the frame count its container declares (or its
+    /// duration times its frame rate implies) is reported as truncated rather than returned
+    /// short: missing frames would otherwise pass silently.
+    /// - Returns: the number of frames decoded.
+    static func decodeFrames(
+        of input: InputFile, stream streamIndex: Int, info: VideoInfo, threads: Int,
+        _ body: (Frame) throws(MediaError) -> Bool
+    ) throws(MediaError) -> Int {
+        let decoder = try Decoder(stream: input.stream(streamIndex), threads: threads, path: input.path)
+        let packet = Packet()
+        let frame = Frame()
+        var seen = 0
+        var packets = 0
+        var more = true
+        reading: while try input.read(into: packet) {
+            defer { packet.unref() }
+            guard packet.streamIndex == streamIndex else { continue }
+            if Task.isCancelled {
+                throw MediaError(.cancelled, path: input.path, "cancelled after \(seen) decoded frames")
+            }
+            packets += 1
+            try decoder.send(packet, number: packets)
+            while try decoder.receive(into: frame) {
+                defer { frame.unref() }
+                seen += 1
+                more = try body(frame)
+                if !more { break reading }
+            }
+        }
+        guard more else { return seen }
+        try decoder.send(nil, number: packets + 1)
+        while try decoder.receive(into: frame) {
+            defer { frame.unref() }
+            seen += 1
+            if try !body(frame) { return seen }
+        }
+        let expected = info.declaredFrameCount > 0 ? info.declaredFrameCount : info.impliedFrameCount
+        if expected > 0, seen > 0, seen < expected - max(2, expected / 20) {
+            throw MediaError(
+                .invalidData, path: input.path,
+                "the video stream is truncated or damaged: the container declares \(expected) frames (by count or duration) but only \(seen) could be decoded (\(packets) packets read)")
+        }
+        return seen
     }
 
     static func validate(_ options: VideoLoadOptions, path: String) throws(MediaError) {
@@ -89,6 +122,11 @@ extension MediaLoader {
             throw MediaError(.empty, path: input.path, "the file has no video stream (\(input.streamCount) streams, container \(input.formatName.short))")
         }
         let p = input.parameters(ofStream: index)
+        if p.width == 0 || p.height == 0 {
+            throw MediaError(
+                .invalidData, path: input.path,
+                "the video stream declares no frame size (\(p.width)x\(p.height)): the file is damaged or not a video FFmpeg can read")
+        }
         try MediaLimits.check(width: p.width, height: p.height, what: "the video stream's frame size", path: input.path)
         if p.pixelFormat >= 0, !FFmpeg.canConvert(p.pixelFormat) {
             throw MediaError(
@@ -99,7 +137,10 @@ extension MediaLoader {
             container: input.formatName.short, codec: p.codecName, width: p.width, height: p.height,
             pixelFormat: p.pixelFormat >= 0 ? FFmpeg.pixelFormatName(p.pixelFormat) : "unknown",
             frameRateNumerator: p.frameRate.num, frameRateDenominator: p.frameRate.den,
-            declaredFrameCount: p.declaredFrameCount, durationSeconds: p.durationSeconds ?? input.durationSeconds,
+            declaredFrameCount: p.declaredFrameCount,
+            impliedFrameCount: p.frameRateIsAverage && p.frameRate.den > 0
+                ? Int(((p.durationSeconds ?? 0) * Double(p.frameRate.num) / Double(p.frameRate.den)).rounded()) : 0,
+            durationSeconds: p.durationSeconds ?? input.durationSeconds,
             metadata: input.metadata.merging(p.metadata) { _, stream in stream })
         return (index, info)
     }
@@ -113,6 +154,7 @@ struct FrameSink {
     let skip: Int
     let cap: Int?
     let path: String
+    /// Frames received so far, including skipped ones.
     private(set) var seen = 0
     private var scaler: Scaler?
     private var plan: ResizeCropPlan?
@@ -138,10 +180,10 @@ struct FrameSink {
                 sourceColorspace: frame.colorspace, sourceFullRange: frame.isFullRange, path: path)
             plan = ResizeCropPlan(
                 sourceWidth: frame.width, sourceHeight: frame.height, width: target.width, height: target.height)
-            rgb = [UInt8](repeating: 0, count: frame.width * frame.height * 3)
+            rgb = [UInt8](repeating: 0, count: Scaler.packedRowBytes(width: frame.width) * frame.height)
         }
         let (scaler, plan) = (scaler!, plan!)
-        let rowBytes = frame.width * 3
+        let rowBytes = Scaler.packedRowBytes(width: frame.width)
         rgb.withUnsafeMutableBufferPointer { buf in
             scaler.convert(frame, to: buf.baseAddress!, rowBytes: rowBytes)
         }

@@ -73,6 +73,9 @@ public struct VideoInfo: Sendable, Equatable {
     public var frameRateDenominator: Int
     /// Frame count the container declares; 0 when it does not say.
     public var declaredFrameCount: Int
+    /// Frame count implied by the stream duration and its measured average frame rate; 0 when
+    /// either is unknown.
+    public var impliedFrameCount: Int
     /// Stream duration in seconds, when known.
     public var durationSeconds: Double?
     /// Container and stream metadata tags (stream tags win on a clash).

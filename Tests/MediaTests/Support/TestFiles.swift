@@ -48,7 +48,7 @@ enum Synthetic {
     /// 8-bit value of channel `c` at (x, y) in frame `f`.
     static func value(_ c: Int, x: Int, y: Int, f: Int, width: Int, height: Int) -> UInt8 {
         switch c {
-        case 0: return UInt8((x * 200 / max(1, width - 1) + 4 * f + 20) % 256)
+        case 0: return UInt8((x * 150 / max(1, width - 1) + 4 * f + 20) % 256)
         case 1: return UInt8((y * 180 / max(1, height - 1) + 30) % 256)
         default: return UInt8(((x + y) * 100 / max(1, width + height - 2) + 60 + 8 * f) % 256)
         }
