@@ -148,11 +148,7 @@ extension CacheStore {
             report.temporaryFilesRemoved += 1
             report.bytesFreed += file.size
         }
-        for graph in try FileSystem.list(runsPath) {
-            let dir = runsPath + "/" + graph
-            for file in try FileSystem.list(dir) { try FileSystem.remove(dir + "/" + file) }
-            FileSystem.removeEmptyDirectory(dir)
-        }
+        for file in try FileSystem.list(runsPath) { try FileSystem.remove(runsPath + "/" + file) }
         try FileSystem.remove(rootPath + "/fingerprints.json")
         for dir in [acPath, casPath] {
             for shard in try FileSystem.list(dir) { FileSystem.removeEmptyDirectory(dir + "/" + shard) }

@@ -28,7 +28,7 @@ public enum LookupResult: Sendable, Equatable {
 /// <root>/FORMAT                    "reelflow-cache 1"
 /// <root>/cas/<2 hex>/<sha256>      immutable blobs, named by the SHA-256 of their bytes
 /// <root>/ac/<2 hex>/<key>.json     manifests: node key -> output blobs + provenance
-/// <root>/runs/<graph>/<node>.json  last-run key components, for `reelflow explain`
+/// <root>/runs/<graph>.json         each node's last-run key components, for `reelflow explain`
 /// <root>/tmp/                      in-flight writes (same file system, renamed into place)
 /// <root>/fingerprints.json         memo of big files' content digests
 /// <root>/lock                      flock: runs share it, gc and clear take it exclusively

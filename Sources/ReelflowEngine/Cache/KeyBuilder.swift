@@ -9,7 +9,7 @@
 /// label, the order in which the caller adds them does not matter (a dictionary walk is fine).
 ///
 /// Besides the key, the builder keeps a readable `components` map (label -> short form of the
-/// value) that `CacheStore.recordLastRun` stores so `reelflow explain` can say which part of
+/// value) that `CacheStore.saveRunHistory` stores so `reelflow explain` can say which part of
 /// a key changed since the last run.
 ///
 /// Adding the same label twice is a programming error and traps: a key must never depend on

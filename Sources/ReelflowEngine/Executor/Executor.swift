@@ -36,7 +36,13 @@ public struct Executor: Sendable {
         try checkCodecs(order)
         events.handle(.planned(nodes: order.map { .init(id: $0, type: graph.nodes[$0]!.schema.name) }))
         var run = RunState(graph: graph, order: order, targets: targets, options: options)
-        try await run.execute(registry: registry, events: events)
+        do {
+            try await run.execute(registry: registry, events: events)
+        } catch {
+            run.saveHistory()
+            throw error
+        }
+        run.saveHistory()
         let seconds = (ContinuousClock.now - start).seconds
         events.handle(.runFinished(ran: run.ran.count, cached: run.cached.count, seconds: seconds))
         return RunSummary(ran: run.ran, cached: run.cached, outputs: run.targetOutputs(), seconds: seconds)

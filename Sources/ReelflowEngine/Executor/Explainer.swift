@@ -31,6 +31,7 @@ extension Executor {
         var digests: [String: [String: Digest]] = [:]
         var result: [NodeExplanation] = []
         let memo = FingerprintMemo()
+        let history = options.cache?.runHistory(graph: graph.file)
         for id in order {
             let node = graph.nodes[id]!
             let schema = node.schema
@@ -55,7 +56,7 @@ extension Executor {
                 result.append(NodeExplanation(node: id, type: schema.name, status: .cached, reasons: []))
                 continue
             }
-            let previous = options.cache?.lastRun(graph: graph.file, node: id)
+            let previous = history?.components(of: id)
             result.append(NodeExplanation(
                 node: id, type: schema.name, status: .willRun,
                 reasons: Self.reasons(now: components.components, before: previous, noCache: options.cache == nil)))

@@ -43,6 +43,8 @@ struct RunJob: Sendable {
     let key: Digest
     let components: KeyComponents
     let cache: CacheStore?
+    /// `cache` without `fsync`, used for nodes that ran under `syncThreshold` seconds.
+    let quickCache: CacheStore?
     let registry: NodeRegistry
     let graphFile: String
     let engineVersion: String
@@ -72,11 +74,14 @@ struct RunJob: Sendable {
             throw EngineError.nodeFailed(node: id, type: schema.name, message: String(describing: error))
         }
         let seconds = (ContinuousClock.now - start).seconds
-        guard let cache, schema.persistence == .persisted else {
+        guard var cache, schema.persistence == .persisted else {
             var derived: [String: Digest] = [:]
             for spec in schema.outputs { derived[spec.name] = derivedDigest(key: key, output: spec.name) }
             return .ran(node: index, outputs: outputs, digests: derived, seconds: seconds)
         }
+        // A result recomputed in less time than an fsync costs is not worth syncing: after a
+        // power loss it reads as damaged (sizes and digests are always checked) and reruns.
+        if seconds < Self.syncThreshold, let quickCache { cache = quickCache }
         do {
             var records: [String: CacheOutput] = [:]
             for spec in schema.outputs {
@@ -96,6 +101,8 @@ struct RunJob: Sendable {
             throw EngineError.nodeFailed(node: id, type: schema.name, message: message)
         }
     }
+
+    static let syncThreshold = 1.0
 
     /// Provenance: params and file fingerprints as the key saw them, input digests by name.
     private func manifest(outputs: [String: CacheOutput], seconds: Double) -> CacheManifest {

@@ -64,13 +64,23 @@ extension RunState {
         return out
     }
 
-    /// Remembers this node's key parts and output digests for `reelflow explain`.
-    func recordLastRun(_ i: Int) {
-        guard let cache = options.cache, let components = states[i].components else { return }
+    /// Remembers this node's key parts and output digests for `reelflow explain` (saved
+    /// once, when the run ends).
+    mutating func recordLastRun(_ i: Int) {
+        guard options.cache != nil, let components = states[i].components else { return }
         var record = components.components
         for (name, digest) in states[i].digests ?? [:] { record["output:\(name)"] = digest.hex }
-        // Unchanged records are not rewritten: a cached rerun then costs reads only.
-        guard cache.lastRun(graph: graph.file, node: nodes[i].id) != record else { return }
-        try? cache.recordLastRun(graph: graph.file, node: nodes[i].id, components: record, key: components.key)
+        let entry = RunHistory.NodeRecord(components: record, key: components.key)
+        guard history.nodes[nodes[i].id] != entry else { return }
+        history.nodes[nodes[i].id] = entry
+        historyChanged = true
+    }
+
+    /// Writes the run history if it changed; a failure only costs `explain` its reasons.
+    func saveHistory() {
+        guard historyChanged, let cache = options.cache else { return }
+        var history = self.history
+        history.recorded = Date()
+        try? cache.saveRunHistory(history)
     }
 }

@@ -29,7 +29,7 @@ extension RunState {
                     let job = RunJob(
                         index: i, node: node, type: registry.types[node.schema.name]!, inputs: assembleInputs(i),
                         key: states[i].components!.key, components: states[i].components!, cache: cache,
-                        registry: registry, graphFile: graph.file, engineVersion: options.engineVersion,
+                        quickCache: quickCache, registry: registry, graphFile: graph.file, engineVersion: options.engineVersion,
                         events: events)
                     group.addTask { try await job.run() }
                 }
@@ -114,7 +114,7 @@ extension RunState {
         _ i: Int, outputs: NodeOutputs, digests: [String: Digest], seconds: Double, events: any EngineEventSink
     ) {
         let node = nodes[i]
-        let previous = options.cache?.lastRun(graph: graph.file, node: node.id)
+        let previous = history.components(of: node.id)
         let cutoff = previous != nil && digests.allSatisfy { previous?["output:\($0.key)"] == $0.value.hex }
         let announce = states[i].digests == nil
         states[i].phase = .done

@@ -57,6 +57,11 @@ struct RunState {
     /// Nodes that need to run and have every input value, by plan position.
     var runnable = Heap<Int>()
 
+    /// Key components of each node's last run (this run's, as nodes are keyed).
+    var history: RunHistory
+    var historyChanged = false
+    /// The same cache without `fsync`, for results of nodes quicker to recompute than to sync.
+    let quickCache: CacheStore?
     var ran: [String] = []
     var cached: [String] = []
     let fingerprints = FingerprintMemo()
@@ -65,6 +70,8 @@ struct RunState {
         self.graph = graph
         self.order = order
         self.options = options
+        history = options.cache?.runHistory(graph: graph.file) ?? RunHistory(graph: graph.file)
+        quickCache = options.cache.flatMap { try? CacheStore(root: $0.root, maxBytes: $0.maxBytes, durable: false) }
         var indexOf: [String: Int] = [:]
         for (i, id) in order.enumerated() { indexOf[id] = i }
         self.indexOf = indexOf
