@@ -22,10 +22,10 @@ public enum CoreNodes {
         encodingName: "utf8-v1",
         encode: { payload, path in
             guard let text = payload as? String else { throw CodecError(message: "TEXT payload is not a String") }
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            try CodecFiles.write(Data(text.utf8), to: path)
         },
         decode: { path in
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let data = try CodecFiles.read(path)
             guard let text = String(data: data, encoding: .utf8) else {
                 throw CodecError(message: "cached TEXT in \(path) is not UTF-8")
             }

@@ -19,11 +19,10 @@ enum BuiltinCodecs {
                 guard let value = payload as? T else {
                     throw CodecError(message: "expected \(T.self), got \(type(of: payload))")
                 }
-                let data = try JSONEncoder().encode([value])
-                try data.write(to: URL(fileURLWithPath: path))
+                try CodecFiles.write(try JSONEncoder().encode([value]), to: path)
             },
             decode: { path in
-                let data = try Data(contentsOf: URL(fileURLWithPath: path))
+                let data = try CodecFiles.read(path)
                 guard let value = try JSONDecoder().decode([T].self, from: data).first else {
                     throw CodecError(message: "empty JSON value in \(path)")
                 }

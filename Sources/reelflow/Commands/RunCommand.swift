@@ -46,8 +46,9 @@ struct RunCommand: AsyncParsableCommand {
         let task = Task { try await executor.run(options, events: sink) }
         let interrupt = InterruptHandler { task.cancel() }
         defer { interrupt.cancel() }
+        let summary: RunSummary
         do {
-            _ = try await task.value
+            summary = try await task.value
             lock?.release()
         } catch is CancellationError {
             Terminal.printError("interrupted: running nodes were stopped; nothing partial was cached")
@@ -56,7 +57,9 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.printError("error: \(error)")
             throw error.isUserError ? ExitCodes.nodeFailed : ExitCodes.internalError
         }
-        if let cache {
+        // Only a run that stored something can have pushed the cache over its limit (the
+        // check scans the store, which would dominate a fully cached rerun).
+        if let cache, !summary.ran.isEmpty {
             do { _ = try cache.enforceLimit() } catch {
                 Terminal.printError("warning: cache eviction failed: \(error)")
             }
