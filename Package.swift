@@ -67,6 +67,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks
+        .executableTarget(
+            name: "safetensors-bench", dependencies: ["Tensors"],
+            path: "Benchmarks/SafetensorsBench", swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(name: "ReelflowGraphTests", dependencies: ["ReelflowGraph"], swiftSettings: swiftSettings),
         .testTarget(name: "ReelflowEngineTests", dependencies: ["ReelflowEngine"], swiftSettings: swiftSettings),
