@@ -45,40 +45,82 @@ let package = Package(
             dependencies: [
                 "ReelflowGraph",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings),
+
+        // MARK: Shared file output (atomic writes, numbering); Foundation only
+        .target(name: "ReelflowIO", swiftSettings: swiftSettings),
 
         // MARK: Numerics and media
         .target(
             name: "Tensors",
-            dependencies: ["COpenBLAS"],
+            dependencies: ["COpenBLAS", "ReelflowIO"],
             swiftSettings: swiftSettings),
         .target(
             name: "Media",
             dependencies: ["CFFmpeg", "CPNG", "Tensors"],
             swiftSettings: swiftSettings),
 
+        // MARK: Node libraries
+        .target(
+            name: "CoreNodes",
+            dependencies: [
+                "ReelflowGraph", "ReelflowEngine", "ReelflowIO",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: Executable
         .executableTarget(
             name: "reelflow",
             dependencies: [
-                "ReelflowGraph", "ReelflowEngine", "Tensors", "Media",
+                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "Tensors", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings),
 
-        // MARK: Benchmarks
+        // MARK: Benchmarks (run in release; see docs/benchmarks.md)
+        .executableTarget(
+            name: "engine-bench",
+            dependencies: [
+                "ReelflowGraph", "ReelflowEngine", "CoreNodes",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            path: "Benchmarks/EngineBench",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "graph-bench",
+            dependencies: ["ReelflowGraph", .product(name: "Yams", package: "Yams")],
+            path: "Benchmarks/GraphBench",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "media-bench", dependencies: ["Media", "Tensors"], path: "Benchmarks/MediaBench",
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "safetensors-bench", dependencies: ["Tensors"],
             path: "Benchmarks/SafetensorsBench", swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .testTarget(name: "ReelflowGraphTests", dependencies: ["ReelflowGraph"], swiftSettings: swiftSettings),
-        .testTarget(name: "ReelflowEngineTests", dependencies: ["ReelflowEngine"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReelflowGraphTests",
+            dependencies: ["ReelflowGraph", .product(name: "OrderedCollections", package: "swift-collections")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReelflowEngineTests",
+            dependencies: [
+                "ReelflowEngine", "CoreNodes",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "TensorsTests", dependencies: ["Tensors"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "MediaTests", dependencies: ["Media"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MediaTests", dependencies: ["Media"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(name: "ReelflowCLITests", dependencies: ["reelflow"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

@@ -1,8 +1,14 @@
 /// A dense, contiguous, row-major Float32 tensor with value semantics.
 ///
+/// Storage is a Swift `[Float]`, which is already a copy-on-write buffer: copying a `Tensor`
+/// is O(1), and the first write through `withUnsafeMutableBufferPointer` to a shared buffer
+/// copies it once. Ops allocate their results uninitialised and fill every element, so a
+/// result is written once, never zero-filled first.
+///
 /// This is the stable public core that other layers (Media, LTX, nodes) build on:
 /// `init(shape:scalars:)`, `init(zeros:)`, `shape`, `count`, `scalars`,
-/// `withUnsafeBufferPointer` and `withUnsafeMutableBufferPointer`.
+/// `withUnsafeBufferPointer` and `withUnsafeMutableBufferPointer`. Ops live in extensions
+/// (`Tensor+Matmul.swift`, `Tensor+Attention.swift`, ...), one concern per file.
 public struct Tensor: Sendable {
     /// Extent of each axis, outermost first, e.g. `[B, C, F, H, W]`.
     public private(set) var shape: [Int]
@@ -21,11 +27,35 @@ public struct Tensor: Sendable {
 
     /// Creates a tensor of the given shape filled with zeros.
     public init(zeros shape: [Int]) {
-        self.init(shape: shape, scalars: [Float](repeating: 0, count: shape.reduce(1, *)))
+        self.init(repeating: 0, shape: shape)
+    }
+
+    /// Creates a tensor of the given shape with every element equal to `value`.
+    public init(repeating value: Float, shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        self.shape = shape
+        self.storage = [Float](repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// Creates a tensor whose contents `body` writes. `body` must initialise every element
+    /// of the buffer it receives (the buffer starts uninitialised).
+    public init(
+        shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) throws -> Void
+    ) rethrows {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        let n = shape.reduce(1, *)
+        self.shape = shape
+        self.storage = try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+            try body(UnsafeMutableBufferPointer(rebasing: buffer[0..<n]))
+            initialized = n
+        }
     }
 
     /// Number of scalars (the product of `shape`).
     public var count: Int { storage.count }
+
+    /// Number of axes.
+    public var rank: Int { shape.count }
 
     /// The contents in row-major order.
     public var scalars: [Float] { storage }
@@ -40,5 +70,55 @@ public struct Tensor: Sendable {
         _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
         try storage.withUnsafeMutableBufferPointer(body)
+    }
+
+    /// The element at a full multi-index (one index per axis). Meant for tests and small
+    /// lookups; ops work on the buffer.
+    public subscript(_ indices: Int...) -> Float {
+        get { storage[flatIndex(indices)] }
+        set { storage[flatIndex(indices)] = newValue }
+    }
+
+    /// Row-major strides of `shape` (in elements).
+    public var strides: [Int] { Tensor.strides(of: shape) }
+
+    static func strides(of shape: [Int]) -> [Int] {
+        var strides = [Int](repeating: 1, count: shape.count)
+        var s = 1
+        for axis in shape.indices.reversed() {
+            strides[axis] = s
+            s *= shape[axis]
+        }
+        return strides
+    }
+
+    private func flatIndex(_ indices: [Int]) -> Int {
+        precondition(indices.count == shape.count, "\(indices.count) indices for shape \(shape)")
+        var flat = 0
+        for (axis, i) in indices.enumerated() {
+            precondition(i >= 0 && i < shape[axis], "index \(i) out of range for axis \(axis) of \(shape)")
+            flat = flat * shape[axis] + i
+        }
+        return flat
+    }
+
+    /// Replaces the shape without touching the storage (same element count).
+    mutating func setShape(_ newShape: [Int]) {
+        precondition(newShape.reduce(1, *) == storage.count, "cannot view \(shape) as \(newShape)")
+        shape = newShape
+    }
+}
+
+extension Tensor: Equatable {
+    /// Exact equality of shape and every element (NaN is unequal to itself, as for Float).
+    public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
+        lhs.shape == rhs.shape && lhs.storage == rhs.storage
+    }
+}
+
+extension Tensor: CustomStringConvertible {
+    public var description: String {
+        let head = storage.prefix(8).map { "\($0)" }.joined(separator: ", ")
+        return "Tensor(shape: \(shape), [\(head)\(storage.count > 8 ? ", ..." : "")])"
     }
 }

@@ -110,7 +110,7 @@ extension BoundLoRAStack {
         let (m, n, k) = (pair.outFeatures, pair.inFeatures, pair.rank)
         b.withUnsafeBufferPointer { bp in
             a.withUnsafeBufferPointer { ap in
-                LoRAGEMM.multiply(m: m, n: n, k: k, a: bp.baseAddress!, b: ap.baseAddress!, c: destination)
+                BLAS.sgemm(.none, .none, m: m, n: n, k: k, a: bp.baseAddress!, lda: k, b: ap.baseAddress!, ldb: n, c: destination, ldc: n)
             }
         }
         return dtype == .f16 ? .f16ThenBF16 : .bf16

@@ -1,0 +1,71 @@
+import Foundation
+
+/// The text `reelflow inspect FILE` prints for media files.
+public enum MediaInspection {
+    /// Describes a media file: for video its container, each stream (codec, size, pixel
+    /// format, fps, frame count); for an image its format, size, bit depth and channels.
+    ///
+    /// The frame count is counted by reading every packet of the video stream (no decoding),
+    /// so a truncated or damaged file fails here with the same error loading it gives.
+    /// - Throws: `MediaError`, as `MediaLoader` would for the same file.
+    public static func report(path: String) throws(MediaError) -> String {
+        if let png = try PNGReader(path: path) {
+            let info = try MediaLoader.pngInfo(try png.readHeader(), path: path)
+            // Decode the data too: a damaged PNG must fail here as it fails to load.
+            _ = try png.readRGB8(width: info.width, height: info.height)
+            return imageReport(info, path: path)
+        }
+        let input = try InputFile(path: path)
+        let (videoIndex, video) = try MediaLoader.videoStream(of: input)
+        var packets = [Int](repeating: 0, count: input.streamCount)
+        let packet = Packet()
+        while try input.read(into: packet) {
+            if packet.streamIndex < packets.count { packets[packet.streamIndex] += 1 }
+            packet.unref()
+        }
+        let isImage = ["image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif", "jpegxl_pipe"]
+            .contains(video.container) || video.container.hasSuffix("_pipe")
+        if isImage && packets[videoIndex] <= 1 {
+            return imageReport(try MediaLoader.decodeWithFFmpeg(path: path).1, path: path)
+        }
+        var lines = ["file: \(path)", "container: \(video.container) (\(input.formatName.long))"]
+        if let d = input.durationSeconds { lines.append("duration: \(format(d)) s") }
+        for i in 0..<input.streamCount {
+            let p = input.parameters(ofStream: i)
+            var line = "stream \(i): \(p.mediaType) \(p.codecName)"
+            if let profile = p.profile { line += " (\(profile))" }
+            switch p.mediaType {
+            case "video":
+                let fps = p.frameRate.den == 0 ? 0 : Double(p.frameRate.num) / Double(p.frameRate.den)
+                line += ", \(p.width)x\(p.height), \(p.pixelFormat >= 0 ? FFmpeg.pixelFormatName(p.pixelFormat) : "unknown"),"
+                line += " \(format(fps)) fps (\(p.frameRate.num)/\(p.frameRate.den)), \(packets[i]) frames"
+                if i == videoIndex { line += " [main]" }
+            case "audio":
+                line += ", \(p.sampleRate) Hz, \(p.channels) channels, \(packets[i]) packets"
+            default:
+                line += ", \(packets[i]) packets"
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func imageReport(_ info: ImageInfo, path: String) -> String {
+        var lines = [
+            "file: \(path)",
+            "image: \(info.format), \(info.width)x\(info.height)",
+            "bit depth: \(info.bitDepth)",
+            "channels: \(info.channels) (\(info.layout)\(info.hasAlpha ? ", alpha dropped on load" : ""))",
+        ]
+        if info.interlaced { lines.append("interlaced: yes") }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func format(_ x: Double) -> String {
+        let s = String(format: "%.3f", x)
+        var t = s
+        while t.hasSuffix("0") { t.removeLast() }
+        if t.hasSuffix(".") { t.removeLast() }
+        return t
+    }
+}

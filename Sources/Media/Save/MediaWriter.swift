@@ -1,0 +1,207 @@
+import Foundation
+import Tensors
+
+/// Writing VIDEO and IMAGE tensors to files, the work behind the Save node.
+///
+/// Every write is atomic (a temporary file beside the destination, renamed into place only
+/// when complete) and follows an `ExistingOutputPolicy`; the default is `.number`, ComfyUI's
+/// habit: an existing `clip.mp4` is kept and the new file becomes `clip_00001.mp4`.
+/// Pixels are converted to 8 bits as ltx-core does (`EightBit.ltx`: bf16 steps, truncation).
+public enum MediaWriter {}
+
+/// Options for `MediaWriter.saveVideo`.
+public struct VideoSaveOptions: Sendable, Equatable {
+    /// Frames per second written into the stream (ltx-pipelines passes `int(fps)`).
+    public var fps: Double
+    /// x264 constant rate factor, 0 (lossless) ... 51. x264's default, 23, is what
+    /// ltx-pipelines gets since it sets none.
+    public var crf: Int
+    /// x264 preset ("ultrafast" ... "veryslow"); "medium" is x264's default.
+    public var preset: String
+    /// What to do when the output exists.
+    public var existing: ExistingOutputPolicy
+    /// x264 threads; 0 lets x264 choose.
+    public var threads: Int
+
+    public init(fps: Double, crf: Int = 23, preset: String = "medium", existing: ExistingOutputPolicy = .number, threads: Int = 0) {
+        self.fps = fps
+        self.crf = crf
+        self.preset = preset
+        self.existing = existing
+        self.threads = threads
+    }
+}
+
+extension MediaWriter {
+    /// Encodes a `[1, 3, F, H, W]` video in [-1, 1] to an H.264 MP4 (libx264, yuv420p,
+    /// BT.601 limited range as PyAV's default conversion gives). Width and height must be even.
+    /// - Returns: the path written (differs from `path` under `.number`).
+    /// - Throws: `MediaError` for a bad shape or option, or a file that cannot be written.
+    @discardableResult
+    public static func saveVideo(_ pixels: Tensor, to path: String, options: VideoSaveOptions) throws(MediaError) -> String {
+        let (frames, height, width) = try videoShape(pixels, path: path)
+        guard width % 2 == 0, height % 2 == 0 else {
+            throw MediaError(.invalidArgument, path: path, "yuv420p needs an even width and height, got \(width)x\(height)")
+        }
+        guard (0...51).contains(options.crf) else {
+            throw MediaError(.invalidArgument, path: path, "CRF \(options.crf) is outside 0...51")
+        }
+        guard options.fps > 0, options.fps.isFinite else {
+            throw MediaError(.invalidArgument, path: path, "fps \(options.fps) must be positive")
+        }
+        return try atomically(path, policy: options.existing) { (tmp: String, final: String) throws(MediaError) in
+            try encode(
+                pixels, frames: frames, width: width, height: height, to: tmp, reportedPath: final,
+                spec: .h264(crf: options.crf, preset: options.preset), fps: options.fps, threads: options.threads)
+        }
+    }
+
+    /// Writes a `[1, 3, 1, H, W]` (or `[1, 3, H, W]`, `[3, H, W]`) image in [-1, 1] as an
+    /// 8-bit RGB PNG.
+    /// - Returns: the path written.
+    @discardableResult
+    public static func saveImage(_ pixels: Tensor, to path: String, existing: ExistingOutputPolicy = .number) throws(MediaError) -> String {
+        let (height, width) = try imageShape(pixels, path: path)
+        return try atomically(path, policy: existing) { (tmp: String, final: String) throws(MediaError) in
+            let rgb = packFrame(pixels, frames: 1, frame: 0, width: width, height: height)
+            try PNGCalls.writeRGB8(rgb, width: width, height: height, to: tmp, reportedPath: final)
+        }
+    }
+
+    /// Writes each frame of a `[1, 3, F, H, W]` video as `frame_00000.png`, ... into a new
+    /// directory at `path`. The directory appears complete or not at all; under `.overwrite`
+    /// an existing directory is replaced after the new one is complete.
+    /// - Returns: the directory written.
+    @discardableResult
+    public static func savePNGSequence(_ pixels: Tensor, to path: String, existing: ExistingOutputPolicy = .number) throws(MediaError) -> String {
+        let (frames, height, width) = try videoShape(pixels, path: path)
+        let url = URL(fileURLWithPath: path)
+        let final: URL
+        do { final = try AtomicFileWriter.destination(for: url, policy: existing) } catch {
+            throw MediaError(.unwritable, path: path, Self.reason(error))
+        }
+        let parent = final.deletingLastPathComponent()
+        let tmp = parent.appendingPathComponent(".\(final.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
+        let fm = FileManager.default
+        do { try fm.createDirectory(at: tmp, withIntermediateDirectories: false) } catch {
+            throw MediaError(.unwritable, path: final.path, "cannot create the directory: \(Self.reason(error))")
+        }
+        do {
+            for f in 0..<frames {
+                let rgb = packFrame(pixels, frames: frames, frame: f, width: width, height: height)
+                let name = String(format: "frame_%05d.png", f)
+                try PNGCalls.writeRGB8(rgb, width: width, height: height, to: tmp.appendingPathComponent(name).path, reportedPath: final.appendingPathComponent(name).path)
+            }
+            var old: URL? = nil
+            if fm.fileExists(atPath: final.path) {
+                old = parent.appendingPathComponent(".\(final.lastPathComponent).old-\(UInt32.random(in: 0...UInt32.max))")
+                try fm.moveItem(at: final, to: old!)
+            }
+            try fm.moveItem(at: tmp, to: final)
+            if let old { try? fm.removeItem(at: old) }
+        } catch {
+            try? fm.removeItem(at: tmp)
+            if let e = error as? MediaError { throw e }
+            throw MediaError(.unwritable, path: final.path, Self.reason(error))
+        }
+        return final.path
+    }
+}
+
+extension MediaWriter {
+    /// Runs `body(temporaryPath, finalPath)` under `AtomicFileWriter`, mapping its errors.
+    static func atomically(_ path: String, policy: ExistingOutputPolicy, _ body: (String, String) throws(MediaError) -> Void) throws(MediaError) -> String {
+        let url = URL(fileURLWithPath: path)
+        do {
+            let final = try AtomicFileWriter.destination(for: url, policy: policy)
+            return try AtomicFileWriter.write(to: final, policy: .overwrite) { tmp in
+                try body(tmp.path, final.path)
+            }.path
+        } catch let e as MediaError {
+            throw e
+        } catch {
+            throw MediaError(.unwritable, path: path, reason(error))
+        }
+    }
+
+    static func reason(_ error: any Error) -> String {
+        if let e = error as? OutputFileError { return e.reason }
+        return String(describing: error)
+    }
+
+    static func videoShape(_ t: Tensor, path: String) throws(MediaError) -> (frames: Int, height: Int, width: Int) {
+        let s = t.shape
+        if s.count == 5, s[0] == 1, s[1] == 3, s[2] > 0, s[3] > 0, s[4] > 0 { return (s[2], s[3], s[4]) }
+        if s.count == 4, s[0] == 3, s[1] > 0, s[2] > 0, s[3] > 0 { return (s[1], s[2], s[3]) }
+        throw MediaError(.invalidArgument, path: path, "a video to save must have shape [1, 3, F, H, W] with F, H, W > 0, got \(s)")
+    }
+
+    static func imageShape(_ t: Tensor, path: String) throws(MediaError) -> (height: Int, width: Int) {
+        let s = t.shape
+        if s.count == 5, s[0] == 1, s[1] == 3, s[2] == 1, s[3] > 0, s[4] > 0 { return (s[3], s[4]) }
+        if s.count == 4, s[0] == 1, s[1] == 3, s[2] > 0, s[3] > 0 { return (s[2], s[3]) }
+        if s.count == 3, s[0] == 3, s[1] > 0, s[2] > 0 { return (s[1], s[2]) }
+        throw MediaError(.invalidArgument, path: path, "an image to save must have shape [1, 3, 1, H, W], [1, 3, H, W] or [3, H, W], got \(s)")
+    }
+
+    static func packFrame(_ t: Tensor, frames: Int, frame: Int, width: Int, height: Int) -> [UInt8] {
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        t.withUnsafeBufferPointer { src in
+            rgb.withUnsafeMutableBufferPointer { dst in
+                EightBit.packedFrame(src, frames: frames, frame: frame, width: width, height: height, into: dst.baseAddress!)
+            }
+        }
+        return rgb
+    }
+
+    /// The encode behind `saveVideo` (libx264) and the tests' other codecs, writing to `tmp`.
+    static func encode(
+        _ pixels: Tensor, frames: Int, width: Int, height: Int, to tmp: String, reportedPath: String,
+        spec: EncoderSpec, fps: Double, threads: Int
+    ) throws(MediaError) {
+        let out = try OutputFile(path: tmp, reportedPath: reportedPath, format: spec.container)
+        let encoder = try Encoder(
+            codecName: spec.codecName, width: width, height: height, pixelFormat: spec.pixelFormat, fps: fps,
+            options: spec.options, globalHeader: out.wantsGlobalHeader, threads: threads, path: reportedPath)
+        let stream = try out.addStream(for: encoder)
+        try out.writeHeader()
+        let scaler = try Scaler(width: width, height: height, from: FFmpeg.rgb24, to: spec.pixelFormat, path: reportedPath)
+        let frame = Frame()
+        try frame.allocate(width: width, height: height, format: spec.pixelFormat, path: reportedPath)
+        let packet = Packet()
+        var rgb = [UInt8](repeating: 0, count: width * height * 3)
+        func drain() throws(MediaError) {
+            while try encoder.receive(into: packet) {
+                defer { packet.unref() }
+                try out.write(packet, stream: stream, timeBase: encoder.timeBase)
+            }
+        }
+        for f in 0..<frames {
+            pixels.withUnsafeBufferPointer { src in
+                rgb.withUnsafeMutableBufferPointer { dst in
+                    EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, into: dst.baseAddress!)
+                }
+            }
+            try frame.makeWritable(path: reportedPath)
+            rgb.withUnsafeBufferPointer { scaler.convert(packed: $0.baseAddress!, rowBytes: width * 3, into: frame) }
+            try encoder.send(frame, pts: Int64(f))
+            try drain()
+        }
+        try encoder.send(nil)
+        try drain()
+        try out.writeTrailer()
+    }
+}
+
+/// Which encoder, pixel format and muxer an encode uses.
+struct EncoderSpec: Sendable {
+    var codecName: String
+    var pixelFormat: Int32
+    var options: [String: String]
+    /// Muxer name; nil chooses by the file extension.
+    var container: String?
+
+    static func h264(crf: Int, preset: String) -> EncoderSpec {
+        EncoderSpec(codecName: "libx264", pixelFormat: FFmpeg.yuv420p, options: ["crf": String(crf), "preset": preset], container: nil)
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+
+/// A stored blob: its content digest and size in bytes.
+public struct BlobRef: Codable, Sendable, Hashable {
+    public var digest: Digest
+    public var size: Int64
+
+    public init(digest: Digest, size: Int64) {
+        self.digest = digest
+        self.size = size
+    }
+}
+
+/// What `CacheStore.lookup(_:)` found for a key.
+public enum LookupResult: Sendable, Equatable {
+    /// A readable manifest whose blobs are all present with the right sizes.
+    case hit(CacheManifest)
+    /// No manifest for the key.
+    case miss
+    /// A manifest exists but cannot be trusted; `reason` says why and names the file. Treat
+    /// it as a miss and report it; committing the recomputed result replaces the entry.
+    case damaged(reason: String)
+}
+
+/// A content-addressed cache on disk, Bazel style: two maps under one root.
+///
+/// ```
+/// <root>/FORMAT                    "reelflow-cache 1"
+/// <root>/cas/<2 hex>/<sha256>      immutable blobs, named by the SHA-256 of their bytes
+/// <root>/ac/<2 hex>/<key>.json     manifests: node key -> output blobs + provenance
+/// <root>/runs/<graph>/<node>.json  last-run key components, for `reelflow explain`
+/// <root>/tmp/                      in-flight writes (same file system, renamed into place)
+/// <root>/fingerprints.json         memo of big files' content digests
+/// <root>/lock                      flock: runs share it, gc and clear take it exclusively
+/// ```
+///
+/// Every file is written to `tmp/` and renamed into place, so readers see whole files only.
+/// The store keeps no state in memory beyond its immutable configuration: any number of
+/// instances, threads and processes can use one root at once. Content-addressed names make
+/// two writers of the same blob or manifest harmless (both rename identical content); the
+/// `lock` file keeps `gc` and `clear` away from running graphs (see `acquireLock`).
+///
+/// A manifest's modification time is its last use (`touch` sets it); eviction is
+/// least-recently-used against `maxBytes`.
+public final class CacheStore: Sendable {
+    /// The on-disk layout version this engine reads and writes.
+    public static let formatVersion = 1
+
+    public let root: URL
+    /// The size limit `enforceLimit()` and `gc()` apply; nil means unlimited.
+    public let maxBytes: Int64?
+    /// `fsync` files and directories around renames (default). Off only for throwaway caches
+    /// and benchmarks: after a power loss entries may then be missing (never half-written
+    /// through a rename, but the file system may lose the data of a renamed file).
+    public let durable: Bool
+
+    let rootPath: String
+    let casPath: String
+    let acPath: String
+    let tmpPath: String
+    let runsPath: String
+    let lockPath: String
+
+    /// Opens (creating if needed) the cache at `root`.
+    /// - Parameters:
+    ///   - maxBytes: the size limit for eviction; nil for none.
+    ///   - durable: whether writes are `fsync`ed (see `durable`).
+    /// - Throws: `CacheError` if the directories cannot be created, or `.incompatibleFormat`
+    ///   if `root` holds a cache of another format version.
+    public init(root: URL, maxBytes: Int64? = nil, durable: Bool = true) throws(CacheError) {
+        self.root = root.standardizedFileURL
+        self.maxBytes = maxBytes
+        self.durable = durable
+        rootPath = self.root.path
+        casPath = rootPath + "/cas"
+        acPath = rootPath + "/ac"
+        tmpPath = rootPath + "/tmp"
+        runsPath = rootPath + "/runs"
+        lockPath = rootPath + "/lock"
+        for dir in [rootPath, casPath, acPath, tmpPath, runsPath] { try FileSystem.makeDirectories(dir) }
+        try checkFormat()
+    }
+
+    /// The default cache directory: `REELFLOW_CACHE_DIR`, else `$XDG_CACHE_HOME/reelflow`,
+    /// else `$HOME/.cache/reelflow` (empty variables count as unset).
+    public static func defaultRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
+        func value(_ name: String) -> String? {
+            guard let v = environment[name], !v.isEmpty else { return nil }
+            return v
+        }
+        if let dir = value("REELFLOW_CACHE_DIR") { return URL(fileURLWithPath: dir, isDirectory: true) }
+        if let xdg = value("XDG_CACHE_HOME") {
+            return URL(fileURLWithPath: xdg, isDirectory: true).appendingPathComponent("reelflow", isDirectory: true)
+        }
+        let home = value("HOME") ?? NSHomeDirectory()
+        return URL(fileURLWithPath: home, isDirectory: true)
+            .appendingPathComponent(".cache/reelflow", isDirectory: true)
+    }
+
+    /// A fingerprinter whose big-file memo lives in this cache (`fingerprints.json`).
+    public func fingerprinter(mode: FileFingerprinter.Mode = .standard,
+                              smallFileLimit: Int64 = FileFingerprinter.defaultSmallFileLimit) -> FileFingerprinter {
+        FileFingerprinter(mode: mode, smallFileLimit: smallFileLimit,
+                          memoFile: URL(fileURLWithPath: rootPath + "/fingerprints.json"), tempDirectory: tmpPath)
+    }
+
+    // MARK: Action cache
+
+    /// Where the manifest for `key` lives (whether or not it exists).
+    public func manifestURL(_ key: Digest) -> URL { URL(fileURLWithPath: manifestPath(key)) }
+
+    /// Finds the entry for `key` and checks it: the manifest must parse and name `key`, and
+    /// every output blob must exist with its recorded size. With `verifyContents`, every blob
+    /// is also re-hashed (and a blob whose bytes do not match its name is deleted).
+    /// Does not update the entry's last use: call `touch(_:)` when the hit is used.
+    public func lookup(_ key: Digest, verifyContents: Bool = false) -> LookupResult {
+        let path = manifestPath(key)
+        let bytes: [UInt8]
+        do {
+            guard let read = try FileSystem.readFile(path) else { return .miss }
+            bytes = read
+        } catch {
+            return .damaged(reason: "\(path): cannot read the manifest: \(error.reason)")
+        }
+        let manifest: CacheManifest
+        switch CacheManifest.decode(bytes) {
+        case .success(let m): manifest = m
+        case .failure(let failure): return .damaged(reason: "\(path): \(failure.text)")
+        }
+        guard manifest.key == key else {
+            return .damaged(reason: "\(path): the manifest is for key \(manifest.key.hex), not \(key.hex)")
+        }
+        for name in manifest.outputs.keys.sorted() {
+            let output = manifest.outputs[name]!
+            if let problem = blobProblem(output.blob, verifyContents: verifyContents) {
+                return .damaged(reason: "output \"\(name)\" of node \(manifest.nodeID): \(problem)")
+            }
+        }
+        return .hit(manifest)
+    }
+
+    /// Marks the entry for `key` as just used (sets its manifest's mtime to now: one
+    /// `utimensat` call). Does nothing if the entry is gone.
+    public func touch(_ key: Digest) {
+        FileSystem.touch(manifestPath(key))
+    }
+
+    /// Records `manifest` as the entry for `manifest.key`, atomically replacing any previous
+    /// (e.g. damaged) entry. Its output blobs must already be in the store.
+    /// - Throws: `.invalidRequest` naming the output whose blob is missing or of the wrong
+    ///   size; `.io` when the manifest cannot be written.
+    public func commit(_ manifest: CacheManifest) throws(CacheError) {
+        for (name, output) in manifest.outputs {
+            if let problem = blobProblem(output.blob, verifyContents: false) {
+                throw CacheError(.invalidRequest, path: manifestPath(manifest.key),
+                                 reason: "cannot commit node \(manifest.nodeID): output \"\(name)\": \(problem)")
+            }
+        }
+        let destination = manifestPath(manifest.key)
+        try FileSystem.makeDirectories(FileSystem.parentPath(destination))
+        try AtomicWrite.write(try manifest.encoded(), to: destination, tempDirectory: tmpPath, durable: durable)
+    }
+
+    /// Removes the entry for `key` (its blobs stay until `gc` finds them unreferenced).
+    /// - Returns: whether there was an entry.
+    @discardableResult
+    public func removeEntry(_ key: Digest) throws(CacheError) -> Bool {
+        try FileSystem.remove(manifestPath(key))
+    }
+
+    // MARK: Paths
+
+    func manifestPath(_ key: Digest) -> String {
+        let hex = key.hex
+        return acPath + "/" + hex.prefix(2) + "/" + hex + ".json"
+    }
+
+    func blobPath(_ digest: Digest) -> String {
+        let hex = digest.hex
+        return casPath + "/" + hex.prefix(2) + "/" + hex
+    }
+
+    private func checkFormat() throws(CacheError) {
+        let path = rootPath + "/FORMAT"
+        let expected = "reelflow-cache \(Self.formatVersion)\n"
+        if let bytes = try FileSystem.readFile(path) {
+            let found = String(decoding: bytes, as: UTF8.self)
+            guard found == expected else {
+                throw CacheError(.incompatibleFormat, path: path, reason:
+                    "this cache has format \"\(found.trimmingCharacters(in: .whitespacesAndNewlines))\", "
+                    + "this reelflow reads \"reelflow-cache \(Self.formatVersion)\"; "
+                    + "delete the directory or choose another with REELFLOW_CACHE_DIR or --cache-dir")
+            }
+            return
+        }
+        try AtomicWrite.write(Array(expected.utf8), to: path, tempDirectory: tmpPath, durable: durable)
+    }
+}

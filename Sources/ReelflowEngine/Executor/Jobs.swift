@@ -1,0 +1,115 @@
+import Foundation
+import OrderedCollections
+import ReelflowGraph
+
+/// Loads a cached node's outputs (decoding each blob with its port's codec).
+struct LoadJob: Sendable {
+    let node: ResolvedNode
+    let key: Digest
+    let cache: CacheStore
+    let registry: NodeRegistry
+
+    func load() throws -> NodeOutputs {
+        guard case .hit(let manifest) = cache.lookup(key) else {
+            throw EngineError.cache("the entry for \(node.id) vanished while the run used it (evicted by gc?)")
+        }
+        return try decode(manifest)
+    }
+
+    func decode(_ manifest: CacheManifest) throws -> NodeOutputs {
+        var outputs: NodeOutputs = [:]
+        for spec in node.schema.outputs {
+            guard let record = manifest.outputs[spec.name], let codec = registry.codec(for: spec.type) else {
+                throw EngineError.cache("entry \(key) of \(node.id) lacks output \(spec.name)")
+            }
+            guard record.encoding == codec.encodingName else {
+                throw EngineError.cache("entry \(key) of \(node.id) stores \(spec.name) as \(record.encoding), expected \(codec.encodingName)")
+            }
+            let url = try cache.verifiedBlobURL(record.blob)
+            outputs[spec.name] = try codec.decode(url.path)
+        }
+        return outputs
+    }
+}
+
+/// Runs one node, then stores its outputs in the cache (blobs first, manifest last, so a
+/// failure or cancellation at any point leaves no entry).
+struct RunJob: Sendable {
+    /// The node's plan position, which the scheduler knows it by.
+    let index: Int
+    let node: ResolvedNode
+    let type: NodeType
+    let inputs: NodeInputs
+    let key: Digest
+    let components: KeyComponents
+    let cache: CacheStore?
+    let registry: NodeRegistry
+    let graphFile: String
+    let engineVersion: String
+    let events: any EngineEventSink
+
+    func run() async throws -> RunState.WorkResult {
+        let id = node.id
+        let schema = node.schema
+        let events = self.events
+        let context = NodeContext(
+            nodeID: id,
+            progress: ProgressReporter { done, total, message in
+                events.handle(.progress(node: id, completed: done, total: total, message: message))
+            })
+        let start = ContinuousClock.now
+        let outputs: NodeOutputs
+        do {
+            outputs = try await type.run(inputs, context)
+            try Task.checkCancellation()
+            for spec in schema.outputs where outputs[spec.name] == nil {
+                throw CodecError(message: "the node returned no value for output \(spec.name)")
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            events.handle(.failed(node: id, type: schema.name, message: String(describing: error)))
+            throw EngineError.nodeFailed(node: id, type: schema.name, message: String(describing: error))
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        guard let cache, schema.persistence == .persisted else {
+            var derived: [String: Digest] = [:]
+            for spec in schema.outputs { derived[spec.name] = derivedDigest(key: key, output: spec.name) }
+            return .ran(node: index, outputs: outputs, digests: derived, seconds: seconds)
+        }
+        do {
+            var records: [String: CacheOutput] = [:]
+            for spec in schema.outputs {
+                let codec = registry.codec(for: spec.type)!
+                let payload = outputs[spec.name]!
+                let blob = try cache.putBlob { url in try codec.encode(payload, url.path) }
+                records[spec.name] = CacheOutput(blob, portType: spec.type.kindName, encoding: codec.encodingName)
+            }
+            try Task.checkCancellation()
+            try cache.commit(manifest(outputs: records, seconds: seconds))
+            return .ran(node: index, outputs: outputs, digests: records.mapValues(\.digest), seconds: seconds)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            let message = "could not store its result in the cache: \(error)"
+            events.handle(.failed(node: id, type: schema.name, message: message))
+            throw EngineError.nodeFailed(node: id, type: schema.name, message: message)
+        }
+    }
+
+    /// Provenance: params and file fingerprints as the key saw them, input digests by name.
+    private func manifest(outputs: [String: CacheOutput], seconds: Double) -> CacheManifest {
+        var params: [String: String] = [:]
+        var inputs: [String: Digest] = [:]
+        for (label, value) in components.components {
+            if label.hasPrefix("input:"), let digest = Digest(hex: value) { inputs[String(label.dropFirst(6))] = digest }
+            else if label.hasPrefix("param:") || label.hasPrefix("file:") { params[label] = value }
+        }
+        let paramsJSON = (try? JSONSerialization.data(withJSONObject: params, options: [.sortedKeys]))
+            .flatMap { String(data: $0, encoding: .utf8) } ?? "{}"
+        return CacheManifest(
+            key: key, nodeID: node.id, nodeType: node.schema.name, nodeVersion: node.schema.version,
+            params: paramsJSON, inputs: inputs, outputs: outputs, durationSeconds: seconds,
+            engineVersion: engineVersion, graphFile: graphFile)
+    }
+}

@@ -1,2 +1,0 @@
-import ReelflowGraph
-// Engine: executor, scheduler, cache store, progress events.

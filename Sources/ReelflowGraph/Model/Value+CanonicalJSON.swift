@@ -1,0 +1,98 @@
+extension Value {
+    /// The value as compact JSON with one spelling per value, for cache keys: stable across
+    /// processes and machines.
+    ///
+    /// - INT: decimal digits (`7`); FLOAT: Swift's shortest round-trip form, which always
+    ///   has a `.` or an exponent (`7.0`, `0.1`, `1e-05`), so 7 and 7.0 differ;
+    ///   non-finite floats as the strings `"nan"`, `"inf"`, `"-inf"`.
+    /// - BOOL: `true`/`false`; STRING and PATH: JSON strings (minimal escapes, `\u00XX`
+    ///   for other control characters; no `/` escaping).
+    /// - LIST: an array; RECORD: an object in the record's field order, which the loader
+    ///   makes the schema's order (not sorted, not file order).
+    public var canonicalJSON: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    func write(to out: inout String) {
+        switch self {
+        case .int(let value): out += String(value)
+        case .float(let value):
+            if value.isNaN { out += "\"nan\"" } else if value.isInfinite { out += value < 0 ? "\"-inf\"" : "\"inf\"" } else {
+                out += value.description
+            }
+        case .bool(let value): out += value ? "true" : "false"
+        case .string(let text), .path(let text): Self.writeString(text, to: &out)
+        case .list(let items):
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .record(let fields):
+            out += "{"
+            for (index, field) in fields.enumerated() {
+                if index > 0 { out += "," }
+                Self.writeString(field.key, to: &out)
+                out += ":"
+                field.value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+
+    static func writeString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
+
+extension Binding {
+    /// Like `Value.canonicalJSON`, with an edge written as `{"$edge":"node.output"}`.
+    public var canonicalJSON: String {
+        var out = ""
+        write(to: &out)
+        return out
+    }
+
+    func write(to out: inout String) {
+        switch self {
+        case .literal(let value): value.write(to: &out)
+        case .edge(let node, let output):
+            out += "{\"$edge\":"
+            Value.writeString("\(node).\(output)", to: &out)
+            out += "}"
+        case .list(let items):
+            out += "["
+            for (index, item) in items.enumerated() {
+                if index > 0 { out += "," }
+                item.write(to: &out)
+            }
+            out += "]"
+        case .record(let fields):
+            out += "{"
+            for (index, field) in fields.enumerated() {
+                if index > 0 { out += "," }
+                Value.writeString(field.key, to: &out)
+                out += ":"
+                field.value.write(to: &out)
+            }
+            out += "}"
+        }
+    }
+}

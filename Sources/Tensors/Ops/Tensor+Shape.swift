@@ -1,0 +1,172 @@
+/// Shape ops: reshape, permute, slice, concat. All results are contiguous row-major tensors;
+/// `reshaped` shares storage (copy-on-write), the others copy.
+extension Tensor {
+    /// The same elements viewed under a new shape (row-major order unchanged). One extent may
+    /// be -1 and is inferred. O(1): the storage is shared until one side writes.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        var resolved = newShape
+        let inferred = newShape.indices.filter { newShape[$0] == -1 }
+        precondition(inferred.count <= 1, "reshape \(shape) -> \(newShape): more than one -1")
+        if let axis = inferred.first {
+            let known = newShape.enumerated().filter { $0.offset != axis }.map(\.element).reduce(1, *)
+            precondition(known > 0 && count % known == 0, "reshape \(shape) -> \(newShape): cannot infer -1")
+            resolved[axis] = count / known
+        }
+        precondition(
+            resolved.allSatisfy { $0 >= 0 } && resolved.reduce(1, *) == count,
+            "reshape \(shape) -> \(newShape): element count \(count) does not fit")
+        var result = self
+        result.setShape(resolved)
+        return result
+    }
+
+    /// Axes reordered: result axis `i` is input axis `axes[i]` (as torch's `permute`).
+    public func permuted(_ axes: [Int]) -> Tensor {
+        precondition(
+            axes.count == rank && Set(axes) == Set(0..<rank),
+            "permute \(axes) is not a permutation of the \(rank) axes of \(shape)")
+        if axes == Array(0..<rank) { return self }
+        let outShape = axes.map { shape[$0] }
+        let inStrides = strides
+        let srcStrides = axes.map { inStrides[$0] }
+        return Tensor(shape: outShape) { out in
+            withUnsafeBufferPointer { src in
+                Tensor.stridedCopy(
+                    from: src.baseAddress!, strides: srcStrides, shape: outShape,
+                    to: out.baseAddress!)
+            }
+        }
+    }
+
+    /// Axes `a` and `b` swapped (torch's `transpose(a, b)`), copied contiguous.
+    public func transposed(_ a: Int, _ b: Int) -> Tensor {
+        var axes = Array(0..<rank)
+        axes.swapAt(normalizedAxis(a), normalizedAxis(b))
+        return permuted(axes)
+    }
+
+    /// Elements `range` along `axis` (torch's `narrow`/basic slicing with step 1).
+    public func sliced(axis: Int, _ range: Range<Int>) -> Tensor {
+        let axis = normalizedAxis(axis)
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= shape[axis],
+            "slice \(range) out of bounds for axis \(axis) of \(shape)")
+        var outShape = shape
+        outShape[axis] = range.count
+        let outer = shape[..<axis].reduce(1, *)
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let run = range.count * inner
+        let srcStride = shape[axis] * inner
+        return Tensor(shape: outShape) { out in
+            withUnsafeBufferPointer { src in
+                guard run > 0 else { return }
+                for o in 0..<outer {
+                    (out.baseAddress! + o * run).update(
+                        from: src.baseAddress! + o * srcStride + range.lowerBound * inner, count: run)
+                }
+            }
+        }
+    }
+
+    /// Tensors joined along `axis`; every other extent must match.
+    public static func concatenated(_ tensors: [Tensor], axis: Int) -> Tensor {
+        precondition(!tensors.isEmpty, "concat of no tensors")
+        let first = tensors[0]
+        let axis = first.normalizedAxis(axis)
+        for t in tensors {
+            precondition(
+                t.rank == first.rank
+                    && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
+                "concat along axis \(axis): shape \(t.shape) does not match \(first.shape)")
+        }
+        var outShape = first.shape
+        outShape[axis] = tensors.reduce(0) { $0 + $1.shape[axis] }
+        let outer = first.shape[..<axis].reduce(1, *)
+        let inner = first.shape[(axis + 1)...].reduce(1, *)
+        let outRun = outShape[axis] * inner
+        return Tensor(shape: outShape) { out in
+            var offset = 0
+            for t in tensors {
+                let run = t.shape[axis] * inner
+                t.withUnsafeBufferPointer { src in
+                    guard run > 0 else { return }
+                    for o in 0..<outer {
+                        (out.baseAddress! + o * outRun + offset).update(
+                            from: src.baseAddress! + o * run, count: run)
+                    }
+                }
+                offset += run
+            }
+        }
+    }
+
+    /// A new axis of extent 1 inserted at `axis` (torch's `unsqueeze`).
+    public func unsqueezed(_ axis: Int) -> Tensor {
+        let axis = axis < 0 ? axis + rank + 1 : axis
+        precondition(axis >= 0 && axis <= rank, "unsqueeze axis \(axis) for shape \(shape)")
+        var s = shape
+        s.insert(1, at: axis)
+        return reshaped(s)
+    }
+
+    /// The axis of extent 1 at `axis` removed (torch's `squeeze(axis)`).
+    public func squeezed(_ axis: Int) -> Tensor {
+        let axis = normalizedAxis(axis)
+        precondition(shape[axis] == 1, "squeeze axis \(axis) of \(shape) whose extent is not 1")
+        var s = shape
+        s.remove(at: axis)
+        return reshaped(s)
+    }
+
+    /// `axis` with negative values counted from the end, checked against the rank.
+    func normalizedAxis(_ axis: Int) -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        precondition(a >= 0 && a < rank, "axis \(axis) out of range for shape \(shape)")
+        return a
+    }
+
+    /// Copies a strided view (`shape`, element `strides` over `src`) into contiguous `dst`.
+    /// The outer rows are spread over threads; the innermost axis is a strided run.
+    static func stridedCopy(
+        from src: UnsafePointer<Float>, strides: [Int], shape: [Int], to dst: UnsafeMutablePointer<Float>
+    ) {
+        let total = shape.reduce(1, *)
+        guard total > 0 else { return }
+        guard let last = shape.last else {
+            dst[0] = src[0]
+            return
+        }
+        let innerStride = strides[strides.count - 1]
+        let rows = total / last
+        let outerShape = Array(shape.dropLast())
+        let outerStrides = Array(strides.dropLast())
+        parallelFor(rows, grain: max(1, 16_384 / max(1, last))) { range in
+            // Decompose the first row index of the range, then step like an odometer.
+            var index = [Int](repeating: 0, count: outerShape.count)
+            var rem = range.lowerBound
+            for axis in outerShape.indices.reversed() {
+                index[axis] = rem % outerShape[axis]
+                rem /= outerShape[axis]
+            }
+            var base = zip(index, outerStrides).reduce(0) { $0 + $1.0 * $1.1 }
+            for row in range {
+                let d = dst + row * last
+                let s = src + base
+                if innerStride == 1 {
+                    d.update(from: s, count: last)
+                } else {
+                    for j in 0..<last { d[j] = s[j * innerStride] }
+                }
+                var axis = outerShape.count - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    base += outerStrides[axis]
+                    if index[axis] < outerShape[axis] { break }
+                    base -= outerStrides[axis] * outerShape[axis]
+                    index[axis] = 0
+                    axis -= 1
+                }
+            }
+        }
+    }
+}

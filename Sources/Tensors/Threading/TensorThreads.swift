@@ -1,0 +1,70 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The process-wide number of threads tensor ops may use.
+///
+/// One setting drives both levels of parallelism: the OpenBLAS thread pool used by GEMM
+/// (`linear`, `matmul`, convolution) and the parallel loops of element-wise ops, norms and
+/// attention. It defaults to the number of online cores. An engine that runs several heavy
+/// nodes at once should lower it (for example to 1 per node) so the two levels do not
+/// oversubscribe the machine.
+public enum TensorThreads {
+    private static let state = Mutex(State(count: TensorThreads.initialCount(), singleThreadedSections: 0))
+
+    private struct State {
+        var count: Int
+        /// How many callers are inside `withSingleThreadedBLAS` right now.
+        var singleThreadedSections: Int
+    }
+
+    /// Threads tensor ops may use; at least 1. Setting it also sets OpenBLAS's thread count
+    /// (`openblas_set_num_threads`).
+    public static var count: Int {
+        get { state.withLock { $0.count } }
+        set {
+            let value = max(1, newValue)
+            state.withLock { s in
+                s.count = value
+                if s.singleThreadedSections == 0 { BLAS.setThreadCount(value) }
+            }
+        }
+    }
+
+    /// The number of online cores, the default for `count`.
+    public static var coreCount: Int {
+        let n = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return n > 0 ? n : 1
+    }
+
+    /// The OpenBLAS kernel family in use (e.g. `Haswell` when `OPENBLAS_CORETYPE=Haswell`
+    /// pins the AVX2 kernels, `SkylakeX` or `Cooperlake` for AVX-512).
+    public static var blasCoreName: String { BLAS.coreName() }
+
+    private static func initialCount() -> Int {
+        let n = coreCount
+        BLAS.setThreadCount(n)
+        return n
+    }
+
+    /// Runs `body` with OpenBLAS limited to one thread, for ops that parallelise at their own
+    /// level (attention over heads) and call small GEMMs from every worker. Nested and
+    /// concurrent sections are counted; the pool is restored to `count` when the last ends.
+    static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
+        state.withLock { s in
+            if s.singleThreadedSections == 0 { BLAS.setThreadCount(1) }
+            s.singleThreadedSections += 1
+        }
+        defer {
+            state.withLock { s in
+                s.singleThreadedSections -= 1
+                if s.singleThreadedSections == 0 { BLAS.setThreadCount(s.count) }
+            }
+        }
+        return try body()
+    }
+}

@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// The documented exit codes (see `reelflow --help` and docs/cli.md).
+enum ExitCodes {
+    static let nodeFailed = ExitCode(1)
+    static let invalidInput = ExitCode(2)
+    static let internalError = ExitCode(3)
+    static let interrupted = ExitCode(130)
+}

@@ -1,4 +1,0 @@
-import Testing
-@testable import Media
-
-@Test func MediaBuilds() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import ReelflowEngine
-
-@Test func ReelflowEngineBuilds() { #expect(Bool(true)) }

@@ -1,4 +1,0 @@
-import Testing
-@testable import ReelflowGraph
-
-@Test func ReelflowGraphBuilds() { #expect(Bool(true)) }

@@ -1,0 +1,78 @@
+import Testing
+@testable import Tensors
+
+/// Blocked attention against the naive full-softmax attention.
+@Suite struct AttentionTests {
+    @Test func matchesNaiveOnRandomShapesAndBlocks() {
+        var rng = SeededRandom(seed: 20)
+        for trial in 0..<30 {
+            let b = [1, 2].randomElement(using: &rng)!, h = [1, 3].randomElement(using: &rng)!
+            let tq = [1, 2, 9, 40].randomElement(using: &rng)!, tk = [1, 5, 33, 70].randomElement(using: &rng)!
+            let d = [1, 4, 16].randomElement(using: &rng)!, dv = [1, 8].randomElement(using: &rng)!
+            let bq = [1, 7, 256].randomElement(using: &rng)!, bk = [1, 16, 512].randomElement(using: &rng)!
+            let q = rng.tensor([b, h, tq, d]), k = rng.tensor([b, h, tk, d]), v = rng.tensor([b, h, tk, dv])
+            let y = Tensor.scaledDotProductAttention(query: q, key: k, value: v, queryBlock: bq, keyBlock: bk)
+            expectClose(y, Naive.attention(q: q, k: k, v: v), absolute: 2e-6, relative: 1e-4, "trial \(trial) blocks \(bq)x\(bk)")
+        }
+    }
+
+    @Test func masksBroadcastLikeTorch() {
+        var rng = SeededRandom(seed: 21)
+        let q = rng.tensor([2, 3, 11, 8]), k = rng.tensor([2, 3, 19, 8]), v = rng.tensor([2, 3, 19, 5])
+        for maskShape in [[19], [11, 19], [2, 1, 11, 19], [1, 3, 1, 19], [2, 3, 11, 1]] {
+            let bias = rng.tensor(maskShape, scale: 2)
+            let y = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: .additive(bias), keyBlock: 4)
+            expectClose(y, Naive.attention(q: q, k: k, v: v, additive: bias), absolute: 2e-6, relative: 1e-4, "additive \(maskShape)")
+            let weights = rng.uniform(maskShape, in: 0...1)
+            let z = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: .multiplicative(weights), keyBlock: 4)
+            expectClose(z, Naive.attention(q: q, k: k, v: v, multiplicative: weights), absolute: 2e-6, relative: 1e-4, "multiplicative \(maskShape)")
+        }
+    }
+
+    @Test func fullyMaskedFirstBlocksAndRows() {
+        // Keys 0..<8 masked for every query: with key blocks of 4 the first two blocks carry
+        // no weight, which the online softmax must survive. A row with no key at all is NaN.
+        var rng = SeededRandom(seed: 22)
+        let q = rng.tensor([1, 1, 3, 4]), k = rng.tensor([1, 1, 12, 4]), v = rng.tensor([1, 1, 12, 2])
+        var keep = [Float](repeating: 1, count: 3 * 12)
+        for i in 0..<3 { for j in 0..<8 { keep[i * 12 + j] = 0 } }
+        for j in 0..<12 { keep[2 * 12 + j] = 0 }
+        let mask = Tensor(shape: [3, 12], scalars: keep)
+        let y = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: .multiplicative(mask), keyBlock: 4)
+        let naive = Naive.attention(q: q, k: k, v: v, multiplicative: mask)
+        expectClose(y.sliced(axis: 2, 0..<2), naive.sliced(axis: 2, 0..<2), absolute: 1e-6, relative: 1e-5, "masked blocks")
+        #expect(y.sliced(axis: 2, 2..<3).scalars.allSatisfy { $0.isNaN })
+    }
+
+    @Test func tokenLayoutMatchesHeadLayout() {
+        var rng = SeededRandom(seed: 23)
+        let (b, t, s, h, d) = (2, 13, 17, 4, 8)
+        let q = rng.tensor([b, t, h * d]), k = rng.tensor([b, s, h * d]), v = rng.tensor([b, s, h * d])
+        func heads(_ x: Tensor) -> Tensor { x.reshaped([b, x.shape[1], h, d]).permuted([0, 2, 1, 3]) }
+        let packed = Tensor.attention(query: q, key: k, value: v, heads: h, keyBlock: 5)
+        let reference = Naive.attention(q: heads(q), k: heads(k), v: heads(v)).permuted([0, 2, 1, 3]).reshaped([b, t, h * d])
+        expectClose(packed, reference, absolute: 2e-6, relative: 1e-4, "token layout")
+    }
+
+    @Test func edgeSizes() {
+        var rng = SeededRandom(seed: 24)
+        let noQueries = Tensor.scaledDotProductAttention(
+            query: rng.tensor([1, 2, 0, 4]), key: rng.tensor([1, 2, 3, 4]), value: rng.tensor([1, 2, 3, 4]))
+        #expect(noQueries.shape == [1, 2, 0, 4])
+        let noKeys = Tensor.scaledDotProductAttention(
+            query: rng.tensor([1, 1, 2, 4]), key: rng.tensor([1, 1, 0, 4]), value: rng.tensor([1, 1, 0, 4]))
+        #expect(noKeys.scalars.allSatisfy { $0.isNaN })
+        // One key: the output is that key's value.
+        let v = rng.tensor([1, 1, 1, 3])
+        let one = Tensor.scaledDotProductAttention(query: rng.tensor([1, 1, 4, 2]), key: rng.tensor([1, 1, 1, 2]), value: v)
+        for i in 0..<4 { #expect(one.sliced(axis: 2, i..<(i + 1)).scalars == v.scalars) }
+    }
+
+    @Test func scratchGrowsWithTokensTimesBlock() {
+        // Doubling the tokens doubles nothing once the tiles are full: memory is per tile.
+        let small = Tensor.attentionScratchBytes(queryTokens: 1408, keyTokens: 1408, workers: 2)
+        let large = Tensor.attentionScratchBytes(queryTokens: 4 * 1408, keyTokens: 4 * 1408, workers: 2)
+        #expect(small == large)
+        #expect(small < 1408 * 1408 * 4)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+@testable import Tensors
+
+@Suite struct ElementwiseTests {
+    @Test func fastExpIsAccurate() {
+        var worst: Float = 0
+        var x: Float = -87
+        while x < 88 {
+            let e = Float(Foundation.exp(Double(x)))
+            worst = max(worst, abs(FastMath.exp(x) - e) / e)
+            x += 0.0137
+        }
+        #expect(worst < 4e-7, "relative error \(worst)")
+        #expect(FastMath.exp(-.infinity) == 0)
+        #expect(FastMath.exp(-100) == 0)
+        #expect(FastMath.exp(0) == 1)
+    }
+
+    @Test func broadcastingMatchesExplicitLoops() {
+        var rng = SeededRandom(seed: 40)
+        let cases: [([Int], [Int])] = [
+            ([2, 3, 4], [4]), ([2, 3, 4], [3, 1]), ([1, 3, 1], [2, 1, 5]), ([2, 3, 4, 5, 6], [1, 3, 1, 1, 1]),
+            ([5], []), ([0, 3], [3]), ([2, 1], [1, 0]),
+        ]
+        for (sa, sb) in cases {
+            let a = rng.tensor(sa), b = rng.tensor(sb)
+            let out = Tensor.broadcastShape(sa, sb)!
+            let y = a * b + a
+            #expect(y.shape == out)
+            // Explicit broadcast: index each operand with 0 along its repeated axes.
+            let strides = out.indices.map { out[($0 + 1)...].reduce(1, *) }
+            for flat in 0..<y.count {
+                let index = out.indices.map { (flat / strides[$0]) % out[$0] }
+                func value(_ t: Tensor) -> Float {
+                    let pad = out.count - t.rank
+                    let i = (0..<t.rank).map { t.shape[$0] == 1 ? 0 : index[$0 + pad] }
+                    return t.rank == 0 ? t.scalars[0] : t.scalars[zip(i, t.strides).reduce(0) { $0 + $1.0 * $1.1 }]
+                }
+                #expect(y.scalars[flat] == value(a) * value(b) + value(a))
+            }
+        }
+        #expect(Tensor.broadcastShape([2, 3], [4, 3]) == nil)
+    }
+
+    @Test func bf16RoundingIsNearestEven() {
+        // 1 + 2^-8 lies halfway between bf16 neighbours 1 and 1 + 2^-7: ties go to even (1).
+        let x = Tensor(shape: [4], scalars: [1 + 0x1p-8, 1 + 3 * 0x1p-8, .nan, -0.0])
+        let y = x.roundedToBF16()
+        #expect(y.scalars[0] == 1)
+        #expect(y.scalars[1] == 1 + 0x1p-6)
+        #expect(y.scalars[2].isNaN)
+        #expect(y.scalars[3].sign == .minus)
+    }
+
+    @Test func reductions() {
+        let x = Tensor(shape: [2, 3, 2], scalars: (0..<12).map(Float.init))
+        #expect(x.sum(alongAxis: 1).scalars == [6, 9, 24, 27])
+        #expect(x.mean(alongAxis: -1).scalars == [0.5, 2.5, 4.5, 6.5, 8.5, 10.5])
+    }
+}

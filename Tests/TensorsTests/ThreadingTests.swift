@@ -1,0 +1,30 @@
+import Testing
+@testable import Tensors
+
+/// Results must not depend on the thread count: chunks are disjoint and every element's
+/// arithmetic is the same whichever thread computes it.
+@Suite(.serialized) struct ThreadingTests {
+    @Test func resultsAreIdenticalForOneAndManyThreads() {
+        let saved = TensorThreads.count
+        defer { TensorThreads.count = saved }
+        var rng = SeededRandom(seed: 50)
+        let x = rng.tensor([2, 8, 3, 9, 10]), w = rng.tensor([4, 8, 3, 3, 3])
+        let q = rng.tensor([1, 4, 50, 16]), k = rng.tensor([1, 4, 60, 16]), v = rng.tensor([1, 4, 60, 16])
+        func run() -> [Tensor] {
+            [
+                x.causalConv3d(weight: w), x.pixelNorm(), x.groupNorm(groups: 4), x.silu(),
+                x.permuted([0, 2, 3, 4, 1]),
+                Tensor.scaledDotProductAttention(query: q, key: k, value: v, queryBlock: 16, keyBlock: 16),
+            ]
+        }
+        TensorThreads.count = 1
+        #expect(TensorThreads.count == 1)
+        let single = run()
+        TensorThreads.count = 4
+        #expect(TensorThreads.count == 4)
+        let multi = run()
+        for (a, b) in zip(single, multi) { #expect(a == b) }
+        TensorThreads.count = 0
+        #expect(TensorThreads.count == 1, "counts below 1 clamp to 1")
+    }
+}
