@@ -164,3 +164,25 @@ extension SafetensorsReaderTests {
         #expect(w.withUnsafeBytes { $0.elementsEqual(data) })
     }
 }
+
+extension SafetensorsReaderTests {
+    /// Opening reads the header only: a sparse 4 GiB file (no data blocks on disk) opens at
+    /// once, and reading one row touches one row.
+    @Test func opensAHugeSparseFileLazily() throws {
+        let dir = try TestDirectory()
+        defer { dir.remove() }
+        let rows = 1 << 17, cols = 1 << 14  // 2^31 BF16 values: 4 GiB
+        let header = "{\"__metadata__\":{\"config\":\"{}\"},\"big\":{\"dtype\":\"BF16\",\"shape\":[\(rows),\(cols)],\"data_offsets\":[0,\(2 * rows * cols)]}}"
+        let path = try dir.raw("sparse.safetensors", header: header)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let headerEnd = try handle.seekToEnd()
+        try handle.truncate(atOffset: headerEnd + UInt64(2 * rows * cols))
+        try handle.close()
+
+        let file = try SafetensorsFile(path: path)
+        let big = try file.tensor("big")
+        #expect(big.byteCount == 4 << 30 && file.byteCount == Int(headerEnd) + (4 << 30))
+        let row = big.floatTensor(rows: 77_777..<77_778)
+        #expect(row.shape == [1, cols] && row.scalars.allSatisfy { $0 == 0 })
+    }
+}
