@@ -172,6 +172,15 @@ func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
+/// A `kB` field of /proc/self/status (0 where unavailable).
+func procStatus(_ field: String) -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "0") ?? 0
+    }
+    return 0
+}
+
 func fmt(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)f", x) }
 
 let options = Options(CommandLine.arguments)
@@ -249,6 +258,10 @@ if options.only == nil || options.only == "fuse" {
     let base = try SafetensorsFile(path: fuseBase)
     let bound = try LoRAStack([.init(try LoRAAdapter(path: fuseLoRA), strength: strength)]).bind(to: base.tensors.map(\.name))
     var perLayer: [Double] = []
+    // Peak memory: reset the high-water mark (Linux: "5" > /proc/self/clear_refs), so the
+    // peak below is over the fuse loops only. Mapped base and LoRA pages count in it too.
+    try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    let rssBefore = procStatus("VmRSS")
     for _ in 0..<options.fuseRepeats {
         var sink: Float = 0
         let t = try seconds {
@@ -260,6 +273,9 @@ if options.only == nil || options.only == "fuse" {
         if sink.isNaN { say("") }
         perLayer.append(t / Double(bound.targetKeys.count))
     }
+    let peak = procStatus("VmHWM")
+    say("  peak RSS during fusing \(peak / 1024) MiB, \((peak - rssBefore) / 1024) MiB above the start "
+        + "(one float32 4096x4096 layer is 64 MiB; the mapped base is \(options.layers * 32) MiB, the LoRA \(options.layers * 4) MiB)")
     let torchFuse = try python(options, ["fuse", fuseBase, fuseLoRA, "\(strength)", "\(options.fuseRepeats)", "\(options.torchLayers)"])
     let torchFp32Ms = torchFuse["fp32_median_ms_per_layer"] as! Double
     let swiftMs = median(perLayer) * 1e3
