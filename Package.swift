@@ -99,6 +99,9 @@ let package = Package(
         .executableTarget(
             name: "media-bench", dependencies: ["Media", "Tensors"], path: "Benchmarks/MediaBench",
             swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "safetensors-bench", dependencies: ["Tensors"],
+            path: "Benchmarks/SafetensorsBench", swiftSettings: swiftSettings),
 
         // MARK: Tests
         .testTarget(

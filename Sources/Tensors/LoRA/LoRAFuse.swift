@@ -34,32 +34,37 @@ extension BoundLoRAStack {
         }
         let count = base.elementCount
         let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            MappedFile.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             let sum = buffer.baseAddress!
-            Self.delta(updates[0], into: sum)
+            // `sum` holds the first raw product P; its rounding to a delta is folded into the
+            // next pass over it (one pass fewer per layer for a single LoRA).
+            var pending = Self.product(updates[0], into: sum)
             if updates.count > 1 {
-                var scratch = [Float](repeating: 0, count: count)
+                var scratch = [Float](unsafeUninitializedCapacity: count) { $1 = count }
                 scratch.withUnsafeMutableBufferPointer { tmp in
+                    MappedFile.adviseHugePages(UnsafeMutableRawBufferPointer(tmp))
+                    let first = pending
+                    LoRAParallel.forChunks(count) { r in for i in r { sum[i] = Self.delta(sum[i], first) } }
                     for update in updates.dropFirst() {
-                        Self.delta(update, into: tmp.baseAddress!)
-                        LoRAParallel.forChunks(count) { r in for i in r { sum[i] += tmp[i] } }
+                        let rounding = Self.product(update, into: tmp.baseAddress!)
+                        LoRAParallel.forChunks(count) { r in for i in r { sum[i] += Self.delta(tmp[i], rounding) } }
                     }
                 }
+                pending = .sumOfDeltas
             }
-            let roundSum = updates.count > 1
+            let rounding = pending
             base.withRawBytes { raw in
                 if base.dtype == .bf16 {
                     LoRAParallel.forChunks(count) { r in
                         for i in r {
-                            let d = roundSum ? BFloat16.round(sum[i]) : sum[i]
                             let w = BFloat16.float(fromBits: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
-                            sum[i] = BFloat16.round(d + w)
+                            sum[i] = BFloat16.round(Self.delta(sum[i], rounding) + w)
                         }
                     }
                 } else {
                     LoRAParallel.forChunks(count) { r in
                         for i in r {
-                            let d = roundSum ? BFloat16.round(sum[i]) : sum[i]
-                            sum[i] = BFloat16.round(d + Float8.floatFromE4M3(raw[i]))
+                            sum[i] = BFloat16.round(Self.delta(sum[i], rounding) + Float8.floatFromE4M3(raw[i]))
                         }
                     }
                 }
@@ -74,8 +79,24 @@ extension BoundLoRAStack {
         try fusedWeight(for: key, base: base).scalars.map { BFloat16.bits(from: $0) }
     }
 
-    /// `delta_i = bf16(L(L(B · scale) @ A))` into `destination` (out × in floats).
-    private static func delta(_ update: Contribution, into destination: UnsafeMutablePointer<Float>) {
+    /// How a raw value in the accumulator becomes a bf16 delta.
+    enum DeltaRounding {
+        /// A product of bf16 or f32 factors: `bf16(P)`.
+        case bf16
+        /// A product of f16 factors: `bf16(f16(P))`.
+        case f16ThenBF16
+        /// A float32 sum of deltas: `bf16(sum)`.
+        case sumOfDeltas
+    }
+
+    @inline(__always)
+    static func delta(_ value: Float, _ rounding: DeltaRounding) -> Float {
+        rounding == .f16ThenBF16 ? BFloat16.round(HalfFloat.round(value)) : BFloat16.round(value)
+    }
+
+    /// The raw product `P = L(B · scale) @ A` into `destination` (out × in floats), where
+    /// `L` rounds to the LoRA's dtype; the returned rounding turns `P` into `delta_i`.
+    private static func product(_ update: Contribution, into destination: UnsafeMutablePointer<Float>) -> DeltaRounding {
         let pair = update.pair
         let dtype = pair.up.dtype
         let round: (Float) -> Float = switch dtype {
@@ -89,18 +110,10 @@ extension BoundLoRAStack {
         let (m, n, k) = (pair.outFeatures, pair.inFeatures, pair.rank)
         b.withUnsafeBufferPointer { bp in
             a.withUnsafeBufferPointer { ap in
-                LoRAGEMM.multiply(m: m, n: n, k: k, a: bp.baseAddress!, b: ap.baseAddress!, c: destination)
+                BLAS.sgemm(.none, .none, m: m, n: n, k: k, a: bp.baseAddress!, lda: k, b: ap.baseAddress!, ldb: n, c: destination, ldc: n)
             }
         }
-        let count = m * n
-        switch dtype {
-        case .bf16, .f32:
-            LoRAParallel.forChunks(count) { r in for i in r { destination[i] = BFloat16.round(destination[i]) } }
-        default:
-            LoRAParallel.forChunks(count) { r in
-                for i in r { destination[i] = BFloat16.round(HalfFloat.round(destination[i])) }
-            }
-        }
+        return dtype == .f16 ? .f16ThenBF16 : .bf16
     }
 }
 

@@ -26,16 +26,16 @@ extension BoundLoRAStack {
             x.withUnsafeBufferPointer { xp in
                 a.withUnsafeBufferPointer { ap in
                     t.withUnsafeMutableBufferPointer { tp in
-                        LoRAGEMM.multiply(m: rows, n: r, k: inF, a: xp.baseAddress!, b: ap.baseAddress!,
-                            transposeB: true, c: tp.baseAddress!)
+                        BLAS.sgemm(.none, .transposed, m: rows, n: r, k: inF,
+                            a: xp.baseAddress!, lda: inF, b: ap.baseAddress!, ldb: inF, c: tp.baseAddress!, ldc: r)
                     }
                 }
             }
             y.withUnsafeMutableBufferPointer { yp in
                 t.withUnsafeBufferPointer { tp in
                     b.withUnsafeBufferPointer { bp in
-                        LoRAGEMM.multiply(m: rows, n: outF, k: r, a: tp.baseAddress!, b: bp.baseAddress!,
-                            transposeB: true, c: yp.baseAddress!, alpha: update.scale, beta: 1)
+                        BLAS.sgemm(.none, .transposed, m: rows, n: outF, k: r, alpha: update.scale,
+                            a: tp.baseAddress!, lda: r, b: bp.baseAddress!, ldb: r, beta: 1, c: yp.baseAddress!, ldc: outF)
                     }
                 }
             }
@@ -79,13 +79,13 @@ extension BoundLoRAStack {
                 if inPlace {
                     weight.withRawBytes { raw in
                         let w = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                        LoRAGEMM.multiply(m: rows, n: outF, k: inF, a: xp.baseAddress!, b: w,
-                            transposeB: true, c: yp.baseAddress!, beta: beta)
+                        BLAS.sgemm(.none, .transposed, m: rows, n: outF, k: inF,
+                            a: xp.baseAddress!, lda: inF, b: w, ldb: inF, beta: beta, c: yp.baseAddress!, ldc: outF)
                     }
                 } else {
                     weight.floatTensor().withUnsafeBufferPointer { wp in
-                        LoRAGEMM.multiply(m: rows, n: outF, k: inF, a: xp.baseAddress!, b: wp.baseAddress!,
-                            transposeB: true, c: yp.baseAddress!, beta: beta)
+                        BLAS.sgemm(.none, .transposed, m: rows, n: outF, k: inF,
+                            a: xp.baseAddress!, lda: inF, b: wp.baseAddress!, ldb: inF, beta: beta, c: yp.baseAddress!, ldc: outF)
                     }
                 }
             }

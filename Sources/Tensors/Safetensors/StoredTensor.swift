@@ -48,11 +48,28 @@ public struct StoredTensor: Sendable {
             "rows \(rows) out of range 0..<\(rowCount) for tensor '\(name)'")
         let count = rows.count * rowLength
         let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            MappedFile.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             convert(elements: (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength), into: buffer)
             initialized = count
         }
         let outShape = shape.isEmpty ? [] : [rows.count] + shape.dropFirst()
         return Tensor(shape: outShape, scalars: scalars)
+    }
+
+    /// Converts rows `rows` of the outermost axis into `tensor`'s existing storage, reusing its
+    /// memory: for streaming a checkpoint layer by layer through one scratch tensor, which
+    /// saves the page faults of fresh memory (most of the cost of `floatTensor` on big layers).
+    /// The tensor keeps its shape; only its scalars are overwritten.
+    /// - Precondition: `rows` lies within `0..<rowCount` and `tensor.count` equals
+    ///   `rows.count * rowLength`.
+    public func convert(rows: Range<Int>, into tensor: inout Tensor) {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
+            "rows \(rows) out of range 0..<\(rowCount) for tensor '\(name)'")
+        precondition(tensor.count == rows.count * rowLength,
+            "tensor of \(tensor.count) scalars cannot hold rows \(rows) of '\(name)' (\(rows.count * rowLength) scalars)")
+        tensor.withUnsafeMutableBufferPointer { buffer in
+            convert(elements: (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength), into: buffer)
+        }
     }
 
     /// Converts elements `elements` (row-major positions) into `destination`, which holds
@@ -62,9 +79,32 @@ public struct StoredTensor: Sendable {
         guard !elements.isEmpty else { return }
         withExtendedLifetime(file) {
             let size = dtype.byteSize
-            let start = file.bytes.baseAddress! + byteOffset + elements.lowerBound * size
-            StoredScalarConversion.convert(dtype, from: start, count: elements.count, to: destination.baseAddress!)
+            let first = byteOffset + elements.lowerBound * size
+            let start = file.bytes.baseAddress! + first
+            // Large ranges: start readahead of the whole range, then map and convert it in
+            // chunks, so reading from disk overlaps converting what has arrived.
+            let bytes = elements.count * size
+            if bytes >= 1 << 20 { file.startReadahead(first..<(first + bytes)) }
+            let chunk = max(1, (8 << 20) / size)
+            var done = 0
+            while done < elements.count {
+                let n = min(chunk, elements.count - done)
+                if bytes >= 1 << 20 { file.populate((first + done * size)..<(first + (done + n) * size)) }
+                StoredScalarConversion.convert(dtype, from: start + done * size, count: n, to: destination.baseAddress! + done)
+                done += n
+            }
         }
+    }
+
+    /// Calls `body` with the tensor's stored bytes (little-endian, `dtype` layout) straight
+    /// from the file mapping, without copying: for kernels that consume BF16 or F16 directly.
+    /// The buffer must not escape `body`.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if byteCount >= 1 << 20 {
+            file.startReadahead(byteOffset..<(byteOffset + byteCount))
+            file.populate(byteOffset..<(byteOffset + byteCount))
+        }
+        return try withRawBytes(body)
     }
 
     /// Calls `body` with the tensor's raw little-endian bytes in the mapping. The pointer

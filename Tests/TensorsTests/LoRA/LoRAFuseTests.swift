@@ -26,6 +26,9 @@ enum LoRAFixtures {
     ]
 
     /// Every fused weight equals ltx-core's bit for bit, including keys without updates.
+    /// The "stack" case pins the sum rule: summing the bf16 deltas with a rounding after each
+    /// add, instead of once, changes 42 of the 256 values of
+    /// transformer_blocks.0.attn1.to_q.weight (checked with torch on these fixtures).
     @Test(arguments: cases.map(\.0))
     func fusedWeightsEqualLtxCore(caseName: String) throws {
         let loras = Self.cases.first { $0.0 == caseName }!.1
@@ -140,5 +143,36 @@ enum LoRAFixtures {
             + "(use unfused LoRA mode for this checkpoint)")
         let shapes = weightError { _ = try LoRAStack([.init(try LoRAAdapter(path: loraPath), strength: 1)]).bind(to: ["t.weight"], baseShapes: ["t.weight": [4, 5]]) }
         #expect(shapes?.kind == .loraMismatch)
+    }
+}
+
+extension LoRAFuseTests {
+    /// An F8_E4M3 base is upcast exactly to bf16 and fused like a bf16 one (ltx-core's CPU
+    /// path: `deltas.add_(weight.to(bf16))`). Expected values computed here with the rule.
+    @Test func float8BaseIsUpcastThenFused() throws {
+        let dir = try TestDirectory()
+        defer { dir.remove() }
+        let codes: [UInt8] = [0x38, 0xB8, 0x41, 0x00]  // 1.0, -1.0, 2.25, 0
+        let base = try SafetensorsFile(path: dir.raw("f8.safetensors",
+            header: #"{"t.weight":{"dtype":"F8_E4M3","shape":[2,2],"data_offsets":[0,4]}}"#, data: codes))
+        var writer = SafetensorsWriter()
+        let a: [Float] = [0.3, -0.7], b: [Float] = [1.1, 0.45]
+        try writer.add("t.lora_A.weight", Tensor(shape: [1, 2], scalars: a), as: .bf16)
+        try writer.add("t.lora_B.weight", Tensor(shape: [2, 1], scalars: b), as: .bf16)
+        let url = dir.url.appendingPathComponent("l.safetensors")
+        try writer.write(to: url)
+        let strength: Float = 0.6
+        let bound = try LoRAStack([.init(try LoRAAdapter(path: url.path), strength: strength)]).bind(to: ["t.weight"])
+        let fused = try bound.fusedWeight(for: "t.weight", base: base.tensor("t.weight")).scalars
+        var expected: [Float] = []
+        for o in 0..<2 {
+            for i in 0..<2 {
+                let bs = BFloat16.round(BFloat16.round(b[o]) * strength)
+                let delta = BFloat16.round(bs * BFloat16.round(a[i]))
+                expected.append(BFloat16.round(delta + Float8.floatFromE4M3(codes[o * 2 + i])))
+            }
+        }
+        #expect(fused == expected)
+        #expect(fused != codes.map(Float8.floatFromE4M3))
     }
 }

@@ -132,3 +132,57 @@ import Testing
         #expect(weightError { _ = try file.tensor("nope") }?.description == "\(path): tensor 'nope': no such tensor in the file")
     }
 }
+
+extension SafetensorsReaderTests {
+    /// Streaming into a reused tensor and the zero-copy byte view give the same data as
+    /// `floatTensor`, including ranges larger than one conversion chunk (8 MiB).
+    @Test func reusedScratchAndZeroCopyBytes() throws {
+        let dir = try TestDirectory()
+        defer { dir.remove() }
+        let rows = 5, cols = (1 << 20) + 1  // 5 rows of 2 MiB + 2 B in BF16: spans chunks
+        let count = rows * cols
+        var data = [UInt8](repeating: 0, count: 2 * count)
+        for i in 0..<count {
+            let bits = UInt16(truncatingIfNeeded: i &* 40503) & 0x7F7F
+            data[2 * i] = UInt8(bits & 0xFF)
+            data[2 * i + 1] = UInt8(bits >> 8)
+        }
+        let header = "{\"w\":{\"dtype\":\"BF16\",\"shape\":[\(rows),\(cols)],\"data_offsets\":[0,\(2 * count)]}}"
+        let file = try SafetensorsFile(path: try dir.raw("w.safetensors", header: header, data: data))
+        let w = try file.tensor("w")
+        var scratch = Tensor(zeros: [3, cols])
+        w.convert(rows: 1..<4, into: &scratch)
+        #expect(scratch.shape == [3, cols])
+        let values = scratch.scalars
+        var mismatches = 0
+        for i in 0..<(3 * cols) {
+            let j = cols + i
+            let bits = UInt32(data[2 * j]) | UInt32(data[2 * j + 1]) << 8
+            if values[i].bitPattern != bits << 16 { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        #expect(w.withUnsafeBytes { $0.elementsEqual(data) })
+    }
+}
+
+extension SafetensorsReaderTests {
+    /// Opening reads the header only: a sparse 4 GiB file (no data blocks on disk) opens at
+    /// once, and reading one row touches one row.
+    @Test func opensAHugeSparseFileLazily() throws {
+        let dir = try TestDirectory()
+        defer { dir.remove() }
+        let rows = 1 << 17, cols = 1 << 14  // 2^31 BF16 values: 4 GiB
+        let header = "{\"__metadata__\":{\"config\":\"{}\"},\"big\":{\"dtype\":\"BF16\",\"shape\":[\(rows),\(cols)],\"data_offsets\":[0,\(2 * rows * cols)]}}"
+        let path = try dir.raw("sparse.safetensors", header: header)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        let headerEnd = try handle.seekToEnd()
+        try handle.truncate(atOffset: headerEnd + UInt64(2 * rows * cols))
+        try handle.close()
+
+        let file = try SafetensorsFile(path: path)
+        let big = try file.tensor("big")
+        #expect(big.byteCount == 4 << 30 && file.byteCount == Int(headerEnd) + (4 << 30))
+        let row = big.floatTensor(rows: 77_777..<77_778)
+        #expect(row.shape == [1, cols] && row.scalars.allSatisfy { $0 == 0 })
+    }
+}
