@@ -198,6 +198,14 @@ import Testing
         store.touch(Digest.of(string: "absent"))  // harmless
     }
 
+    @Test func survivesRemovedDirectories() throws {
+        let (store, scratch) = try makeStore()
+        defer { withExtendedLifetime(scratch) {} }
+        for dir in ["tmp", "ac", "cas"] { try FileManager.default.removeItem(atPath: store.root.path + "/" + dir) }
+        let manifest = try commitEntry(store, node: "a", payloads: ["value": [1, 2]])
+        #expect(store.lookup(manifest.key) == .hit(manifest))
+    }
+
     @Test func defaultRootFollowsEnvironment() {
         #expect(CacheStore.defaultRoot(environment: ["REELFLOW_CACHE_DIR": "/c", "XDG_CACHE_HOME": "/x", "HOME": "/h"])
                 .path == "/c")

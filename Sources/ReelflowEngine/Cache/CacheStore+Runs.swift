@@ -28,7 +28,6 @@ extension CacheStore {
                              reason: "cannot encode the last-run record: \(error)")
         }
         let path = lastRunPath(graph: graph, node: node)
-        try FileSystem.makeDirectories(FileSystem.parentPath(path))
         // Not fsynced: losing a record after a power cut only makes explain say "no record".
         try AtomicWrite.write(bytes, to: path, tempDirectory: tmpPath, durable: false)
     }
