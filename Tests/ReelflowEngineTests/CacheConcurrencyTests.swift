@@ -105,22 +105,38 @@ import Testing
         #expect(value == 42)
     }
 
-    /// A blocked shared lock is granted as soon as the exclusive holder releases.
-    @Test func sharedLockWaitsForCleaner() async throws {
+    /// A blocked shared lock is granted as soon as the exclusive holder releases. The waiter
+    /// blocks a Dispatch thread, not the cooperative pool.
+    @Test func sharedLockWaitsForCleaner() throws {
         let (store, scratch) = try makeStore()
         defer { withExtendedLifetime(scratch) {} }
         let cleaner = try store.acquireLock(.exclusive)
         let released = Atomic<Bool>(false)
-        let waiter = Task.detached {
-            try await store.withSharedLock { () async -> Bool in
-                await Task.yield()
-                return released.load(ordering: .acquiring)
-            }
+        let observed = Mutex<Bool?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            let lock = try? store.acquireLock(.shared)  // blocks until the cleaner releases
+            observed.withLock { $0 = lock.map { _ in released.load(ordering: .acquiring) } }
+            lock?.release()
+            done.signal()
         }
-        try await Task.sleep(for: .milliseconds(100))
+        usleep(100_000)
         released.store(true, ordering: .releasing)
         cleaner.release()
-        #expect(try await waiter.value == true)
+        done.wait()
+        #expect(observed.withLock { $0 } == true)
+    }
+
+    @Test func asyncSharedLockIsReleasedAfterTheBody() async throws {
+        let (store, scratch) = try makeStore()
+        defer { withExtendedLifetime(scratch) {} }
+        let value = try await store.withSharedLock { () async -> Int in
+            await Task.yield()
+            #expect(throws: CacheError.self) { _ = try store.acquireLock(.exclusive, wait: false) }
+            return 7
+        }
+        #expect(value == 7)
+        try store.acquireLock(.exclusive, wait: false).release()
     }
 
     /// Another real process (`flock(1)`) holding the shared lock keeps gc away.

@@ -198,6 +198,25 @@ import Testing
         store.touch(Digest.of(string: "absent"))  // harmless
     }
 
+    @Test func emptyOutputIsAValidBlob() throws {
+        let (store, scratch) = try makeStore()
+        defer { withExtendedLifetime(scratch) {} }
+        let manifest = try commitEntry(store, node: "empty", payloads: ["value": []])
+        let blob = try #require(manifest.outputs["value"]).blob
+        #expect(blob == BlobRef(digest: Digest.of(data: [UInt8]()), size: 0))
+        #expect(blob.digest.hex == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(store.lookup(manifest.key) == .hit(manifest))
+        #expect(try store.readBlob(blob).isEmpty)
+    }
+
+    @Test func survivesRemovedDirectories() throws {
+        let (store, scratch) = try makeStore()
+        defer { withExtendedLifetime(scratch) {} }
+        for dir in ["tmp", "ac", "cas"] { try FileManager.default.removeItem(atPath: store.root.path + "/" + dir) }
+        let manifest = try commitEntry(store, node: "a", payloads: ["value": [1, 2]])
+        #expect(store.lookup(manifest.key) == .hit(manifest))
+    }
+
     @Test func defaultRootFollowsEnvironment() {
         #expect(CacheStore.defaultRoot(environment: ["REELFLOW_CACHE_DIR": "/c", "XDG_CACHE_HOME": "/x", "HOME": "/h"])
                 .path == "/c")

@@ -1,4 +1,3 @@
-
 /// Temporary files and write-then-rename, the only way the cache puts a file in place.
 ///
 /// A temporary file is created with `O_EXCL` under a unique name
@@ -18,6 +17,8 @@ enum AtomicWrite {
                 }
             } catch where (try? FileSystem.status(path)) != nil {
                 continue  // name taken (astronomically unlikely): pick another
+            } catch where (try? FileSystem.status(directory)) == nil {
+                try FileSystem.makeDirectories(directory)  // someone removed tmp/: recreate it
             }
         }
         throw CacheError(.io, path: directory, reason: "cannot create a unique temporary file")
@@ -37,7 +38,7 @@ enum AtomicWrite {
             throw error
         }
         do throws(CacheError) {
-            try FileSystem.rename(temp, destination)
+            try FileSystem.renameCreatingDirectory(temp, destination)
         } catch {
             _ = try? FileSystem.remove(temp)
             throw error

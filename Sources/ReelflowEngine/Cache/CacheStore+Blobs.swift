@@ -9,9 +9,7 @@ extension CacheStore {
     public func putBlob(data: some DataProtocol) throws(CacheError) -> BlobRef {
         let bytes = Array(data)
         let ref = BlobRef(digest: Digest.of(data: bytes), size: Int64(bytes.count))
-        let destination = blobPath(ref.digest)
-        try FileSystem.makeDirectories(FileSystem.parentPath(destination))
-        try AtomicWrite.write(bytes, to: destination, tempDirectory: tmpPath, durable: durable)
+        try AtomicWrite.write(bytes, to: blobPath(ref.digest), tempDirectory: tmpPath, durable: durable)
         return ref
     }
 
@@ -108,9 +106,7 @@ extension CacheStore {
             hashed = try Digest.ofOpenFile(fd, path: temp)
             if durable { try FileSystem.sync(fd, path: temp) }
         }
-        let destination = blobPath(hashed.digest)
-        try FileSystem.makeDirectories(FileSystem.parentPath(destination))
-        try FileSystem.rename(temp, destination)
+        try FileSystem.renameCreatingDirectory(temp, blobPath(hashed.digest))
         return BlobRef(digest: hashed.digest, size: hashed.size)
     }
 }

@@ -159,9 +159,8 @@ public final class CacheStore: Sendable {
                                  reason: "cannot commit node \(manifest.nodeID): output \"\(name)\": \(problem)")
             }
         }
-        let destination = manifestPath(manifest.key)
-        try FileSystem.makeDirectories(FileSystem.parentPath(destination))
-        try AtomicWrite.write(try manifest.encoded(), to: destination, tempDirectory: tmpPath, durable: durable)
+        try AtomicWrite.write(try manifest.encoded(), to: manifestPath(manifest.key), tempDirectory: tmpPath,
+                              durable: durable)
     }
 
     /// Removes the entry for `key` (its blobs stay until `gc` finds them unreferenced).

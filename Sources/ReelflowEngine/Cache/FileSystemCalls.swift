@@ -126,6 +126,17 @@ enum FileSystem {
         }
     }
 
+    /// Like `rename`, but creates the destination's directory when it is missing (one
+    /// `rename` call in the common case, instead of a `mkdir` before every write).
+    static func renameCreatingDirectory(_ from: String, _ to: String) throws(CacheError) {
+        if Glibc_rename(from, to) == 0 { return }
+        guard errno == ENOENT else {
+            throw CacheError(.io, path: to, reason: "rename from \(from) failed: \(errnoText())")
+        }
+        try makeDirectories(parentPath(to))
+        try rename(from, to)
+    }
+
     /// Removes a file; a missing file is not an error. Returns whether something was removed.
     /// The corresponding C function is `unlink`.
     @discardableResult
