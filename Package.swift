@@ -121,7 +121,9 @@ let package = Package(
         .testTarget(
             name: "MediaTests", dependencies: ["Media"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "ReelflowCLITests", dependencies: ["reelflow"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ReelflowCLITests", dependencies: ["reelflow", "Media", "Tensors"],
+            swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,8 +5,6 @@
 #   tools/bench/media-bench.sh            # figures with the environment as it is
 #   env -u OPENBLAS_CORETYPE tools/bench/media-bench.sh
 #
-# Whole-process decode uses `media-bench decode CLIP` until the reelflow CLI grows a decode
-# mode (e.g. `reelflow inspect --decode`); set REELFLOW_DECODE_CMD to switch.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 WORK=${WORK:-/tmp/reelflow-media-bench}
@@ -17,7 +15,10 @@ RAW="$WORK/frames.rgb"
 
 swift build -c release --product media-bench >/dev/null
 BENCH="$(swift build -c release --show-bin-path)/media-bench"
-DECODE_CMD=${REELFLOW_DECODE_CMD:-"$BENCH decode"}
+swift build -c release --product reelflow >/dev/null
+REELFLOW="$(swift build -c release --show-bin-path)/reelflow"
+# Whole-process decode is `reelflow inspect --decode` (set REELFLOW_DECODE_CMD to compare others).
+DECODE_CMD=${REELFLOW_DECODE_CMD:-"$REELFLOW inspect --decode"}
 
 echo "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-<unset>}  $(nproc) cores  $(ffmpeg -version | head -1)"
 # 81 frames of 512x512 testsrc2, H.264 (libx264 medium, CRF 23, yuv420p) at 24 fps.
