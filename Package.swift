@@ -67,6 +67,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Benchmarks (release builds; tools/bench/tensor-bench.sh runs them beside PyTorch)
+        .executableTarget(
+            name: "tensor-bench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorBench",
+            swiftSettings: swiftSettings),
+
         // MARK: Tests
         .testTarget(name: "ReelflowGraphTests", dependencies: ["ReelflowGraph"], swiftSettings: swiftSettings),
         .testTarget(name: "ReelflowEngineTests", dependencies: ["ReelflowEngine"], swiftSettings: swiftSettings),
