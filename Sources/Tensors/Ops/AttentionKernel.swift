@@ -31,8 +31,8 @@ enum AttentionKernel {
         return Tensor(shape: outputShape) { out in
             guard items > 0, g.valueDim > 0 else { return }
             if g.keyTokens == 0 {
-                // Softmax over no keys is undefined; torch returns NaN rows.
-                out.initialize(repeating: .nan)
+                // No keys: torch 2.7's CPU SDPA returns zeros, and so do we.
+                out.initialize(repeating: 0)
                 return
             }
             query.withUnsafeBufferPointer { qp in
@@ -162,8 +162,13 @@ enum AttentionKernel {
             k0 += cols
         }
         for i in 0..<t.rows {
-            // A row with no admissible key has sum 0 and becomes NaN, as in torch.
-            FastMath.scale(o + i * ldo, dv, by: 1 / rowSum[i])
+            // A row with no admissible key (all masked) has sum 0; torch 2.7's CPU SDPA
+            // returns zeros for it, and so do we.
+            if rowSum[i] > 0 {
+                FastMath.scale(o + i * ldo, dv, by: 1 / rowSum[i])
+            } else {
+                (o + i * ldo).update(repeating: 0, count: dv)
+            }
         }
     }
 }
