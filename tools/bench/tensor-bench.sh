@@ -2,13 +2,19 @@
 # Runs tensor-bench (Swift, OpenBLAS) and tools/bench/torch_ops_bench.py (PyTorch) in the
 # same invocation and prints every Swift figure beside its peer with the ratio.
 #
-#   tools/bench/tensor-bench.sh [runs]          (default 5 runs per figure, medians)
+#   tools/bench/tensor-bench.sh [runs] [rounds]   (defaults 3 and 3)
 #
-# The Swift side runs twice: with OPENBLAS_CORETYPE as the environment sets it and with it
-# unset (env -u OPENBLAS_CORETYPE), so both kernel choices are on record.
+# Each round runs the Swift side twice, with OPENBLAS_CORETYPE=Haswell (what this project's
+# environment exports; the value from the environment wins if set) and with it unset
+# (env -u OPENBLAS_CORETYPE), then the PyTorch side. Rounds alternate so load from other
+# processes on a shared machine hits both sides alike; a figure is the median over all runs
+# of all rounds (each process reports the median of its runs; the script takes the median
+# of those).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-RUNS="${1:-5}"
+RUNS="${1:-3}"
+ROUNDS="${2:-3}"
+CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
 THREADS="${TENSOR_THREADS:-2}"
 PY=/work/venv/bin/python
 [ -x "$PY" ] || PY=python3
@@ -19,21 +25,31 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 echo "== tensor-bench, $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
-"$BIN" all "$RUNS" >"$OUT/swift-env.tsv"
-env -u OPENBLAS_CORETYPE "$BIN" all "$RUNS" >"$OUT/swift-unset.tsv"
-"$PY" tools/bench/torch_ops_bench.py all "$RUNS" "$THREADS" >"$OUT/torch.tsv"
+for round in $(seq "$ROUNDS"); do
+    OPENBLAS_CORETYPE="$CORETYPE" "$BIN" all "$RUNS" >>"$OUT/swift-env.tsv"
+    env -u OPENBLAS_CORETYPE "$BIN" all "$RUNS" >>"$OUT/swift-unset.tsv"
+    "$PY" tools/bench/torch_ops_bench.py all "$RUNS" "$THREADS" >>"$OUT/torch.tsv"
+done
+echo "== done $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg); $ROUNDS rounds x $RUNS runs"
 
 "$PY" - "$OUT" <<'PYEOF'
 import sys, os
 out = sys.argv[1]
+import statistics
 def load(name):
-    rows, notes = {}, []
+    samples, notes = {}, []
     for line in open(os.path.join(out, name)):
         parts = line.rstrip("\n").split("\t")
         if parts[0] == "#":
-            notes.append(parts[1])
+            if parts[1] not in notes:
+                notes.append(parts[1])
         else:
-            rows[parts[0]] = (float(parts[1]), parts[2] if len(parts) > 2 else "")
+            samples.setdefault(parts[0], []).append((float(parts[1]), parts[2] if len(parts) > 2 else ""))
+    rows = {}
+    for key, values in samples.items():
+        ms = statistics.median(v[0] for v in values)
+        note = min(values, key=lambda v: abs(v[0] - ms))[1]
+        rows[key] = (ms, note)
     return rows, notes
 torch_rows, torch_notes = load("torch.tsv")
 print("peer: " + "; ".join(torch_notes))
