@@ -127,7 +127,7 @@ print("#\tthreads \(TensorThreads.count), OpenBLAS core \(TensorThreads.blasCore
 switch mode {
 case "linear": benchLinear(runs: runs)
 case "attention": benchAttention(runs: runs)
-case "attention-parts", "kernels": break
+case "attention-parts", "kernels", "storage": break
 default:
     benchAttention(runs: runs)
     benchLinear(runs: runs)
@@ -178,3 +178,23 @@ func benchKernelsCPU(runs: Int) {
     }
 }
 if mode == "kernels" { benchKernelsCPU(runs: runs) }
+
+/// Tensor storage ([Float], copy-on-write) against a raw aligned allocation: allocate a
+/// linear-output-sized buffer (1408 x 16384 floats, 88 MiB), write every element, free.
+func benchStorage(runs: Int) {
+    let n = 1408 * 16384
+    let ms = timeInterleaved(runs: runs, [
+        {
+            let t = Tensor(shape: [n]) { b in b.initialize(repeating: 1) }
+            precondition(t.count == n)
+        },
+        {
+            let p = UnsafeMutableRawPointer.allocate(byteCount: n * 4, alignment: 64).bindMemory(to: Float.self, capacity: n)
+            p.initialize(repeating: 1, count: n)
+            p.deallocate()
+        },
+    ])
+    report("storage_tensor_88MiB", ms[0], "Tensor(shape:initializingWith:) + fill")
+    report("storage_raw_88MiB", ms[1], "UnsafeMutableRawPointer.allocate(alignment: 64) + fill")
+}
+if mode == "storage" { benchStorage(runs: runs) }
