@@ -10,13 +10,18 @@ extension Tensor {
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { broadcast(lhs, rhs, Multiply.self) }
     public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { broadcast(lhs, rhs, Divide.self) }
 
-    public static func + (lhs: Tensor, rhs: Float) -> Tensor { lhs.unaryMap { $0 + rhs } }
-    public static func - (lhs: Tensor, rhs: Float) -> Tensor { lhs.unaryMap { $0 - rhs } }
-    public static func * (lhs: Tensor, rhs: Float) -> Tensor { lhs.unaryMap { $0 * rhs } }
-    public static func / (lhs: Tensor, rhs: Float) -> Tensor { lhs.unaryMap { $0 / rhs } }
-    public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs.unaryMap { lhs * $0 } }
-    public static func + (lhs: Float, rhs: Tensor) -> Tensor { rhs.unaryMap { lhs + $0 } }
-    public static prefix func - (x: Tensor) -> Tensor { x.unaryMap { -$0 } }
+    // Scalars go through the broadcast loops (a rank-0 operand), which are specialised per
+    // op and vectorise; a closure per element would not.
+    public static func + (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Add.self) }
+    public static func - (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Subtract.self) }
+    public static func * (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Multiply.self) }
+    public static func / (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Divide.self) }
+    public static func * (lhs: Float, rhs: Tensor) -> Tensor { broadcast(Tensor(lhs), rhs, Multiply.self) }
+    public static func + (lhs: Float, rhs: Tensor) -> Tensor { broadcast(Tensor(lhs), rhs, Add.self) }
+    public static prefix func - (x: Tensor) -> Tensor { broadcast(Tensor(-1), x, Multiply.self) }
+
+    /// A rank-0 tensor holding `value`.
+    public init(_ value: Float) { self.init(shape: [], scalars: [value]) }
 
     /// `x * sigmoid(x)`.
     public func silu() -> Tensor { unary(SiLU.self) }
