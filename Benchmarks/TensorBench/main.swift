@@ -193,7 +193,15 @@ func benchStorage(runs: Int) {
             p.initialize(repeating: 1, count: n)
             p.deallocate()
         },
+        {
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: n * 4, alignment: 2 << 20)
+            _ = madvise(raw, n * 4, 14)  // MADV_HUGEPAGE
+            let p = raw.bindMemory(to: Float.self, capacity: n)
+            p.initialize(repeating: 1, count: n)
+            p.deallocate()
+        },
     ])
+    report("storage_hugepage_88MiB", ms[2], "2 MiB-aligned + madvise(MADV_HUGEPAGE) + fill")
     report("storage_tensor_88MiB", ms[0], "Tensor(shape:initializingWith:) + fill")
     report("storage_raw_88MiB", ms[1], "UnsafeMutableRawPointer.allocate(alignment: 64) + fill")
 }
