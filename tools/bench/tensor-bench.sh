@@ -58,14 +58,18 @@ for label, name in (("OPENBLAS_CORETYPE as set", "swift-env.tsv"), ("OPENBLAS_CO
     print(f"\n-- Swift with {label}: " + "; ".join(notes))
     print(f"{'figure':34} {'Swift ms':>10} {'peer':30} {'peer ms':>10} {'peer/Swift':>10}  note")
     for shape in ("1408x4096x4096", "1408x4096x16384"):
+        m, k, n = (int(v) for v in shape.split("x"))
+        gflop = 2 * m * k * n / 1e9
         base = rows[f"sgemm_{shape}"][0]
         for fig in ("linear", "linear_bias"):
-            ms, note = rows[f"{fig}_{shape}"]
+            ms = rows[f"{fig}_{shape}"][0]
+            note = f"Swift {gflop / ms * 1e3:.0f} GFLOP/s, sgemm {gflop / base * 1e3:.0f} GFLOP/s"
             print(f"{fig + '_' + shape:34} {ms:10.2f} {'bare cblas_sgemm':30} {base:10.2f} {base / ms:10.3f}  {note}")
         for peer in ("fp32", "bf16"):
-            pms, pnote = torch_rows[f"torch_{peer}_{shape}"]
+            pms = torch_rows[f"torch_{peer}_{shape}"][0]
             ms = rows[f"linear_{shape}"][0]
-            print(f"{'linear_' + shape:34} {ms:10.2f} {'torch ' + peer + ' (' + pnote + ')':30} {pms:10.2f} {pms / ms:10.3f}")
+            note = f"torch {gflop / pms * 1e3:.0f} GFLOP/s"
+            print(f"{'linear_' + shape:34} {ms:10.2f} {'torch ' + peer:30} {pms:10.2f} {pms / ms:10.3f}  {note}")
     ms, note = rows["attention_32x128x1408"]
     pms, pnote = torch_rows["torch_attention_32x128x1408"]
     print(f"{'attention_32x128x1408':34} {ms:10.2f} {'torch SDPA fp32':30} {pms:10.2f} {pms / ms:10.3f}  {note}; torch: {pnote}")

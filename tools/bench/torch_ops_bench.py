@@ -52,3 +52,20 @@ if mode in ("linear", "all"):
         xb, wb = x.bfloat16(), w.bfloat16()
         ms = timed(lambda: F.linear(xb, wb))
         report(f"torch_bf16_{rows}x{inf}x{outf}", ms, f"{gflop / ms * 1e3:.0f} GFLOP/s")
+
+if mode == "kernels":
+    # Single-threaded CPU time per call (user + system), the peer of `tensor-bench kernels`.
+    torch.set_num_threads(1)
+
+    def cpu_ms(fn):
+        fn()
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        for _ in range(runs):
+            fn()
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        return ((r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)) / runs * 1e3
+
+    q, k = torch.rand(4, 1408, 128) - 0.5, torch.rand(4, 1408, 128) - 0.5
+    report("torch_cpu_qk_matmul_4heads", cpu_ms(lambda: torch.bmm(q, k.transpose(1, 2))), "CPU ms, 1 thread")
+    q4, k4 = q.unsqueeze(0), k.unsqueeze(0)
+    report("torch_cpu_attention_4heads", cpu_ms(lambda: F.scaled_dot_product_attention(q4, k4, k4)), "CPU ms, 1 thread")
