@@ -102,6 +102,9 @@ let package = Package(
         .executableTarget(
             name: "safetensors-bench", dependencies: ["Tensors"],
             path: "Benchmarks/SafetensorsBench", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "tensor-bench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorBench",
+            swiftSettings: swiftSettings),
 
         // MARK: Tests
         .testTarget(

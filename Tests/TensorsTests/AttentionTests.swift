@@ -31,7 +31,8 @@ import Testing
 
     @Test func fullyMaskedFirstBlocksAndRows() {
         // Keys 0..<8 masked for every query: with key blocks of 4 the first two blocks carry
-        // no weight, which the online softmax must survive. A row with no key at all is NaN.
+        // no weight, which the online softmax must survive. A row with no key at all is zero,
+        // as torch 2.7's CPU SDPA gives for a fully masked boolean row.
         var rng = SeededRandom(seed: 22)
         let q = rng.tensor([1, 1, 3, 4]), k = rng.tensor([1, 1, 12, 4]), v = rng.tensor([1, 1, 12, 2])
         var keep = [Float](repeating: 1, count: 3 * 12)
@@ -41,7 +42,7 @@ import Testing
         let y = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: .multiplicative(mask), keyBlock: 4)
         let naive = Naive.attention(q: q, k: k, v: v, multiplicative: mask)
         expectClose(y.sliced(axis: 2, 0..<2), naive.sliced(axis: 2, 0..<2), absolute: 1e-6, relative: 1e-5, "masked blocks")
-        #expect(y.sliced(axis: 2, 2..<3).scalars.allSatisfy { $0.isNaN })
+        #expect(y.sliced(axis: 2, 2..<3).scalars.allSatisfy { $0 == 0 })
     }
 
     @Test func tokenLayoutMatchesHeadLayout() {
@@ -61,7 +62,7 @@ import Testing
         #expect(noQueries.shape == [1, 2, 0, 4])
         let noKeys = Tensor.scaledDotProductAttention(
             query: rng.tensor([1, 1, 2, 4]), key: rng.tensor([1, 1, 0, 4]), value: rng.tensor([1, 1, 0, 4]))
-        #expect(noKeys.scalars.allSatisfy { $0.isNaN })
+        #expect(noKeys.scalars.allSatisfy { $0 == 0 }, "torch 2.7 returns zeros for no keys")
         // One key: the output is that key's value.
         let v = rng.tensor([1, 1, 1, 3])
         let one = Tensor.scaledDotProductAttention(query: rng.tensor([1, 1, 4, 2]), key: rng.tensor([1, 1, 1, 2]), value: v)

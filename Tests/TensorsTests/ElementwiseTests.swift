@@ -43,6 +43,39 @@ import Testing
         #expect(Tensor.broadcastShape([2, 3], [4, 3]) == nil)
     }
 
+    @Test func scalarOperands() {
+        var rng = SeededRandom(seed: 41)
+        let x = rng.tensor([3, 5])
+        #expect((x * 2 + 1).scalars == x.scalars.map { $0 * 2 + 1 })
+        #expect((2 * x - 1).scalars == x.scalars.map { 2 * $0 - 1 })
+        #expect((x / 4).scalars == x.scalars.map { $0 / 4 })
+        #expect((-x).scalars == x.scalars.map { -$0 })
+        #expect((1 + Tensor(3)).scalars == [4])
+        #expect(x.map { $0 * $0 }.scalars == x.scalars.map { $0 * $0 })
+    }
+
+    @Test func activationsMatchTheirDefinitions() {
+        var rng = SeededRandom(seed: 42)
+        let x = rng.tensor([1000], scale: 5)
+        let silu = Tensor(shape: [1000], scalars: x.scalars.map { $0 / (1 + Foundation.exp(-$0)) })
+        expectClose(x.silu(), silu, absolute: 1e-6, relative: 1e-5, "silu")
+        let gelu = Tensor(
+            shape: [1000],
+            scalars: x.scalars.map { (v: Float) -> Float in
+                let inner: Float = (2 / Float.pi).squareRoot() * (v + 0.044715 * v * v * v)
+                return 0.5 * v * (1 + Foundation.tanh(inner))
+            })
+        expectClose(x.geluTanh(), gelu, absolute: 1e-6, relative: 1e-5, "gelu tanh")
+        // Sanity mutation: exact (erf) GELU differs from the tanh form by more than this.
+        let erfGelu = Tensor(
+            shape: [1000],
+            scalars: x.scalars.map { (v: Float) -> Float in
+                let e: Float = Foundation.erf(v / Float(2).squareRoot())
+                return 0.5 * v * (1 + e)
+            })
+        expectFar(x.geluTanh(), erfGelu, absolute: 1e-6, relative: 1e-5, "erf vs tanh GELU")
+    }
+
     @Test func bf16RoundingIsNearestEven() {
         // 1 + 2^-8 lies halfway between bf16 neighbours 1 and 1 + 2^-7: ties go to even (1).
         let x = Tensor(shape: [4], scalars: [1 + 0x1p-8, 1 + 3 * 0x1p-8, .nan, -0.0])

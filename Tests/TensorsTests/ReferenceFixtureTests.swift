@@ -73,6 +73,9 @@ import Testing
                 queryBlock: bq, keyBlock: bk)
             expectClose(mul, try f.tensor("sdpa.out_multiplicative"), absolute: tol.0, relative: tol.1, "mult. mask")
         }
+        let empty = Tensor.scaledDotProductAttention(
+            query: q, key: k, value: v, mask: .multiplicative(try f.tensor("sdpa.bool_mask_empty_row")), keyBlock: 16)
+        expectClose(empty, try f.tensor("sdpa.out_bool_empty_row"), absolute: tol.0, relative: tol.1, "fully masked row")
         // Token layout: [B, H, T, d] -> [B, T, H*d], attention, and back.
         func tokens(_ t: Tensor) -> Tensor {
             t.permuted([0, 2, 1, 3]).reshaped([t.shape[0], t.shape[2], t.shape[1] * t.shape[3]])

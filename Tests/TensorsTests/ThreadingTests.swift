@@ -27,4 +27,17 @@ import Testing
         TensorThreads.count = 0
         #expect(TensorThreads.count == 1, "counts below 1 clamp to 1")
     }
+
+    /// (Other suites run attention concurrently, so only what holds inside a section is
+    /// checked: outside, another test's section may hold OpenBLAS at one thread.)
+    @Test func singleThreadedSectionsNest() {
+        TensorThreads.withSingleThreadedBLAS {
+            #expect(BLAS.threadCount() == 1)
+            TensorThreads.withSingleThreadedBLAS { #expect(BLAS.threadCount() == 1) }
+            #expect(BLAS.threadCount() == 1, "the outer section still holds OpenBLAS at one thread")
+            let current = TensorThreads.count
+            TensorThreads.count = current  // setting the count inside must not raise it
+            #expect(BLAS.threadCount() == 1)
+        }
+    }
 }

@@ -89,6 +89,10 @@ put("sdpa.additive_mask", bias); put("sdpa.out_additive", F.scaled_dot_product_a
 keep = torch.rand(37, 45) > 0.4
 keep[:, 0] = True  # every query keeps at least one key
 put("sdpa.bool_mask", keep.float()); put("sdpa.out_bool", F.scaled_dot_product_attention(q, k, v, attn_mask=keep))
+empty_row = keep.clone()
+empty_row[5] = False  # a query with no key: torch 2.7's CPU SDPA gives a zero row
+put("sdpa.bool_mask_empty_row", empty_row.float())
+put("sdpa.out_bool_empty_row", F.scaled_dot_product_attention(q, k, v, attn_mask=empty_row))
 weights = torch.rand(2, 4, 37, 45) * 0.9 + 0.1
 put("sdpa.multiplicative_mask", weights)
 put("sdpa.out_multiplicative", F.scaled_dot_product_attention(q, k, v, attn_mask=torch.log(weights)))

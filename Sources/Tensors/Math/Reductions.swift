@@ -40,7 +40,8 @@ enum Reductions {
         var acc = SIMD8<Float>(repeating: -.infinity)
         var i = 0
         while i + 8 <= n {
-            acc = pointwiseMax(acc, UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self))
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc.replace(with: v, where: v .> acc)
             i += 8
         }
         m = acc.max()

@@ -31,8 +31,8 @@ enum AttentionKernel {
         return Tensor(shape: outputShape) { out in
             guard items > 0, g.valueDim > 0 else { return }
             if g.keyTokens == 0 {
-                // Softmax over no keys is undefined; torch returns NaN rows.
-                out.initialize(repeating: .nan)
+                // No keys: torch 2.7's CPU SDPA returns zeros, and so do we.
+                out.initialize(repeating: 0)
                 return
             }
             query.withUnsafeBufferPointer { qp in
@@ -136,7 +136,7 @@ enum AttentionKernel {
                     for j in 0..<cols { s[j] = 0 }
                     continue
                 }
-                for j in 0..<cols { s[j] = FastMath.exp(s[j] - newMax) }
+                var blockSum = FastMath.expShifted(s, s, cols, shift: newMax)
                 if let mr = maskRow, multiplicative {
                     if maskStep == 1 {
                         for j in 0..<cols { s[j] *= mr[j] }
@@ -144,13 +144,13 @@ enum AttentionKernel {
                         let v = mr[0]
                         for j in 0..<cols { s[j] *= v }
                     }
+                    blockSum = Reductions.sum(s, cols)
                 }
                 let correction = FastMath.exp(rowMax[i] - newMax)
-                rowSum[i] = rowSum[i] * correction + Reductions.sum(s, cols)
+                rowSum[i] = rowSum[i] * correction + blockSum
                 rowMax[i] = newMax
                 if k0 > 0 && correction != 1 {
-                    let orow = o + i * ldo
-                    for j in 0..<dv { orow[j] *= correction }
+                    FastMath.scale(o + i * ldo, dv, by: correction)
                 }
             }
             // O_blk (+)= P · V_blk   [rows, dv]; the first block overwrites the
@@ -162,10 +162,13 @@ enum AttentionKernel {
             k0 += cols
         }
         for i in 0..<t.rows {
-            // A row with no admissible key has sum 0 and becomes NaN, as in torch.
-            let inv = 1 / rowSum[i]
-            let orow = o + i * ldo
-            for j in 0..<dv { orow[j] *= inv }
+            // A row with no admissible key (all masked) has sum 0; torch 2.7's CPU SDPA
+            // returns zeros for it, and so do we.
+            if rowSum[i] > 0 {
+                FastMath.scale(o + i * ldo, dv, by: 1 / rowSum[i])
+            } else {
+                (o + i * ldo).update(repeating: 0, count: dv)
+            }
         }
     }
 }

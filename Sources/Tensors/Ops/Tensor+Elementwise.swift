@@ -10,25 +10,43 @@ extension Tensor {
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { broadcast(lhs, rhs, Multiply.self) }
     public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { broadcast(lhs, rhs, Divide.self) }
 
-    public static func + (lhs: Tensor, rhs: Float) -> Tensor { lhs.unaryMap { $0 + rhs } }
-    public static func - (lhs: Tensor, rhs: Float) -> Tensor { lhs.unaryMap { $0 - rhs } }
-    public static func * (lhs: Tensor, rhs: Float) -> Tensor { lhs.unaryMap { $0 * rhs } }
-    public static func / (lhs: Tensor, rhs: Float) -> Tensor { lhs.unaryMap { $0 / rhs } }
-    public static func * (lhs: Float, rhs: Tensor) -> Tensor { rhs.unaryMap { lhs * $0 } }
-    public static func + (lhs: Float, rhs: Tensor) -> Tensor { rhs.unaryMap { lhs + $0 } }
-    public static prefix func - (x: Tensor) -> Tensor { x.unaryMap { -$0 } }
+    // Scalars go through the broadcast loops (a rank-0 operand), which are specialised per
+    // op and vectorise; a closure per element would not.
+    public static func + (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Add.self) }
+    public static func - (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Subtract.self) }
+    public static func * (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Multiply.self) }
+    public static func / (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Divide.self) }
+    public static func * (lhs: Float, rhs: Tensor) -> Tensor { broadcast(Tensor(lhs), rhs, Multiply.self) }
+    public static func + (lhs: Float, rhs: Tensor) -> Tensor { broadcast(Tensor(lhs), rhs, Add.self) }
+    public static prefix func - (x: Tensor) -> Tensor { broadcast(Tensor(-1), x, Multiply.self) }
+
+    /// A rank-0 tensor holding `value`.
+    public init(_ value: Float) { self.init(shape: [], scalars: [value]) }
 
     /// `x * sigmoid(x)`.
-    public func silu() -> Tensor { unaryMap { $0 * FastMath.sigmoid($0) } }
+    public func silu() -> Tensor { unary(SiLU.self) }
 
     /// `1 / (1 + e^-x)`.
-    public func sigmoid() -> Tensor { unaryMap { FastMath.sigmoid($0) } }
+    public func sigmoid() -> Tensor { unary(Sigmoid.self) }
 
     /// GELU with the tanh approximation (torch `gelu(approximate="tanh")`).
-    public func geluTanh() -> Tensor { unaryMap { FastMath.geluTanh($0) } }
+    public func geluTanh() -> Tensor { unary(GELUTanh.self) }
 
     /// `e^x` element-wise.
-    public func exp() -> Tensor { unaryMap { FastMath.exp($0) } }
+    public func exp() -> Tensor { unary(Exp.self) }
+
+    /// The element-wise kernel `Op` over every element; the loop is specialised per kernel,
+    /// so the math inlines and vectorises (a closure would cost a call per element).
+    func unary<Op: UnaryKernel>(_ op: Op.Type) -> Tensor {
+        Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { src in
+                guard let s = src.baseAddress, let d = out.baseAddress else { return }
+                parallelFor(src.count, grain: 1 << 15) { range in
+                    FastMath.apply(s + range.lowerBound, d + range.lowerBound, range.count, Op.apply)
+                }
+            }
+        }
+    }
 
     /// A new tensor of the same shape with `transform` applied to every element, spread over
     /// threads for large tensors. `transform` must be pure.
@@ -74,6 +92,27 @@ extension Tensor {
             }
         }
     }
+}
+
+/// A unary element-wise operation, specialised into `unary`.
+protocol UnaryKernel {
+    static func apply(_ x: Vec) -> Vec
+}
+
+enum SiLU: UnaryKernel {
+    @inline(__always) static func apply(_ x: Vec) -> Vec { x * FastMath.sigmoid(x) }
+}
+
+enum Sigmoid: UnaryKernel {
+    @inline(__always) static func apply(_ x: Vec) -> Vec { FastMath.sigmoid(x) }
+}
+
+enum GELUTanh: UnaryKernel {
+    @inline(__always) static func apply(_ x: Vec) -> Vec { FastMath.geluTanh(x) }
+}
+
+enum Exp: UnaryKernel {
+    @inline(__always) static func apply(_ x: Vec) -> Vec { FastMath.exp(x) }
 }
 
 /// A binary element-wise operation, specialised into the broadcast loops.

@@ -152,8 +152,7 @@ enum Softmax {
     static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         guard n > 0 else { return }
         let m = Reductions.max(x, n)
-        for j in 0..<n { y[j] = FastMath.exp(x[j] - m) }
-        let inv = 1 / Reductions.sum(y, n)
-        for j in 0..<n { y[j] *= inv }
+        let total = FastMath.expShifted(x, y, n, shift: m)
+        FastMath.scale(y, n, by: 1 / total)
     }
 }

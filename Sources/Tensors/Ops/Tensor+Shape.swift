@@ -132,6 +132,22 @@ extension Tensor {
     ) {
         let total = shape.reduce(1, *)
         guard total > 0 else { return }
+        // Merge output axes that are also adjacent and contiguous in the source (and drop
+        // extents of 1), so e.g. [B, T, H, d] -> [B, H, T, d] copies whole d-runs.
+        var shape = shape, strides = strides
+        var axis = shape.count - 2
+        while axis >= 0 {
+            if shape[axis + 1] == 1 {
+                shape.remove(at: axis + 1)
+                strides.remove(at: axis + 1)
+            } else if shape[axis] == 1 || strides[axis] == strides[axis + 1] * shape[axis + 1] {
+                strides[axis] = strides[axis + 1]
+                shape[axis] *= shape[axis + 1]
+                shape.remove(at: axis + 1)
+                strides.remove(at: axis + 1)
+            }
+            axis -= 1
+        }
         guard let last = shape.last else {
             dst[0] = src[0]
             return

@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""PyTorch peer figures for tensor-bench, printed as `figure<TAB>median ms<TAB>note` lines.
+
+    python tools/bench/torch_ops_bench.py [linear|attention|all] [runs] [threads]
+"""
+import resource
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+mode = sys.argv[1] if len(sys.argv) > 1 else "all"
+runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+threads = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+torch.set_num_threads(threads)
+torch.set_grad_enabled(False)
+print(f"#\ttorch {torch.__version__}, {torch.get_num_threads()} threads")
+
+
+def timed(fn):
+    fn()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1e3)
+    samples.sort()
+    n = len(samples)
+    return samples[n // 2] if n % 2 else (samples[n // 2 - 1] + samples[n // 2]) / 2
+
+
+def report(name, ms, note):
+    print(f"{name}\t{ms:.2f}\t{note}")
+
+
+if mode in ("attention", "all"):
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.rand(1, 32, 1408, 128, generator=g) - 0.5 for _ in range(3))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    F.scaled_dot_product_attention(q, k, v)
+    delta = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    ms = timed(lambda: F.scaled_dot_product_attention(q, k, v))
+    report("torch_attention_32x128x1408", ms, f"fp32 SDPA, peak RSS +{delta:.1f} MiB")
+
+if mode in ("linear", "all"):
+    for rows, inf, outf in ((1408, 4096, 4096), (1408, 4096, 16384)):
+        gflop = 2 * rows * inf * outf / 1e9
+        x, w = torch.rand(rows, inf) - 0.5, torch.rand(outf, inf) - 0.5
+        ms = timed(lambda: F.linear(x, w))
+        report(f"torch_fp32_{rows}x{inf}x{outf}", ms, f"{gflop / ms * 1e3:.0f} GFLOP/s")
+        xb, wb = x.bfloat16(), w.bfloat16()
+        ms = timed(lambda: F.linear(xb, wb))
+        report(f"torch_bf16_{rows}x{inf}x{outf}", ms, f"{gflop / ms * 1e3:.0f} GFLOP/s")
+
+if mode == "kernels":
+    # Single-threaded CPU time per call (user + system), the peer of `tensor-bench kernels`.
+    torch.set_num_threads(1)
+
+    def cpu_ms(fn):
+        fn()
+        r0 = resource.getrusage(resource.RUSAGE_SELF)
+        for _ in range(runs):
+            fn()
+        r1 = resource.getrusage(resource.RUSAGE_SELF)
+        return ((r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)) / runs * 1e3
+
+    q, k = torch.rand(4, 1408, 128) - 0.5, torch.rand(4, 1408, 128) - 0.5
+    report("torch_cpu_qk_matmul_4heads", cpu_ms(lambda: torch.bmm(q, k.transpose(1, 2))), "CPU ms, 1 thread")
+    q4, k4 = q.unsqueeze(0), k.unsqueeze(0)
+    report("torch_cpu_attention_4heads", cpu_ms(lambda: F.scaled_dot_product_attention(q4, k4, k4)), "CPU ms, 1 thread")
