@@ -3,6 +3,7 @@ import Foundation
 import OrderedCollections
 import ReelflowEngine
 import ReelflowGraph
+import Tensors
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,6 +34,9 @@ struct RunCommand: AsyncParsableCommand {
         let registry = Reelflow.registry
         let graph = try graphOptions.load(registry: registry)
         let cache = noCache ? nil : try cacheOptions.open()
+        // One level of parallelism: nodes running side by side share the cores instead of
+        // each starting a full OpenBLAS pool.
+        if jobs > 1 { TensorThreads.count = max(1, TensorThreads.coreCount / jobs) }
         let sink: any EngineEventSink = json ? JSONEventSink() : TextEventSink(tty: Terminal.isTTY)
         let options = RunOptions(targets: only, jobs: jobs, cache: cache)
         let executor = Executor(registry: registry, graph: graph)
