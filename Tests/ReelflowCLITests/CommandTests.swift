@@ -57,6 +57,19 @@ import Testing
             """)
     }
 
+    @Test func explainNoticesADeletedOutput() throws {
+        let cli = CLI(); defer { cli.cleanup() }
+        try cli.write("note.txt", "n")
+        try cli.write("graph.yaml", textGraph)
+        #expect(try cli.run("run", "graph.yaml").status == 0)
+        try FileManager.default.removeItem(at: cli.dir.appendingPathComponent("out/result.txt"))
+        let explain = try cli.run("explain", "graph.yaml")
+        #expect(explain.stdout.contains("save      will run (SaveText)\n          - its cached result stands, but what it wrote is gone"))
+        let rerun = try cli.run("run", "graph.yaml")
+        #expect(rerun.stdout.contains("finished: 1 ran, 4 cached"), "\(rerun.stdout)")
+        #expect(try cli.read("out/result.txt") == "HELLOHELLO | n")
+    }
+
     @Test func nodesListsTypesAndDescribesOne() throws {
         let cli = CLI(); defer { cli.cleanup() }
         let list = try cli.run("nodes")

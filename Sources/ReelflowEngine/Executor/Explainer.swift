@@ -52,6 +52,12 @@ extension Executor {
                 continue
             }
             if let cache = options.cache, case .hit(let manifest) = cache.lookup(key) {
+                if schema.isOutput, !outputStillStands(node, key: key, manifest: manifest, cache: cache) {
+                    result.append(NodeExplanation(
+                        node: id, type: schema.name, status: .willRun,
+                        reasons: ["its cached result stands, but what it wrote is gone"]))
+                    continue
+                }
                 digests[id] = manifest.outputs.mapValues(\.digest)
                 result.append(NodeExplanation(node: id, type: schema.name, status: .cached, reasons: []))
                 continue
@@ -62,6 +68,13 @@ extension Executor {
                 reasons: Self.reasons(now: components.components, before: previous, noCache: options.cache == nil)))
         }
         return result
+    }
+
+    /// Whether an output node's cached result still stands (e.g. the file it wrote exists).
+    private func outputStillStands(_ node: ResolvedNode, key: Digest, manifest: CacheManifest, cache: CacheStore) -> Bool {
+        let job = LoadJob(node: node, key: key, cache: cache, registry: registry)
+        guard let values = try? job.decode(manifest) else { return false }
+        return registry.types[node.schema.name]!.isStillValid(values)
     }
 
     static func reasons(now: [String: String], before: [String: String]?, noCache: Bool) -> [String] {
