@@ -4,7 +4,7 @@ extension Tensor {
     ///
     /// `weight` is stored `[out, in]` as PyTorch stores `nn.Linear.weight`, and is read in
     /// place (GEMM with B transposed), never copied. `x` is `[..., in]`, the result
-    /// `[..., out]`. With a bias the output rows start as copies of `bias` and the GEMM
+    /// `[..., out]`. The output rows start as copies of `bias` (or zeros) and the GEMM
     /// accumulates into them (beta = 1), so the bias costs no extra pass over the output.
     /// - Parameters:
     ///   - weight: `[out, in]`.
@@ -23,25 +23,26 @@ extension Tensor {
         var outShape = shape
         outShape[rank - 1] = outFeatures
         return Tensor(shape: outShape) { out in
-            if let bias {
-                bias.withUnsafeBufferPointer { b in
-                    let dst = out.baseAddress, src = b.baseAddress
-                    parallelFor(rows, grain: max(1, 65_536 / max(1, outFeatures))) { range in
-                        for r in range { (dst! + r * outFeatures).update(from: src!, count: outFeatures) }
-                    }
+            guard rows > 0, outFeatures > 0, let dst = out.baseAddress else { return }
+            // The output rows start as the bias (or zeros), written by all threads, and the
+            // GEMM accumulates into them (beta = 1). That costs the same pass OpenBLAS's own
+            // beta = 0 zeroing would, but takes the first-touch page faults of a fresh
+            // output in parallel: on the 1408 x 16384 layer this measured 0.95-0.99x of bare
+            // sgemm on a warm buffer, against 0.82-0.93x with beta = 0.
+            let zeros = [Float](repeating: 0, count: bias == nil ? outFeatures : 0)
+            (bias?.storage ?? zeros).withUnsafeBufferPointer { b in
+                let src = b.baseAddress!
+                parallelFor(rows, grain: max(1, 65_536 / outFeatures)) { range in
+                    for r in range { (dst + r * outFeatures).update(from: src, count: outFeatures) }
                 }
             }
+            guard inFeatures > 0 else { return }
             withUnsafeBufferPointer { x in
                 weight.withUnsafeBufferPointer { w in
-                    guard rows > 0, outFeatures > 0 else { return }
-                    if inFeatures == 0 {
-                        if bias == nil { out.initialize(repeating: 0) }
-                        return
-                    }
                     BLAS.sgemm(
                         .none, .transposed, m: rows, n: outFeatures, k: inFeatures,
                         a: x.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
-                        beta: bias == nil ? 0 : 1, c: out.baseAddress!, ldc: outFeatures)
+                        beta: 1, c: dst, ldc: outFeatures)
                 }
             }
         }
