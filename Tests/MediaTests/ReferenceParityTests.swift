@@ -69,6 +69,24 @@ import Tensors
         #expect(EightBit.ltx(.nan) == 0)
     }
 
+    /// The eight-wide packing (`ltx8`, bf16 rounding on bit patterns) against the scalar
+    /// `ltx` on every bf16 value, each with the low 16 bits at the rounding edges (0, the
+    /// largest below half, half, just above half, all ones): NaNs, infinities, values that
+    /// round up to infinity, negative zero and every truncation step included.
+    @Test func eightWidePackingMatchesScalarOnEveryBF16Edge() {
+        var mismatches: [String] = []
+        for low: UInt32 in [0, 0x7FFF, 0x8000, 0x8001, 0xFFFF] {
+            for high in stride(from: 0, to: 65536, by: 8) {
+                let lanes = SIMD8<Float>((0..<8).map { Float(bitPattern: (UInt32(high + $0) << 16) | low) })
+                let got = EightBit.ltx8(lanes)
+                for i in 0..<8 where UInt8(got[i]) != EightBit.ltx(lanes[i]) && mismatches.count < 5 {
+                    mismatches.append("bits \(String(lanes[i].bitPattern, radix: 16)): \(got[i]) want \(EightBit.ltx(lanes[i]))")
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
     @Test func crfRoundTripMatchesLTXPipelinesPreprocess() throws {
         let input = try Fixtures.bytes("crf_input.rgb")
         let expected = try Fixtures.bytes("crf33_output.rgb")
