@@ -87,6 +87,26 @@ import Tensors
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
 
+    /// Whole frames through `packedFrame` (eight-wide blocks stored a word a pixel, the
+    /// tight buffer's last pixel by bytes, the row tail through the table) equal `ltx` on
+    /// every value, and nothing is written past the rows.
+    @Test(arguments: [(16, 2), (19, 3), (8, 1), (5, 2)])
+    func packedFrameMatchesScalarOnWholeFrames(width: Int, height: Int) {
+        let n = 3 * width * height
+        let values = (0..<n).map { Float($0 * 37 % 211) / 105 - 1.003 }
+        let t = Tensor(shape: [1, 3, 1, height, width], scalars: values)
+        var out = [UInt8](repeating: 0xAB, count: n + 4)
+        t.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                EightBit.packedFrame(src, frames: 1, frame: 0, width: width, height: height, rowBytes: 3 * width, into: dst.baseAddress!)
+            }
+        }
+        let plane = width * height
+        let want = (0..<plane).flatMap { i in (0..<3).map { c in EightBit.ltx(values[c * plane + i]) } }
+        #expect(Array(out.prefix(n)) == want)
+        #expect(out.suffix(4) == [0xAB, 0xAB, 0xAB, 0xAB])
+    }
+
     @Test func crfRoundTripMatchesLTXPipelinesPreprocess() throws {
         let input = try Fixtures.bytes("crf_input.rgb")
         let expected = try Fixtures.bytes("crf33_output.rgb")

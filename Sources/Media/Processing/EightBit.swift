@@ -42,11 +42,18 @@ enum EightBit {
                     let rv = ltx8(UnsafeRawPointer(r + o + x).loadUnaligned(as: SIMD8<Float>.self))
                     let gv = ltx8(UnsafeRawPointer(g + o + x).loadUnaligned(as: SIMD8<Float>.self))
                     let bv = ltx8(UnsafeRawPointer(b + o + x).loadUnaligned(as: SIMD8<Float>.self))
-                    let p = row + 3 * x
-                    for i in 0..<8 {
-                        p[3 * i] = UInt8(truncatingIfNeeded: rv[i])
-                        p[3 * i + 1] = UInt8(truncatingIfNeeded: gv[i])
-                        p[3 * i + 2] = UInt8(truncatingIfNeeded: bv[i])
+                    // One 4-byte store a pixel (R, G, B and a stray byte the next pixel's
+                    // store overwrites). The last pixel's stray byte would land past the
+                    // buffer when this block ends the last row of a tight buffer: bytes there.
+                    let words = rv | (gv &<< 8) | (bv &<< 16)
+                    let p = UnsafeMutableRawPointer(row + 3 * x)
+                    for i in 0..<7 { p.storeBytes(of: words[i], toByteOffset: 3 * i, as: UInt32.self) }
+                    if x + 8 < width || rowBytes > 3 * width || y < height - 1 {
+                        p.storeBytes(of: words[7], toByteOffset: 21, as: UInt32.self)
+                    } else {
+                        p.storeBytes(of: UInt8(truncatingIfNeeded: rv[7]), toByteOffset: 21, as: UInt8.self)
+                        p.storeBytes(of: UInt8(truncatingIfNeeded: gv[7]), toByteOffset: 22, as: UInt8.self)
+                        p.storeBytes(of: UInt8(truncatingIfNeeded: bv[7]), toByteOffset: 23, as: UInt8.self)
                     }
                     x += 8
                 }
