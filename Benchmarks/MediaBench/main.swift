@@ -75,46 +75,66 @@ do {
         let raw = args[4]
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("media-bench-encode.mp4").path
         let theirs = FileManager.default.temporaryDirectory.appendingPathComponent("media-bench-ffmpeg.mp4").path
-        func ffmpeg(_ arguments: [String]) throws -> Double {
+        /// Runs the ffmpeg command; returns its whole-process wall time and the time of its own
+        /// decode/encode loop as `-benchmark` reports it (`rtime`, start-up excluded).
+        func ffmpeg(_ arguments: [String]) throws -> (wall: Double, loop: Double) {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["ffmpeg", "-v", "error", "-nostdin"] + arguments
+            p.arguments = ["ffmpeg", "-hide_banner", "-nostats", "-v", "info", "-nostdin", "-benchmark"] + arguments
+            let pipe = Pipe()
+            p.standardError = pipe
             let t0 = now()
             try p.run()
             p.waitUntilExit()
-            guard p.terminationStatus == 0 else { fail("ffmpeg failed: \(arguments)") }
-            return now() - t0
+            let wall = now() - t0
+            let report = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            guard p.terminationStatus == 0 else { fail("ffmpeg failed: \(arguments)\n\(report)") }
+            guard let r = report.range(of: "rtime="),
+                let loop = Double(report[r.upperBound...].prefix { $0.isNumber || $0 == "." })
+            else { fail("no rtime in ffmpeg -benchmark output: \(report)") }
+            return (wall, loop)
         }
         _ = try MediaLoader.loadVideo(path: clip)  // warm-up: page cache, lazy init
-        var ours: [Double] = [], peer: [Double] = []
+        var ours: [Double] = [], peer: [Double] = [], peerLoop: [Double] = []
         var last: DecodedVideo? = nil
         for _ in 0..<runs {
             last = nil
             let t0 = now()
             last = try MediaLoader.loadVideo(path: clip)
             ours.append(now() - t0)
-            peer.append(try ffmpeg(["-i", clip, "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", "/dev/null"]))
+            let t = try ffmpeg(["-i", clip, "-f", "rawvideo", "-pix_fmt", "rgb24", "-y", "/dev/null"])
+            peer.append(t.wall)
+            peerLoop.append(t.loop)
         }
         let v = last!
         let f = Double(v.frameCount)
         print("decode \(v.pixels.shape) to normalised float RGB, median of \(runs):")
         print(String(format: "  reelflow in-process %7.1f ms (%5.0f frames/s)   ffmpeg whole process %7.1f ms   ffmpeg/reelflow %.2fx   (target <= 50 ms)",
                      median(ours) * 1000, f / median(ours), median(peer) * 1000, median(peer) / median(ours)))
+        // Issue 4's 50 ms target was set where ffmpeg's own loop (start-up excluded) took about
+        // 44 ms (118 ms whole process, 74 ms start-up); under load, compare against that loop.
+        print(String(format: "  ffmpeg's own decode+convert loop (-benchmark rtime) %7.1f ms   ours/theirs %.2f   (50 ms target at their 44 ms: <= 1.14)",
+                     median(peerLoop) * 1000, median(ours) / median(peerLoop)))
         ours = []
         peer = []
+        peerLoop = []
         let encodeRuns = max(3, runs / 3)
         for _ in 0..<encodeRuns {
             let t0 = now()
             try MediaWriter.saveVideo(v.pixels, to: out, options: VideoSaveOptions(fps: v.fps, crf: 23, preset: "medium", existing: .overwrite))
             ours.append(now() - t0)
-            peer.append(try ffmpeg([
+            let t = try ffmpeg([
                 "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "\(v.width)x\(v.height)", "-r", "24", "-i", raw,
                 "-c:v", "libx264", "-preset", "medium", "-crf", "23", "-pix_fmt", "yuv420p", "-y", theirs,
-            ]))
+            ])
+            peer.append(t.wall)
+            peerLoop.append(t.loop)
         }
         print("encode libx264 medium CRF 23, median of \(encodeRuns):")
         print(String(format: "  reelflow in-process %6.1f frames/s   ffmpeg whole process %6.1f frames/s   reelflow/ffmpeg %.2fx",
                      f / median(ours), f / median(peer), median(peer) / median(ours)))
+        print(String(format: "  ffmpeg's own encode loop (-benchmark rtime) %6.1f frames/s   reelflow/ffmpeg loop %.2fx",
+                     f / median(peerLoop), median(peerLoop) / median(ours)))
         print(String(format: "peak RSS %.1f MiB", peakRSSMiB()))
     default:
         fail("unknown mode \(args[1])")

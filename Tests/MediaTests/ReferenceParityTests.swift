@@ -69,6 +69,44 @@ import Tensors
         #expect(EightBit.ltx(.nan) == 0)
     }
 
+    /// The eight-wide packing (`ltx8`, bf16 rounding on bit patterns) against the scalar
+    /// `ltx` on every bf16 value, each with the low 16 bits at the rounding edges (0, the
+    /// largest below half, half, just above half, all ones): NaNs, infinities, values that
+    /// round up to infinity, negative zero and every truncation step included.
+    @Test func eightWidePackingMatchesScalarOnEveryBF16Edge() {
+        var mismatches: [String] = []
+        for low: UInt32 in [0, 0x7FFF, 0x8000, 0x8001, 0xFFFF] {
+            for high in stride(from: 0, to: 65536, by: 8) {
+                let lanes = SIMD8<Float>((0..<8).map { Float(bitPattern: (UInt32(high + $0) << 16) | low) })
+                let got = EightBit.ltx8(lanes)
+                for i in 0..<8 where UInt8(got[i]) != EightBit.ltx(lanes[i]) && mismatches.count < 5 {
+                    mismatches.append("bits \(String(lanes[i].bitPattern, radix: 16)): \(got[i]) want \(EightBit.ltx(lanes[i]))")
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches)")
+    }
+
+    /// Whole frames through `packedFrame` (eight-wide blocks stored a word a pixel, the
+    /// tight buffer's last pixel by bytes, the row tail through the table) equal `ltx` on
+    /// every value, and nothing is written past the rows.
+    @Test(arguments: [(16, 2), (19, 3), (8, 1), (5, 2)])
+    func packedFrameMatchesScalarOnWholeFrames(width: Int, height: Int) {
+        let n = 3 * width * height
+        let values = (0..<n).map { Float($0 * 37 % 211) / 105 - 1.003 }
+        let t = Tensor(shape: [1, 3, 1, height, width], scalars: values)
+        var out = [UInt8](repeating: 0xAB, count: n + 4)
+        t.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                EightBit.packedFrame(src, frames: 1, frame: 0, width: width, height: height, rowBytes: 3 * width, into: dst.baseAddress!)
+            }
+        }
+        let plane = width * height
+        let want = (0..<plane).flatMap { i in (0..<3).map { c in EightBit.ltx(values[c * plane + i]) } }
+        #expect(Array(out.prefix(n)) == want)
+        #expect(out.suffix(4) == [0xAB, 0xAB, 0xAB, 0xAB])
+    }
+
     @Test func crfRoundTripMatchesLTXPipelinesPreprocess() throws {
         let input = try Fixtures.bytes("crf_input.rgb")
         let expected = try Fixtures.bytes("crf33_output.rgb")

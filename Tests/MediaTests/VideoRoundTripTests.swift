@@ -131,6 +131,37 @@ import Tensors
         #expect(t.scalars[65] == 210)
     }
 
+    /// Large enough for the page warmer (>= 16 MiB), grown past its estimate and padded: the
+    /// warmer must never change a value the decoder wrote, before or after growing.
+    @Test func warmedFrameStoreKeepsEveryValue() {
+        let (w, h) = (256, 256)
+        var store = PlanarFrameStore(width: w, height: h, estimatedFrames: 30)
+        for f in 0..<35 {
+            store.appendFrame { r, g, b in
+                for i in 0..<(w * h) {
+                    r[i] = Float(f * 7 + i % 5)
+                    g[i] = -Float(f)
+                    b[i] = Float(i % 251)
+                }
+            }
+        }
+        let t = store.finish(frames: 36)
+        #expect(t.shape == [1, 3, 36, h, w])
+        let plane = w * h
+        var bad = 0
+        t.withUnsafeBufferPointer { s in
+            for f in 0..<36 {
+                let src = min(f, 34)
+                for i in stride(from: 0, to: plane, by: 97) {
+                    if s[(0 * 36 + f) * plane + i] != Float(src * 7 + i % 5) { bad += 1 }
+                    if s[(1 * 36 + f) * plane + i] != -Float(src) { bad += 1 }
+                    if s[(2 * 36 + f) * plane + i] != Float(i % 251) { bad += 1 }
+                }
+            }
+        }
+        #expect(bad == 0)
+    }
+
     @Test func cancellationStopsDecodingAndEncoding() async throws {
         let dir = try TemporaryDirectory()
         let path = try Self.clip(in: dir, frames: 3)

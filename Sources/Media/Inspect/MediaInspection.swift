@@ -7,8 +7,11 @@ public enum MediaInspection {
     ///
     /// The main video stream is decoded in full (without colour conversion) to count its
     /// frames, so a truncated or damaged file fails here with the same error loading gives.
+    /// - Parameter decodedFrameCount: the main video stream's frame count when the caller has
+    ///   just decoded the whole stream (`DecodedVideo.decodedFrameCount` of a load without
+    ///   start frame or cap); the stream is then not decoded a second time.
     /// - Throws: `MediaError`, as `MediaLoader` would for the same file.
-    public static func report(path: String) throws(MediaError) -> String {
+    public static func report(path: String, decodedFrameCount: Int? = nil) throws(MediaError) -> String {
         if let png = try PNGReader(path: path) {
             let info = try MediaLoader.pngInfo(try png.readHeader(), path: path)
             // Decode the data too: a damaged PNG must fail here as it fails to load.
@@ -23,7 +26,12 @@ public enum MediaInspection {
         }
         // Decode every frame (no conversion): the count is exact and damage shows up with the
         // error loading would give.
-        let frames = try MediaLoader.decodeFrames(of: input, stream: videoIndex, info: video, threads: 0) { _ in true }
+        let frames: Int
+        if let decodedFrameCount {
+            frames = decodedFrameCount
+        } else {
+            frames = try MediaLoader.decodeFrames(of: input, stream: videoIndex, info: video, threads: 0) { _ in true }
+        }
         guard frames > 0 else { throw MediaError(.empty, path: path, "the video stream has no frames") }
         var lines = ["file: \(path)", "container: \(video.container) (\(input.formatName.long))"]
         if let d = input.durationSeconds { lines.append("duration: \(format(d)) s") }

@@ -12,3 +12,15 @@ func adviseHugePages(_ start: UnsafeMutableRawPointer, bytes: Int) {
     guard end > begin, let p = UnsafeMutableRawPointer(bitPattern: begin) else { return }
     _ = madvise(p, end - begin, MADV_HUGEPAGE)
 }
+
+/// Makes the pages of `[start, start + bytes)` present and writable without touching their
+/// contents (the kernel zero-fills pages not yet present, and leaves present ones alone).
+/// Returns false when the kernel refuses (before Linux 5.14, or the range is not mapped).
+/// The corresponding C function is `madvise(MADV_POPULATE_WRITE)`.
+func populateForWrite(_ start: UnsafeMutableRawPointer, bytes: Int) -> Bool {
+    let page = 4096
+    let begin = Int(bitPattern: start) / page * page
+    let end = Int(bitPattern: start) + bytes
+    guard end > begin, let p = UnsafeMutableRawPointer(bitPattern: begin) else { return true }
+    return madvise(p, end - begin, MADV_POPULATE_WRITE) == 0
+}

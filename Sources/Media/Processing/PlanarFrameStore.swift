@@ -7,12 +7,15 @@ import Tensors
 /// left uninitialised until written, so untouched pages never become resident. When decoding
 /// ends, the planes are slid together for the final count and the tail is dropped without
 /// reallocating: peak memory is the output tensor plus the unused part of the estimate.
+/// A `PageWarmer` faults the planes in on another thread ahead of the writer; call
+/// `stopWarming()` before the store goes away (loading does so in a `defer`).
 struct PlanarFrameStore {
     let width: Int
     let height: Int
     private(set) var capacity: Int
     private(set) var count = 0
     private var storage: [Float]
+    private var warmer: PageWarmer?
 
     var planeSize: Int { width * height }
 
@@ -21,6 +24,29 @@ struct PlanarFrameStore {
         self.height = height
         capacity = max(1, estimatedFrames)
         storage = Self.uninitialised(3 * capacity * width * height)
+        warmer = startWarming(from: 0)
+    }
+
+    /// Below this many bytes of output the kernel's page faults are too few to matter.
+    private static let warmingThreshold = 16 << 20
+
+    /// Warms the part of each plane from frame `first` on.
+    private mutating func startWarming(from first: Int) -> PageWarmer? {
+        let bytes = 3 * capacity * planeSize * MemoryLayout<Float>.stride
+        guard bytes >= Self.warmingThreshold, first < capacity else { return nil }
+        let (cap, plane) = (capacity, planeSize)
+        return storage.withUnsafeMutableBufferPointer { buf in
+            let base = buf.baseAddress!
+            return PageWarmer(regions: (0..<3).map { c in
+                (UnsafeMutableRawPointer(base + (c * cap + first) * plane), (cap - first) * plane * MemoryLayout<Float>.stride)
+            })
+        }
+    }
+
+    /// Stops the page warmer (if running) and waits for it. Idempotent.
+    mutating func stopWarming() {
+        warmer?.stop()
+        warmer = nil
     }
 
     private static func uninitialised(_ n: Int) -> [Float] {
@@ -48,6 +74,7 @@ struct PlanarFrameStore {
     }
 
     private mutating func grow(to newCapacity: Int) {
+        stopWarming()
         var bigger = Self.uninitialised(3 * newCapacity * planeSize)
         let used = count * planeSize
         let (oldCap, plane) = (capacity, planeSize)
@@ -61,6 +88,7 @@ struct PlanarFrameStore {
         }
         storage = bigger
         capacity = newCapacity
+        warmer = startWarming(from: count)
     }
 
     /// The tensor holding the first `frames` frames; when `frames` exceeds the frames
@@ -68,6 +96,7 @@ struct PlanarFrameStore {
     /// - Precondition: at least one frame was written.
     mutating func finish(frames: Int) -> Tensor {
         precondition(count > 0 && frames > 0)
+        stopWarming()
         if frames > capacity { grow(to: frames) }
         let (cap, plane, written) = (capacity, planeSize, count)
         storage.withUnsafeMutableBufferPointer { buf in

@@ -162,46 +162,6 @@ extension MediaWriter {
         }
         return rgb
     }
-
-    /// The encode behind `saveVideo` (libx264) and the tests' other codecs, writing to `tmp`.
-    static func encode(
-        _ pixels: Tensor, frames: Int, width: Int, height: Int, to tmp: String, reportedPath: String,
-        spec: EncoderSpec, fps: Double, threads: Int
-    ) throws(MediaError) {
-        let out = try OutputFile(path: tmp, reportedPath: reportedPath, format: spec.container)
-        let encoder = try Encoder(
-            codecName: spec.codecName, width: width, height: height, pixelFormat: spec.pixelFormat, fps: fps,
-            options: spec.options, globalHeader: out.wantsGlobalHeader, threads: threads, path: reportedPath)
-        let stream = try out.addStream(for: encoder)
-        try out.writeHeader()
-        let scaler = try Scaler(width: width, height: height, from: FFmpeg.rgb24, to: spec.pixelFormat, path: reportedPath)
-        let frame = Frame()
-        try frame.allocate(width: width, height: height, format: spec.pixelFormat, path: reportedPath)
-        let packet = Packet()
-        let stride = Scaler.packedRowBytes(width: width)
-        var rgb = [UInt8](repeating: 0, count: stride * height)
-        func drain() throws(MediaError) {
-            while try encoder.receive(into: packet) {
-                defer { packet.unref() }
-                try out.write(packet, stream: stream, timeBase: encoder.timeBase)
-            }
-        }
-        for f in 0..<frames {
-            if Task.isCancelled { throw MediaError(.cancelled, path: reportedPath, "cancelled after encoding \(f) frames") }
-            pixels.withUnsafeBufferPointer { src in
-                rgb.withUnsafeMutableBufferPointer { dst in
-                    EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, rowBytes: stride, into: dst.baseAddress!)
-                }
-            }
-            try frame.makeWritable(path: reportedPath)
-            rgb.withUnsafeBufferPointer { scaler.convert(packed: $0.baseAddress!, rowBytes: stride, into: frame) }
-            try encoder.send(frame, pts: Int64(f))
-            try drain()
-        }
-        try encoder.send(nil)
-        try drain()
-        try out.writeTrailer()
-    }
 }
 
 /// Which encoder, pixel format and muxer an encode uses.

@@ -37,6 +37,7 @@ extension MediaLoader {
         var session = FrameSink(
             store: PlanarFrameStore(width: target.width, height: target.height, estimatedFrames: wanted),
             target: target, skip: options.startFrame, cap: options.frameCap, path: path)
+        defer { session.store.stopWarming() }
 
         let seen = try decodeFrames(of: input, stream: streamIndex, info: info, threads: options.decoderThreads) { frame throws(MediaError) in
             try session.take(frame)

@@ -16,21 +16,26 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let report: String
             if file.lowercased().hasSuffix(".safetensors") {
-                report = try SafetensorsInspection.report(path: file)
-            } else {
-                report = try MediaInspection.report(path: file)
+                let report = try SafetensorsInspection.report(path: file)
+                Terminal.write(report.hasSuffix("\n") ? report : report + "\n")
+                return
             }
+            guard decode else {
+                let report = try MediaInspection.report(path: file)
+                Terminal.write(report.hasSuffix("\n") ? report : report + "\n")
+                return
+            }
+            // Decode once: the load's frame count goes into the report, so the stream is not
+            // decoded a second time just to count its frames.
+            let start = ContinuousClock.now
+            let video = try MediaLoader.loadVideo(path: file)
+            let seconds = (ContinuousClock.now - start).secondsValue
+            let report = try MediaInspection.report(path: file, decodedFrameCount: video.decodedFrameCount)
             Terminal.write(report.hasSuffix("\n") ? report : report + "\n")
-            if decode && !file.lowercased().hasSuffix(".safetensors") {
-                let start = ContinuousClock.now
-                let video = try MediaLoader.loadVideo(path: file)
-                let seconds = (ContinuousClock.now - start).secondsValue
-                Terminal.printLine(
-                    "decoded: \(video.decodedFrameCount) frames to \(video.pixels.shape) Float32 in "
-                        + String(format: "%.1f ms", seconds * 1e3))
-            }
+            Terminal.printLine(
+                "decoded: \(video.decodedFrameCount) frames to \(video.pixels.shape) Float32 in "
+                    + String(format: "%.1f ms", seconds * 1e3))
         } catch {
             Terminal.printError("error: \(error)")
             throw ExitCodes.invalidInput
