@@ -7,15 +7,11 @@ import Darwin
 /// A whole file mapped read-only into memory; the mapping lives as long as this object.
 ///
 /// This is the one place in the safetensors code that calls `open`, `fstat`, `mmap`,
-/// `madvise`, `pread` and `munmap`. The pointer and the descriptor never leave the module.
-/// The descriptor stays open for `read(into:count:at:)`, the streaming path of large
-/// conversions (see `StreamedConversion`).
+/// `madvise` and `munmap`. The pointer never leaves the module.
 ///
 /// `@unchecked Sendable` because the mapping is `PROT_READ` and `MAP_PRIVATE`, set up
 /// completely in `init` and unmapped only in `deinit`: between the two nothing writes
-/// to it or to the stored properties, so concurrent reads are safe; `pread` takes its offset as an
-/// argument and does not move the descriptor's position, so concurrent reads of the
-/// descriptor are safe too. (If another process
+/// to it or to the stored properties, so concurrent reads are safe. (If another process
 /// truncates the file while it is mapped, touching the lost pages raises SIGBUS; no
 /// portable API can prevent that, so weight files must not be rewritten in place. Our
 /// writer replaces files by rename, which leaves an existing mapping intact.)
@@ -23,8 +19,6 @@ final class MappedFile: @unchecked Sendable {
     let path: String
     /// The file's bytes; empty for an empty file.
     let bytes: UnsafeRawBufferPointer
-    /// The open descriptor (`O_RDONLY | O_CLOEXEC`), closed in `deinit`.
-    private let descriptor: Int32
 
     /// Maps the file at `path`.
     /// - Throws: `WeightFileError.cannotOpen` naming the path and the system's reason.
@@ -32,28 +26,20 @@ final class MappedFile: @unchecked Sendable {
         self.path = path
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Self.systemError(path, "cannot open the file") }
+        defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            let error = Self.systemError(path, "cannot stat the file")
-            close(fd)
-            throw error
-        }
+        guard fstat(fd, &info) == 0 else { throw Self.systemError(path, "cannot stat the file") }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
-            close(fd)
             throw WeightFileError(.cannotOpen, path: path, "is not a regular file")
         }
         let size = Int(info.st_size)
         guard size > 0 else {
-            descriptor = fd
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
         }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-            let error = Self.systemError(path, "cannot map the file")
-            close(fd)
-            throw error
+            throw Self.systemError(path, "cannot map the file")
         }
-        descriptor = fd
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
 
@@ -61,27 +47,6 @@ final class MappedFile: @unchecked Sendable {
         if let base = bytes.baseAddress {
             munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
         }
-        close(descriptor)
-    }
-
-    /// Copies `count` bytes starting at file offset `offset` into `destination` with `pread`
-    /// (retrying short reads and EINTR). Returns false if the system could not deliver them
-    /// (an I/O error, or the file shrank); callers then read through the mapping instead.
-    /// - Precondition: `offset..<(offset + count)` lies within the file as mapped.
-    func read(into destination: UnsafeMutableRawPointer, count: Int, at offset: Int) -> Bool {
-        precondition(offset >= 0 && count >= 0 && offset + count <= bytes.count)
-        var done = 0
-        while done < count {
-            let n = pread(descriptor, destination + done, count - done, off_t(offset + done))
-            if n > 0 {
-                done += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                return false
-            }
-        }
-        return true
     }
 
     /// Starts reading the given byte range from disk in the background (`MADV_WILLNEED`);

@@ -1,4 +1,3 @@
-import Glibc
 /// A tensor as stored in a safetensors file: name, dtype, shape and its bytes in the file's
 /// memory mapping. Nothing is copied or converted until one of the `float…` methods runs,
 /// so model code can convert a checkpoint layer by layer (or a range of rows at a time).
@@ -86,10 +85,6 @@ public struct StoredTensor: Sendable {
             // chunks, so reading from disk overlaps converting what has arrived.
             let bytes = elements.count * size
             if bytes >= 1 << 20 { file.startReadahead(first..<(first + bytes)) }
-            if bytes >= StreamedConversion.threshold && getenv("REELFLOW_ST_MMAP") == nil {
-                StreamedConversion.convert(dtype, in: file, at: first, count: elements.count, to: destination.baseAddress!)
-                return
-            }
             let chunk = max(1, (8 << 20) / size)
             var done = 0
             while done < elements.count {
