@@ -85,12 +85,13 @@ public struct StoredTensor: Sendable {
             // chunks, so reading from disk overlaps converting what has arrived.
             let bytes = elements.count * size
             if bytes >= 1 << 20 { file.startReadahead(first..<(first + bytes)) }
+            let streaming = elements.count * 4 >= StoredScalarConversion.streamingDestinationBytes
             let chunk = max(1, (8 << 20) / size)
             var done = 0
             while done < elements.count {
                 let n = min(chunk, elements.count - done)
                 if bytes >= 1 << 20 { file.populate((first + done * size)..<(first + (done + n) * size)) }
-                StoredScalarConversion.convert(dtype, from: start + done * size, count: n, to: destination.baseAddress! + done)
+                StoredScalarConversion.convert(dtype, from: start + done * size, count: n, to: destination.baseAddress! + done, streaming: streaming)
                 done += n
             }
         }
