@@ -44,6 +44,15 @@ enum StoredScalarConversion {
         }
     }
 
+    /// Converts `count` elements on the calling thread; `streaming` as in `convert`.
+    static func convertChunk(_ dtype: DType, from source: UnsafeRawPointer, count: Int, to destination: UnsafeMutablePointer<Float>, streaming: Bool) {
+        if streaming && dtype == .bf16 {
+            reelflow_bf16_to_f32_streaming(source, destination, count)
+        } else {
+            convertSerially(dtype, from: source, count: count, to: destination)
+        }
+    }
+
     static let activeCores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     static func convertSerially(_ dtype: DType, from s: UnsafeRawPointer, count n: Int, to d: UnsafeMutablePointer<Float>) {
