@@ -32,6 +32,9 @@ let package = Package(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
 
+        // Streaming-store conversion kernels for the safetensors loader (Swift cannot emit them).
+        .target(name: "CStreamingStores"),
+
         // MARK: Graph model and engine (no ML, no media)
         .target(
             name: "ReelflowGraph",
@@ -56,7 +59,7 @@ let package = Package(
         // MARK: Numerics and media
         .target(
             name: "Tensors",
-            dependencies: ["COpenBLAS", "ReelflowIO"],
+            dependencies: ["COpenBLAS", "CStreamingStores", "ReelflowIO"],
             swiftSettings: swiftSettings),
         .target(
             name: "Media",

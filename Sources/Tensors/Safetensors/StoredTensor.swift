@@ -81,17 +81,29 @@ public struct StoredTensor: Sendable {
             let size = dtype.byteSize
             let first = byteOffset + elements.lowerBound * size
             let start = file.bytes.baseAddress! + first
-            // Large ranges: start readahead of the whole range, then map and convert it in
-            // chunks, so reading from disk overlaps converting what has arrived.
             let bytes = elements.count * size
-            if bytes >= 1 << 20 { file.startReadahead(first..<(first + bytes)) }
-            let chunk = max(1, (8 << 20) / size)
-            var done = 0
-            while done < elements.count {
-                let n = min(chunk, elements.count - done)
-                if bytes >= 1 << 20 { file.populate((first + done * size)..<(first + (done + n) * size)) }
-                StoredScalarConversion.convert(dtype, from: start + done * size, count: n, to: destination.baseAddress! + done)
-                done += n
+            guard bytes >= 1 << 20 else {
+                StoredScalarConversion.convert(dtype, from: start, count: elements.count, to: destination.baseAddress!)
+                return
+            }
+            // Large ranges: start readahead of the whole range, then each worker maps
+            // (`MADV_POPULATE_READ`) and converts its own chunks, taken in file order, so
+            // reading from disk overlaps converting what has arrived and one core's page-table
+            // work overlaps the other's converting (measured 15-20% faster warm than mapping
+            // 8 MiB on one thread, then converting it on both).
+            file.startReadahead(first..<(first + bytes))
+            let streaming = elements.count * 4 >= StoredScalarConversion.streamingDestinationBytes
+            // 2 MiB chunks, smaller for ranges under 16 MiB so every worker gets several.
+            let chunkBytes = min(2 << 20, max(64 << 10, bytes / (4 * TensorThreads.count)))
+            let chunk = max(1, chunkBytes / size)
+            let chunks = (elements.count + chunk - 1) / chunk
+            // Pointers cross into the workers as integers; each chunk writes a disjoint range.
+            let source = Int(bitPattern: start), target = Int(bitPattern: destination.baseAddress!)
+            parallelForEach(chunks, workers: TensorThreads.count) { c, _ in
+                let lo = c * chunk, n = min(chunk, elements.count - lo)
+                file.populate((first + lo * size)..<(first + (lo + n) * size))
+                StoredScalarConversion.convertChunk(dtype, from: UnsafeRawPointer(bitPattern: source)! + lo * size,
+                    count: n, to: UnsafeMutablePointer<Float>(bitPattern: target)! + lo, streaming: streaming)
             }
         }
     }
