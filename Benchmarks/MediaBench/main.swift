@@ -35,17 +35,22 @@ func fail(_ message: String) -> Never {
 }
 
 /// Raw rgb24 frames -> `[1, 3, F, H, W]` in [-1, 1], each value the centre of its 8-bit bin.
+/// Written once into uninitialised storage, plane by plane (the tensor is what a workflow
+/// hands to Save; building it is part of this whole-process figure).
 func tensor(fromRGB24 bytes: [UInt8], width: Int, height: Int, frames: Int) -> Tensor {
     let plane = width * height
-    var s = [Float](repeating: 0, count: 3 * frames * plane)
-    for f in 0..<frames {
-        for i in 0..<plane {
+    let levels = (0..<256).map { (Float($0) + 0.5) / 127.5 - 1 }
+    return Tensor(shape: [1, 3, frames, height, width]) { out in
+        bytes.withUnsafeBufferPointer { src in
             for c in 0..<3 {
-                s[(c * frames + f) * plane + i] = (Float(bytes[(f * plane + i) * 3 + c]) + 0.5) / 127.5 - 1
+                for f in 0..<frames {
+                    let dst = out.baseAddress! + (c * frames + f) * plane
+                    let s = src.baseAddress! + f * plane * 3 + c
+                    for i in 0..<plane { dst[i] = levels[Int(s[3 * i])] }
+                }
             }
         }
     }
-    return Tensor(shape: [1, 3, frames, height, width], scalars: s)
 }
 
 let args = CommandLine.arguments
