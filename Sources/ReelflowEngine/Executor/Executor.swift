@@ -74,7 +74,8 @@ public struct Executor: Sendable {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration in seconds, for timings and progress output.
+    public var seconds: Double {
         let (s, attos) = components
         return Double(s) + Double(attos) * 1e-18
     }

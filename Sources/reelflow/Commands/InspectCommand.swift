@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Media
+import ReelflowEngine
 import Tensors
 
 struct InspectCommand: AsyncParsableCommand {
@@ -30,7 +31,7 @@ struct InspectCommand: AsyncParsableCommand {
             // decoded a second time just to count its frames.
             let start = ContinuousClock.now
             let video = try MediaLoader.loadVideo(path: file)
-            let seconds = (ContinuousClock.now - start).secondsValue
+            let seconds = (ContinuousClock.now - start).seconds
             let report = try MediaInspection.report(path: file, decodedFrameCount: video.decodedFrameCount)
             Terminal.write(report.hasSuffix("\n") ? report : report + "\n")
             Terminal.printLine(

@@ -7,7 +7,7 @@ final class JSONEventSink: EngineEventSink {
     private let start = ContinuousClock.now
 
     func handle(_ event: EngineEvent) {
-        var object: [String: Any] = ["t": Double(round((ContinuousClock.now - start).secondsValue * 1e6) / 1e6)]
+        var object: [String: Any] = ["t": Double(round((ContinuousClock.now - start).seconds * 1e6) / 1e6)]
         switch event {
         case .planned(let nodes):
             object["event"] = "planned"
@@ -40,12 +40,5 @@ final class JSONEventSink: EngineEventSink {
             let line = String(data: data, encoding: .utf8)
         else { return }
         Terminal.printLine(line)
-    }
-}
-
-extension Duration {
-    var secondsValue: Double {
-        let (s, attos) = components
-        return Double(s) + Double(attos) * 1e-18
     }
 }
