@@ -19,6 +19,10 @@ struct CLI {
         fatalError("reelflow binary not found near \(CommandLine.arguments[0])")
     }()
 
+    /// The repository checkout these tests belong to (for graphs/ and nodes/).
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
     /// A scratch directory holding a cache and copies of graphs.
     let dir: URL
     var cacheDir: URL { dir.appendingPathComponent("cache") }

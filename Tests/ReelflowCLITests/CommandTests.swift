@@ -108,8 +108,7 @@ import Testing
 
     @Test func everyShippedGraphValidates() throws {
         let cli = CLI(); defer { cli.cleanup() }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        let root = CLI.repositoryRoot
         let graphs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("graphs").path)
             .filter { $0.hasSuffix(".yaml") }
         #expect(!graphs.isEmpty)
@@ -144,8 +143,7 @@ import Testing
 
     @Test func shippedGraphsAreFormatted() throws {
         let cli = CLI(); defer { cli.cleanup() }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        let root = CLI.repositoryRoot
         let graphs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("graphs").path)
             .filter { $0.hasSuffix(".yaml") }.map { root.appendingPathComponent("graphs/\($0)").path }
         let result = try cli.run(["fmt", "--check"] + graphs)
@@ -154,8 +152,7 @@ import Testing
 
     @Test func presetsListsTheRepositoryPresets() throws {
         let cli = CLI(); defer { cli.cleanup() }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
+        let root = CLI.repositoryRoot
         let result = try cli.run("presets", "--graph", root.appendingPathComponent("graphs/hello.yaml").path)
         #expect(result.status == 0)
         #expect(result.stdout.contains("shout  Transform  Upper-case a text and say it twice."))

@@ -47,7 +47,7 @@ extension Executor {
                 fingerprint: { try memo.fingerprint(of: $0, cache: options.cache) })
             let key = components.key
             if schema.persistence == .memoryOnly {
-                digests[id] = Dictionary(uniqueKeysWithValues: schema.outputs.map { ($0.name, derivedDigest(key: key, output: $0.name)) })
+                digests[id] = derivedDigests(schema, key: key)
                 result.append(NodeExplanation(node: id, type: schema.name, status: .memoryOnly, reasons: []))
                 continue
             }

@@ -75,9 +75,7 @@ struct RunJob: Sendable {
         }
         let seconds = (ContinuousClock.now - start).seconds
         guard var cache, schema.persistence == .persisted else {
-            var derived: [String: Digest] = [:]
-            for spec in schema.outputs { derived[spec.name] = derivedDigest(key: key, output: spec.name) }
-            return .ran(node: index, outputs: outputs, digests: derived, seconds: seconds)
+            return .ran(node: index, outputs: outputs, digests: derivedDigests(schema, key: key), seconds: seconds)
         }
         // A result recomputed in less time than an fsync costs is not worth syncing: after a
         // power loss it reads as damaged (sizes and digests are always checked) and reruns.

@@ -85,3 +85,10 @@ struct KeyComponents: Sendable {
 func derivedDigest(key: Digest, output: String) -> Digest {
     Digest.of(string: "derived:\(key.hex):\(output)")
 }
+
+/// `derivedDigest` for every output of a node type.
+func derivedDigests(_ schema: NodeSchema, key: Digest) -> [String: Digest] {
+    var out: [String: Digest] = [:]
+    for output in schema.outputs { out[output.name] = derivedDigest(key: key, output: output.name) }
+    return out
+}

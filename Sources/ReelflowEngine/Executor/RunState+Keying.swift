@@ -16,7 +16,7 @@ extension RunState {
 
         if node.schema.persistence == .memoryOnly || options.cache == nil {
             // Memory-only values are identified by their key: same key, same handle.
-            states[i].digests = derivedDigests(node, key: key)
+            states[i].digests = derivedDigests(node.schema, key: key)
             digestsKnown(i)
             if node.schema.persistence == .persisted || states[i].wanted || isTarget[i] {
                 needsRun(i)
@@ -56,12 +56,6 @@ extension RunState {
             events.handle(.damaged(node: node.id, reason: reason))
             needsRun(i)
         }
-    }
-
-    func derivedDigests(_ node: ResolvedNode, key: Digest) -> [String: Digest] {
-        var out: [String: Digest] = [:]
-        for output in node.schema.outputs { out[output.name] = derivedDigest(key: key, output: output.name) }
-        return out
     }
 
     /// Remembers this node's key parts and output digests for `reelflow explain` (saved
