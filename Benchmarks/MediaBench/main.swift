@@ -8,6 +8,8 @@
 //                                           read raw rgb24 frames, encode H.264 like Save
 //   media-bench inprocess CLIP RUNS RAW     median in-process decode time and encode frames/s,
 //                                           each run alternating with the ffmpeg command
+//   media-bench decodeloop CLIP RUNS        in-process decodes only, one after another (for a
+//                                           profiler: `perf record -g media-bench decodeloop ...`)
 import Foundation
 import Media
 import Tensors
@@ -53,6 +55,8 @@ func tensor(fromRGB24 bytes: [UInt8], width: Int, height: Int, frames: Int) -> T
     }
 }
 
+// As `reelflow` does at start: OpenBLAS's idle workers would spin for 0.1 s of CPU each.
+TensorThreads.stopIdleBLASThreads()
 let args = CommandLine.arguments
 guard args.count >= 3 else { fail("usage: media-bench decode CLIP | encode RAW W H F OUT [CRF PRESET] | inprocess CLIP RUNS RAW") }
 do {
@@ -62,6 +66,15 @@ do {
         let v = try MediaLoader.loadVideo(path: args[2])
         let t1 = now()
         print("decoded \(v.pixels.shape) in \(String(format: "%.1f", (t1 - t0) * 1000)) ms, peak RSS \(String(format: "%.1f", peakRSSMiB())) MiB, output tensor \(String(format: "%.1f", Double(v.pixels.count * 4) / 1_048_576)) MiB")
+    case "decodeloop":
+        guard args.count >= 4, let runs = Int(args[3]) else { fail("decodeloop CLIP RUNS") }
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let t0 = now()
+            _ = try MediaLoader.loadVideo(path: args[2])
+            times.append(now() - t0)
+        }
+        print(String(format: "decode: median %.1f ms of %d runs (min %.1f ms)", median(times) * 1000, runs, times.min()! * 1000))
     case "encode":
         guard args.count >= 7, let w = Int(args[3]), let h = Int(args[4]), let f = Int(args[5]) else { fail("encode RAW W H F OUT [CRF PRESET]") }
         let raw = [UInt8](try Data(contentsOf: URL(fileURLWithPath: args[2])))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CoreNodes
 import ReelflowEngine
+import Tensors
 
 @main
 struct Reelflow: AsyncParsableCommand {
@@ -16,6 +17,24 @@ struct Reelflow: AsyncParsableCommand {
             RunCommand.self, ValidateCommand.self, ExplainCommand.self, NodesCommand.self,
             PresetsCommand.self, GraphCommand.self, FmtCommand.self, CacheCommand.self, InspectCommand.self,
         ])
+
+    /// ArgumentParser's entry point, after stopping OpenBLAS's worker threads: they start
+    /// with the process and spin for about 0.1 s of CPU each, which a command that multiplies
+    /// no matrix (decoding a video, a cached rerun) would otherwise pay on a small machine.
+    /// BLAS starts them again when a node needs them.
+    static func main() async {
+        TensorThreads.stopIdleBLASThreads()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 
     /// Every node type this build of reelflow knows.
     static let registry: NodeRegistry = {

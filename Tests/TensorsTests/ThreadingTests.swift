@@ -41,3 +41,25 @@ import Testing
         }
     }
 }
+
+/// Stopping OpenBLAS's idle workers must leave BLAS working, on all its threads. An exit
+/// test: the body runs in a child process of its own, because stopping the pool while another
+/// test's GEMM runs would break that GEMM.
+@Suite struct IdleBLASThreadTests {
+    @Test func gemmWorksOnEveryThreadAfterTheIdleWorkersStop() async {
+        await #expect(processExitsWith: .success) {
+            guard TensorThreads.stopIdleBLASThreads() else {
+                // This OpenBLAS cannot stop its workers (an OpenMP build): nothing to check.
+                return
+            }
+            TensorThreads.count = 2
+            // Big enough that OpenBLAS splits it across its threads, which it must restart.
+            var rng = SeededRandom(seed: 77)
+            let x = rng.tensor([96, 256]), w = rng.tensor([192, 256])
+            let fast = x.linear(weight: w), slow = Naive.linear(x, weight: w, bias: nil)
+            let worst = zip(fast.scalars, slow.scalars).map { abs($0 - $1) }.max() ?? .infinity
+            if !(worst <= 1e-3) { fatalError("linear after stopping the idle workers is off by \(worst)") }
+            if BLAS.threadCount() != 2 { fatalError("OpenBLAS runs \(BLAS.threadCount()) threads, expected 2") }
+        }
+    }
+}

@@ -51,6 +51,18 @@ public enum TensorThreads {
         return n
     }
 
+    /// Stops OpenBLAS's idle worker threads, which otherwise spin for about 0.1 s of CPU each
+    /// after the library loads and after every multithreaded BLAS call; they start again on
+    /// the next BLAS call that wants them. Call it at process start (the `reelflow` command
+    /// does), where it saves each worker's 0.1 s spin in processes that never touch BLAS,
+    /// such as decoding a video. Does nothing with a BLAS that cannot do it.
+    /// - Returns: whether the workers were stopped.
+    /// - Precondition: no tensor op is running on any thread.
+    @discardableResult
+    public static func stopIdleBLASThreads() -> Bool {
+        state.withLock { _ in BLAS.shutDownIdleThreads() }
+    }
+
     /// Runs `body` with OpenBLAS limited to one thread, for ops that parallelise at their own
     /// level (attention over heads) and call small GEMMs from every worker. Nested and
     /// concurrent sections are counted; the pool is restored to `count` when the last ends.
