@@ -63,7 +63,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(
             name: "Media",
-            dependencies: ["CFFmpeg", "CPNG", "Tensors", "ReelflowIO"],
+            dependencies: ["CFFmpeg", "CPNG", "CStreamingStores", "Tensors", "ReelflowIO"],
             swiftSettings: swiftSettings),
 
         // MARK: Node libraries

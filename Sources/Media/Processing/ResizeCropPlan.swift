@@ -1,4 +1,6 @@
+internal import CStreamingStores
 import Foundation
+
 /// Resize with aspect ratio preserved (the target is filled), then centre-crop, exactly as
 /// ltx-pipelines' `resize_and_center_crop` does (`ltx_pipelines/utils/media_io.py`):
 ///
@@ -49,9 +51,6 @@ struct ResizeCropPlan: Sendable, Equatable {
             && height == sourceHeight
     }
 
-    /// `Float(v) / 127.5 - 1` for every 8-bit level `v`.
-    static let normalisedLevels: [Float] = (0..<256).map { Float($0) / 127.5 - 1 }
-
     /// PyTorch's `compute_source_index_and_lambda` for one axis, for output indices
     /// `offset ..< offset + count` of a resize from `input` to `resized`.
     private static func taps(input: Int, resized: Int, offset: Int, count: Int) -> [Tap] {
@@ -78,17 +77,10 @@ struct ResizeCropPlan: Sendable, Equatable {
     ) {
         let planes = [red, green, blue]
         if isIdentity {
-            // Same values as `Float(v) / 127.5 - 1`, looked up.
-            Self.normalisedLevels.withUnsafeBufferPointer { lut in
-                for y in rowRange {
-                    let src = rgb + y * sourceRowBytes
-                    let o = y * width
-                    for x in 0..<width {
-                        red[o + x] = lut[Int(src[3 * x])]
-                        green[o + x] = lut[Int(src[3 * x + 1])]
-                        blue[o + x] = lut[Int(src[3 * x + 2])]
-                    }
-                }
+            // `Float(v) / 127.5 - 1` per byte, sixteen pixels at a time where the CPU can.
+            for y in rowRange {
+                let o = y * width
+                reelflow_rgb24_to_planar_unit(rgb + y * sourceRowBytes, width, red + o, green + o, blue + o)
             }
             return
         }
