@@ -33,7 +33,7 @@ let package = Package(
             providers: [.apt(["libpng-dev"])]),
 
         // Streaming-store conversion kernels for the safetensors loader (Swift cannot emit them).
-        .target(name: "CStreamingStores"),
+        .target(name: "CKernels"),
 
         // MARK: Graph model and engine (no ML, no media)
         .target(
@@ -59,11 +59,11 @@ let package = Package(
         // MARK: Numerics and media
         .target(
             name: "Tensors",
-            dependencies: ["COpenBLAS", "CStreamingStores", "ReelflowIO"],
+            dependencies: ["COpenBLAS", "CKernels", "ReelflowIO"],
             swiftSettings: swiftSettings),
         .target(
             name: "Media",
-            dependencies: ["CFFmpeg", "CPNG", "CStreamingStores", "Tensors", "ReelflowIO"],
+            dependencies: ["CFFmpeg", "CPNG", "CKernels", "Tensors", "ReelflowIO"],
             swiftSettings: swiftSettings),
 
         // MARK: Node libraries
@@ -122,7 +122,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TensorsTests", dependencies: ["Tensors"],
+            name: "TensorsTests", dependencies: ["Tensors", "CKernels"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "MediaTests", dependencies: ["Media"],

@@ -1,4 +1,4 @@
-internal import CStreamingStores
+internal import CKernels
 import Foundation
 
 /// Resize with aspect ratio preserved (the target is filled), then centre-crop, exactly as

@@ -52,30 +52,6 @@ enum FastMath {
         return x / (1 + exp(-inner))
     }
 
-    /// `y[i] = e^(x[i] - shift)` for `n` values (x and y may alias); returns the sum of y.
-    @inline(__always)
-    static func expShifted(
-        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, shift: Float
-    ) -> Float {
-        let s = Vec(repeating: shift)
-        var acc = Vec()
-        var i = 0
-        while i + 8 <= n {
-            let e = exp(UnsafeRawPointer(x + i).loadUnaligned(as: Vec.self) - s)
-            UnsafeMutableRawPointer(y + i).storeBytes(of: e, as: Vec.self)
-            acc += e
-            i += 8
-        }
-        var total = acc.sum()
-        while i < n {
-            let e = exp(x[i] - shift)
-            y[i] = e
-            total += e
-            i += 1
-        }
-        return total
-    }
-
     /// `y[i] = f(x[i])` for `n` values, eight at a time (the tail goes through one padded
     /// vector).
     @inline(__always)

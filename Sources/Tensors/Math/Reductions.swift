@@ -34,24 +34,6 @@ enum Reductions {
         return s
     }
 
-    @inline(__always)
-    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var m = -Float.infinity
-        var acc = SIMD8<Float>(repeating: -.infinity)
-        var i = 0
-        while i + 8 <= n {
-            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
-            acc.replace(with: v, where: v .> acc)
-            i += 8
-        }
-        m = acc.max()
-        while i < n {
-            m = Swift.max(m, p[i])
-            i += 1
-        }
-        return m
-    }
-
     /// Mean and biased variance of `n` values, accumulated in Double (two passes), for the
     /// norms whose groups hold many elements.
     static func meanAndVariance(_ p: UnsafePointer<Float>, _ n: Int) -> (mean: Double, variance: Double) {

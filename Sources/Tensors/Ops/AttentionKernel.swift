@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// Where one operand's heads live: element offsets of batch item b, head h, and token row.
 struct HeadLayout {
     var batchStride: Int
@@ -128,7 +130,7 @@ enum AttentionKernel {
                     blockMax = -.infinity
                     for j in 0..<cols where mr[j * maskStep] > 0 { blockMax = Swift.max(blockMax, s[j]) }
                 } else {
-                    blockMax = Reductions.max(s, cols)
+                    blockMax = reelflow_max_f32(s, cols)
                 }
                 let newMax = Swift.max(rowMax[i], blockMax)
                 if newMax == -.infinity {
@@ -136,7 +138,7 @@ enum AttentionKernel {
                     for j in 0..<cols { s[j] = 0 }
                     continue
                 }
-                var blockSum = FastMath.expShifted(s, s, cols, shift: newMax)
+                var blockSum = reelflow_exp_shifted_sum(s, s, cols, newMax)
                 if let mr = maskRow, multiplicative {
                     if maskStep == 1 {
                         for j in 0..<cols { s[j] *= mr[j] }

@@ -1,3 +1,4 @@
+internal import CKernels
 /// Softmax and the norms the LTX models use. All compute in float32 (group statistics in
 /// float64) and return float32; round to bf16 afterwards where the reference does.
 extension Tensor {
@@ -151,8 +152,8 @@ enum Softmax {
     @inline(__always)
     static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         guard n > 0 else { return }
-        let m = Reductions.max(x, n)
-        let total = FastMath.expShifted(x, y, n, shift: m)
+        let m = reelflow_max_f32(x, n)
+        let total = reelflow_exp_shifted_sum(x, y, n, m)
         FastMath.scale(y, n, by: 1 / total)
     }
 }

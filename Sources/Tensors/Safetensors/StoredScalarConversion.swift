@@ -1,4 +1,4 @@
-internal import CStreamingStores
+internal import CKernels
 import Dispatch
 import Foundation
 
@@ -8,7 +8,7 @@ import Foundation
 enum StoredScalarConversion {
     static let parallelThreshold = 1 << 20
     /// Conversions whose whole float32 destination is at least this large write BF16 results
-    /// with streaming stores (`CStreamingStores`): half the 32 MiB L3 cache of this machine, so
+    /// with streaming stores (`CKernels`): half the 32 MiB L3 cache of this machine, so
     /// such a destination would not stay in cache anyway. Streaming stores skip reading each
     /// destination cache line before writing it, which cuts the memory traffic of a bf16 to
     /// float32 conversion from five bytes per stored byte to three; smaller destinations

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Tensors
 
-/// The BF16 conversion with streaming stores (CStreamingStores), used when a float32
+/// The BF16 conversion with streaming stores (CKernels), used when a float32
 /// destination is too large to stay in cache, must give the same bits as the plain loop.
 @Suite struct StreamingConversionTests {
     /// Every one of the 65,536 bf16 bit patterns (NaNs, infinities, subnormals included), from

@@ -1,4 +1,4 @@
-#include "CStreamingStores.h"
+#include "CKernels.h"
 
 #include <string.h>
 #if defined(__x86_64__) || defined(_M_X64)

@@ -1,4 +1,4 @@
-#include "CStreamingStores.h"
+#include "CKernels.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>

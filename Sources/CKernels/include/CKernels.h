@@ -1,0 +1,32 @@
+// Small C kernels for the inner loops that need instructions Swift cannot emit: non-temporal
+// (streaming) stores, which bypass the caches and skip the read-for-ownership of each
+// destination cache line; and AVX2 / FMA code chosen at run time on CPUs that have it (the
+// package is built for baseline x86-64, so Swift code gets SSE2 only). Each kernel has a
+// portable scalar path. Used only inside Tensors and Media, which keep the pointers.
+#ifndef REELFLOW_CKERNELS_H
+#define REELFLOW_CKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Converts `count` little-endian bfloat16 values at `source` (any alignment) to float32 at
+/// `destination`, writing with streaming stores where the CPU has them (x86-64 SSE2) and
+/// plain stores elsewhere. Ends with a store fence, so the result is visible to any thread
+/// that synchronises with the caller afterwards.
+void reelflow_bf16_to_f32_streaming(const void *source, float *destination, size_t count);
+
+/// Splits `pixels` packed 8-bit RGB triples at `rgb` into three float planes, each value
+/// `v / 127.5 - 1` (float division, then subtraction; identical to doing it one value at a
+/// time). Uses AVX2 where the CPU has it (checked at run time) and a scalar loop elsewhere.
+/// Plain stores: the planes are rows of a frame that callers may read back soon.
+void reelflow_rgb24_to_planar_unit(const uint8_t *rgb, size_t pixels, float *red, float *green, float *blue);
+
+/// The largest of `n` floats (-infinity for none; NaNs are skipped as `>` skips them).
+float reelflow_max_f32(const float *x, size_t n);
+
+/// `y[i] = e^(x[i] - shift)` for `n` floats (`x` and `y` may be the same buffer), returning the
+/// sum of the `y`. The exponential is Cephes' `expf` (within about 2 ulp; 0 for arguments
+/// below -87.34, so -infinity gives 0), with AVX2 and fused multiply-adds where the CPU has them.
+float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift);
+
+#endif

@@ -1,0 +1,148 @@
+#include "CKernels.h"
+
+#include <math.h>
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define REELFLOW_HAVE_X86 1
+#endif
+
+// The exponential is Cephes' expf, the algorithm FastMath.exp in Tensors uses: x = n ln2 + r
+// with |r| <= ln2/2 (ln2 split in two constants), a degree-6 polynomial for e^r, and 2^n
+// built in the exponent bits; 0 below -87.33654 (so -inf gives 0), x clamped at 88.3 above.
+// The AVX2 path fuses multiply-adds, so its results may differ from the scalar path's in the
+// last bit or two (both are within about 2 ulp of e^x). NaN gives NaN on both paths.
+#define EXP_LOW (-87.33654f)
+#define EXP_HIGH 88.3f
+#define EXP_MAGIC 12582912.0f  // 1.5 * 2^23: adding it rounds to an integer in the low bits
+
+static inline float exp_scalar(float x) {
+    if (x < EXP_LOW) return 0.0f;
+    if (x > EXP_HIGH) x = EXP_HIGH;
+    float t = x * 1.44269504f + EXP_MAGIC;
+    float n = t - EXP_MAGIC;
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.98756915e-4f;
+    p = p * r + 1.39819995e-3f;
+    p = p * r + 8.33345190e-3f;
+    p = p * r + 4.16657959e-2f;
+    p = p * r + 1.66666655e-1f;
+    p = p * r + 5.00000012e-1f;
+    float er = p * r * r + r + 1.0f;
+    union { float f; uint32_t u; } bits = { .f = t };
+    union { uint32_t u; float f; } scale = { .u = (bits.u + 127u) << 23 };
+    return er * scale.f;
+}
+
+static float max_scalar(const float *x, size_t n) {
+    float m = -INFINITY;
+    for (size_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
+    return m;
+}
+
+static float exp_shifted_sum_scalar(const float *x, float *y, size_t n, float shift) {
+    float total = 0;
+    for (size_t i = 0; i < n; i++) {
+        float e = exp_scalar(x[i] - shift);
+        y[i] = e;
+        total += e;
+    }
+    return total;
+}
+
+#ifdef REELFLOW_HAVE_X86
+__attribute__((target("avx2,fma")))
+static inline __m256 exp8(__m256 x) {
+    const __m256 low = _mm256_set1_ps(EXP_LOW), magic = _mm256_set1_ps(EXP_MAGIC);
+    __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
+    // max/min return their second operand when either is NaN: x goes second, so NaN stays NaN.
+    x = _mm256_min_ps(_mm256_set1_ps(EXP_HIGH), _mm256_max_ps(low, x));
+    __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic);
+    __m256 n = _mm256_sub_ps(t, magic);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.98756915e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.39819995e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.33345190e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.16657959e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.66666655e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.00000012e-1f));
+    __m256 er = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127)), 23);
+    return _mm256_andnot_ps(underflow, _mm256_mul_ps(er, _mm256_castsi256_ps(e)));
+}
+
+__attribute__((target("avx2,fma")))
+static float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+    return _mm_cvtss_f32(s);
+}
+
+__attribute__((target("avx2,fma")))
+static float max_avx2(const float *x, size_t n) {
+    __m256 a = _mm256_set1_ps(-INFINITY), b = a;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a = _mm256_max_ps(a, _mm256_loadu_ps(x + i));
+        b = _mm256_max_ps(b, _mm256_loadu_ps(x + i + 8));
+    }
+    a = _mm256_max_ps(a, b);
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    float best = _mm_cvtss_f32(m);
+    for (; i < n; i++) best = x[i] > best ? x[i] : best;
+    return best;
+}
+
+__attribute__((target("avx2,fma")))
+static float exp_shifted_sum_avx2(const float *x, float *y, size_t n, float shift) {
+    const __m256 s = _mm256_set1_ps(shift);
+    __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 e0 = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
+        __m256 e1 = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), s));
+        _mm256_storeu_ps(y + i, e0);
+        _mm256_storeu_ps(y + i + 8, e1);
+        a = _mm256_add_ps(a, e0);
+        b = _mm256_add_ps(b, e1);
+    }
+    float total = hsum8(_mm256_add_ps(a, b));
+    if (i < n) {
+        // The tail through one padded vector, so every value comes from the same code.
+        float in[16], out[16];
+        size_t rest = n - i;
+        for (size_t j = 0; j < 16; j++) in[j] = j < rest ? x[i + j] - shift : -INFINITY;
+        _mm256_storeu_ps(out, exp8(_mm256_loadu_ps(in)));
+        _mm256_storeu_ps(out + 8, exp8(_mm256_loadu_ps(in + 8)));
+        for (size_t j = 0; j < rest; j++) {
+            y[i + j] = out[j];
+            total += out[j];
+        }
+    }
+    return total;
+}
+
+static int have_avx2_fma(void) {
+    static int cached = -1;
+    if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return cached;
+}
+#endif
+
+float reelflow_max_f32(const float *x, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (have_avx2_fma()) return max_avx2(x, n);
+#endif
+    return max_scalar(x, n);
+}
+
+float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift) {
+#ifdef REELFLOW_HAVE_X86
+    if (have_avx2_fma()) return exp_shifted_sum_avx2(x, y, n, shift);
+#endif
+    return exp_shifted_sum_scalar(x, y, n, shift);
+}
