@@ -134,5 +134,12 @@ import Testing
         #expect(third.stdout.contains("finished: 0 ran, 5 cached"), "\(third.stdout)")
         let gc = try cli.run("cache", "gc")
         #expect(gc.stdout.contains("removed 0 damaged"), "\(gc.stdout)")
+        #expect(gc.stdout.contains("0 run histories of deleted graphs"), "\(gc.stdout)")
+        // Once graph2.yaml is deleted, its run history is of no use and gc removes it.
+        try FileManager.default.removeItem(at: cli.dir.appendingPathComponent("graph2.yaml"))
+        let after = try cli.run("cache", "gc")
+        #expect(after.stdout.contains("1 run history of deleted graphs"), "\(after.stdout)")
+        let rerun = try cli.run("run", "graph.yaml")
+        #expect(rerun.stdout.contains("finished: 0 ran, 5 cached"), "graph.yaml's entries and history stay: \(rerun.stdout)")
     }
 }

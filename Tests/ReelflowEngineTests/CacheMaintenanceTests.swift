@@ -93,6 +93,27 @@ import Testing
         #expect(store.lookup(kept.key) == .hit(kept))
     }
 
+    @Test func gcRemovesRunHistoriesOfDeletedGraphsOnly() throws {
+        let (store, scratch) = try makeStore()
+        defer { withExtendedLifetime(scratch) {} }
+        let live = store.root.path + "/../live-graph.yaml"
+        try Data("nodes: {}\n".utf8).write(to: URL(fileURLWithPath: live))
+        defer { try? FileManager.default.removeItem(atPath: live) }
+        let gone = store.root.path + "/../deleted-graph.yaml"
+        let record = RunHistory.NodeRecord(components: ["type": "Text"], key: nil)
+        try store.saveRunHistory(RunHistory(graph: live, nodes: ["a": record]))
+        try store.saveRunHistory(RunHistory(graph: gone, nodes: ["a": record]))
+        let runs = store.root.path + "/runs"
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: runs + "/garbage.json"))
+        #expect(filesIn(runs).count == 3)
+
+        let report = try store.gc()
+        #expect(report.runHistoriesRemoved == 2, "the deleted graph's history and the unreadable file")
+        #expect(filesIn(runs) == [store.runHistoryPath(graph: live).split(separator: "/").last.map(String.init)!])
+        #expect(store.runHistory(graph: live).nodes["a"] == record)
+        #expect(store.runHistory(graph: gone).nodes.isEmpty)
+    }
+
     @Test func gcRemovesDamagedEntries() throws {
         let (store, scratch) = try makeStore()
         defer { withExtendedLifetime(scratch) {} }

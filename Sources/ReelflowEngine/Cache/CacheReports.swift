@@ -48,7 +48,9 @@ public struct GCReport: Sendable, Equatable, Codable {
     public var blobsRemoved = 0
     /// Temporary files older than the grace period, left by crashed writers.
     public var temporaryFilesRemoved = 0
-    /// Bytes freed in total (blobs, manifests, temporary files).
+    /// Run histories (`runs/`) of graph files that no longer exist, or that cannot be read.
+    public var runHistoriesRemoved = 0
+    /// Bytes freed in total (blobs, manifests, temporary files, run histories).
     public var bytesFreed: Int64 = 0
     /// Blob and manifest bytes before and after.
     public var bytesBefore: Int64 = 0

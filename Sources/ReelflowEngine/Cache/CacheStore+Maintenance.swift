@@ -34,7 +34,8 @@ extension CacheStore {
     }
 
     /// Cleans the cache under an exclusive lock: removes damaged entries, unreferenced blobs
-    /// and temporary files older than `gracePeriod`, then evicts entries in `policy` order
+    /// and temporary files older than `gracePeriod`, and run histories whose graph file is
+    /// gone or which cannot be read, then evicts entries in `policy` order
     /// until blobs plus manifests fit in `maxBytes` (or the store's limit). A blob that only
     /// evicted entries referenced is removed at once.
     /// - Throws: `.busy` if a run holds the cache (nothing is removed), `.io` on failures.
@@ -80,6 +81,16 @@ extension CacheStore {
         for file in try scanFlat(tmpPath) where now.timeIntervalSince(file.modified) > gracePeriod {
             if try FileSystem.remove(file.path) {
                 report.temporaryFilesRemoved += 1
+                report.bytesFreed += file.size
+            }
+        }
+        // A history is only worth keeping while its graph file exists (`explain` and early
+        // cutoff look it up by the graph's absolute path). Runs hold the lock shared, so
+        // none is writing one now.
+        for file in try scanFlat(runsPath) {
+            if let graph = readRunHistory(at: file.path)?.graph, try FileSystem.status(graph) != nil { continue }
+            if try FileSystem.remove(file.path) {
+                report.runHistoriesRemoved += 1
                 report.bytesFreed += file.size
             }
         }

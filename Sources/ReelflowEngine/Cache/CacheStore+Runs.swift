@@ -41,12 +41,17 @@ extension CacheStore {
     /// The history of `graph` (the graph file's path); empty when there is none or it
     /// cannot be read.
     public func runHistory(graph: String) -> RunHistory {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let bytes = try? FileSystem.readFile(runHistoryPath(graph: graph)),
-            let history = try? decoder.decode(RunHistory.self, from: Data(bytes)), history.graph == graph
+        guard let history = readRunHistory(at: runHistoryPath(graph: graph)), history.graph == graph
         else { return RunHistory(graph: graph) }
         return history
+    }
+
+    /// The history stored at `path`, or nil when it is missing or cannot be decoded.
+    func readRunHistory(at path: String) -> RunHistory? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let bytes = try? FileSystem.readFile(path) else { return nil }
+        return try? decoder.decode(RunHistory.self, from: Data(bytes))
     }
 
     /// Replaces the history of `history.graph` atomically.

@@ -70,7 +70,9 @@ struct CacheCommand: AsyncParsableCommand {
             Terminal.printLine(
                 "gc: evicted \(report.evicted.count) entr\(report.evicted.count == 1 ? "y" : "ies"), "
                     + "removed \(report.damagedEntriesRemoved) damaged, \(report.blobsRemoved) blob\(report.blobsRemoved == 1 ? "" : "s"), "
-                    + "\(report.temporaryFilesRemoved) temporary; freed \(ByteSize.format(report.bytesFreed)); "
+                    + "\(report.temporaryFilesRemoved) temporary, "
+                    + "\(report.runHistoriesRemoved) run histor\(report.runHistoriesRemoved == 1 ? "y" : "ies") of deleted graphs; "
+                    + "freed \(ByteSize.format(report.bytesFreed)); "
                     + "now \(ByteSize.format(report.bytesAfter))")
         }
     }
