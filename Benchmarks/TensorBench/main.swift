@@ -165,6 +165,8 @@ func benchKernelsCPU(runs: Int) {
     let q = random([4, 1408, 128], seed: 10), k = random([4, 1408, 128], seed: 11)
     let qt = random([1, 1408, 4 * 128], seed: 12), kt = random([1, 1408, 4 * 128], seed: 13)
     cpu("cpu_exp_16M") { _ = x.exp() }
+    cpu("cpu_silu_16M") { _ = x.silu() }
+    cpu("cpu_gelu_tanh_16M") { _ = x.geluTanh() }
     cpu("cpu_softmax_4x1408x1408") { _ = scores.softmax() }
     cpu("cpu_qk_matmul_4heads") { _ = Tensor.matmul(q, k, transposeB: true) }
     cpu("cpu_pv_matmul_4heads") { _ = Tensor.matmul(scores, k) }

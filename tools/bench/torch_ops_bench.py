@@ -65,6 +65,10 @@ if mode == "kernels":
         r1 = resource.getrusage(resource.RUSAGE_SELF)
         return ((r1.ru_utime + r1.ru_stime) - (r0.ru_utime + r0.ru_stime)) / runs * 1e3
 
+    x = torch.rand(16 << 20) * 8 - 4
+    report("torch_cpu_exp_16M", cpu_ms(lambda: torch.exp(x)), "CPU ms, 1 thread")
+    report("torch_cpu_silu_16M", cpu_ms(lambda: F.silu(x)), "CPU ms, 1 thread")
+    report("torch_cpu_gelu_tanh_16M", cpu_ms(lambda: F.gelu(x, approximate="tanh")), "CPU ms, 1 thread")
     q, k = torch.rand(4, 1408, 128) - 0.5, torch.rand(4, 1408, 128) - 0.5
     report("torch_cpu_qk_matmul_4heads", cpu_ms(lambda: torch.bmm(q, k.transpose(1, 2))), "CPU ms, 1 thread")
     q4, k4 = q.unsqueeze(0), k.unsqueeze(0)

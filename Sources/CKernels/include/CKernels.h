@@ -26,7 +26,20 @@ float reelflow_max_f32(const float *x, size_t n);
 
 /// `y[i] = e^(x[i] - shift)` for `n` floats (`x` and `y` may be the same buffer), returning the
 /// sum of the `y`. The exponential is Cephes' `expf` (within about 2 ulp; 0 for arguments
-/// below -87.34, so -infinity gives 0), with AVX2 and fused multiply-adds where the CPU has them.
+/// below -87.34, so -infinity gives 0; +infinity above 88.72, where float32 e^x overflows),
+/// with AVX2 and fused multiply-adds where the CPU has them.
 float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift);
+
+/// The element-wise functions `reelflow_activation_f32` computes.
+enum {
+    REELFLOW_EXP = 0,        ///< e^x
+    REELFLOW_SIGMOID = 1,    ///< 1 / (1 + e^-x)
+    REELFLOW_SILU = 2,       ///< x / (1 + e^-x), as torch computes SiLU
+    REELFLOW_GELU_TANH = 3,  ///< x / (1 + e^-(2 sqrt(2/pi) (x + 0.044715 x^3))), torch's tanh GELU
+};
+
+/// `y[i] = f(x[i])` for `n` floats (`x` and `y` may be the same buffer), `f` one of the
+/// `REELFLOW_` functions above, all built on the same exp as `reelflow_exp_shifted_sum`.
+void reelflow_activation_f32(int kind, const float *x, float *y, size_t n);
 
 #endif

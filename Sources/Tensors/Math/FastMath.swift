@@ -1,7 +1,8 @@
-/// Float32 math on 8-lane SIMD vectors. Swift's `exp` is a libm call per element that no
-/// loop vectorises, and LLVM does not vectorise the scalar polynomial either (bounds and nil
-/// checks stay in the loop); explicit `SIMD8` does. Attention takes one exp per score
-/// (63 million at 32 heads x 1408 tokens), so this matters.
+/// Float32 math on 8-lane SIMD vectors, for the few places that need it inline in Swift
+/// (attention's per-row rescaling). Swift's `exp` is a libm call per element that no loop
+/// vectorises. The bulk element-wise functions (exp, sigmoid, SiLU, GELU, softmax rows) run
+/// in CKernels instead, with AVX2 and FMA where the CPU has them; this exp is the same
+/// Cephes algorithm.
 typealias Vec = SIMD8<Float>
 
 enum FastMath {
@@ -38,19 +39,6 @@ enum FastMath {
     /// e^x for one value (through the vector path, so both agree bit for bit).
     @inline(__always)
     static func exp(_ x: Float) -> Float { exp(Vec(repeating: x))[0] }
-
-    /// The logistic function 1 / (1 + e^-x).
-    @inline(__always)
-    static func sigmoid(_ x: Vec) -> Vec { 1 / (1 + exp(-x)) }
-
-    /// GELU with torch's tanh approximation,
-    /// `0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))`, computed as the identical
-    /// `x * sigmoid(2 sqrt(2/pi) (x + 0.044715 x^3))`, which has no cancellation for x < 0.
-    @inline(__always)
-    static func geluTanh(_ x: Vec) -> Vec {
-        let inner = 1.595_769_1 * (x + 0.044_715 * x * x * x)  // 2 * sqrt(2/pi) * (...)
-        return x / (1 + exp(-inner))
-    }
 
     /// `y[i] = f(x[i])` for `n` values, eight at a time (the tail goes through one padded
     /// vector).

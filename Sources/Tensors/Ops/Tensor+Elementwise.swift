@@ -1,3 +1,4 @@
+internal import CKernels
 /// Element-wise arithmetic with broadcasting, and activations.
 ///
 /// Broadcasting follows torch/NumPy: shapes are aligned at their last axis, a missing leading
@@ -23,26 +24,27 @@ extension Tensor {
     /// A rank-0 tensor holding `value`.
     public init(_ value: Float) { self.init(shape: [], scalars: [value]) }
 
-    /// `x * sigmoid(x)`.
-    public func silu() -> Tensor { unary(SiLU.self) }
+    /// `x / (1 + e^-x)` (SiLU, as torch computes it).
+    public func silu() -> Tensor { unary(Int32(REELFLOW_SILU)) }
 
     /// `1 / (1 + e^-x)`.
-    public func sigmoid() -> Tensor { unary(Sigmoid.self) }
+    public func sigmoid() -> Tensor { unary(Int32(REELFLOW_SIGMOID)) }
 
     /// GELU with the tanh approximation (torch `gelu(approximate="tanh")`).
-    public func geluTanh() -> Tensor { unary(GELUTanh.self) }
+    public func geluTanh() -> Tensor { unary(Int32(REELFLOW_GELU_TANH)) }
 
     /// `e^x` element-wise.
-    public func exp() -> Tensor { unary(Exp.self) }
+    public func exp() -> Tensor { unary(Int32(REELFLOW_EXP)) }
 
-    /// The element-wise kernel `Op` over every element; the loop is specialised per kernel,
-    /// so the math inlines and vectorises (a closure would cost a call per element).
-    func unary<Op: UnaryKernel>(_ op: Op.Type) -> Tensor {
+    /// The element-wise function `kind` (a `REELFLOW_` constant of CKernels) over every
+    /// element, in chunks spread over threads; each chunk runs the C kernel (AVX2 + FMA where
+    /// the CPU has them).
+    func unary(_ kind: Int32) -> Tensor {
         Tensor(shape: shape) { out in
             withUnsafeBufferPointer { src in
                 guard let s = src.baseAddress, let d = out.baseAddress else { return }
                 parallelFor(src.count, grain: 1 << 15) { range in
-                    FastMath.apply(s + range.lowerBound, d + range.lowerBound, range.count, Op.apply)
+                    reelflow_activation_f32(kind, s + range.lowerBound, d + range.lowerBound, range.count)
                 }
             }
         }
@@ -92,27 +94,6 @@ extension Tensor {
             }
         }
     }
-}
-
-/// A unary element-wise operation, specialised into `unary`.
-protocol UnaryKernel {
-    static func apply(_ x: Vec) -> Vec
-}
-
-enum SiLU: UnaryKernel {
-    @inline(__always) static func apply(_ x: Vec) -> Vec { x * FastMath.sigmoid(x) }
-}
-
-enum Sigmoid: UnaryKernel {
-    @inline(__always) static func apply(_ x: Vec) -> Vec { FastMath.sigmoid(x) }
-}
-
-enum GELUTanh: UnaryKernel {
-    @inline(__always) static func apply(_ x: Vec) -> Vec { FastMath.geluTanh(x) }
-}
-
-enum Exp: UnaryKernel {
-    @inline(__always) static func apply(_ x: Vec) -> Vec { FastMath.exp(x) }
 }
 
 /// A binary element-wise operation, specialised into the broadcast loops.

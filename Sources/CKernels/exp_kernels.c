@@ -9,16 +9,18 @@
 
 // The exponential is Cephes' expf, the algorithm FastMath.exp in Tensors uses: x = n ln2 + r
 // with |r| <= ln2/2 (ln2 split in two constants), a degree-6 polynomial for e^r, and 2^n
-// built in the exponent bits; 0 below -87.33654 (so -inf gives 0), x clamped at 88.3 above.
-// The AVX2 path fuses multiply-adds, so its results may differ from the scalar path's in the
-// last bit or two (both are within about 2 ulp of e^x). NaN gives NaN on both paths.
+// built in the exponent bits (as 2^(n-1) * 2 for n > 0, so n = 128 still fits). Below -87.33654 the
+// result is 0 (so -inf gives 0; float32 denormals are flushed), above 88.72284 it is +inf, as
+// float32 e^x overflows there. The AVX2 path fuses multiply-adds, so its results may differ
+// from the scalar path's in the last bit or two (both are within about 2 ulp of e^x). NaN
+// gives NaN on both paths.
 #define EXP_LOW (-87.33654f)
-#define EXP_HIGH 88.3f
+#define EXP_HIGH 88.72283f  // above: +inf
 #define EXP_MAGIC 12582912.0f  // 1.5 * 2^23: adding it rounds to an integer in the low bits
 
 static inline float exp_scalar(float x) {
     if (x < EXP_LOW) return 0.0f;
-    if (x > EXP_HIGH) x = EXP_HIGH;
+    if (x > EXP_HIGH) return INFINITY;
     float t = x * 1.44269504f + EXP_MAGIC;
     float n = t - EXP_MAGIC;
     float r = x - n * 0.693359375f + n * 2.12194440e-4f;
@@ -30,8 +32,28 @@ static inline float exp_scalar(float x) {
     p = p * r + 5.00000012e-1f;
     float er = p * r * r + r + 1.0f;
     union { float f; uint32_t u; } bits = { .f = t };
-    union { uint32_t u; float f; } scale = { .u = (bits.u + 127u) << 23 };
+    if (n > 0) {
+        union { uint32_t u; float f; } half_scale = { .u = (bits.u + 126u) << 23 };  // 2^(n-1)
+        return er * half_scale.f * 2.0f;
+    }
+    union { uint32_t u; float f; } scale = { .u = (bits.u + 127u) << 23 };  // 2^n, n >= -126
     return er * scale.f;
+}
+
+static inline float activation_scalar(int kind, float x) {
+    switch (kind) {
+    case REELFLOW_EXP: return exp_scalar(x);
+    case REELFLOW_SIGMOID: return 1.0f / (1.0f + exp_scalar(-x));
+    case REELFLOW_SILU: return x / (1.0f + exp_scalar(-x));
+    default: {
+        float inner = 1.5957691f * (x + 0.044715f * x * x * x);  // 2 sqrt(2/pi) (x + 0.044715 x^3)
+        return x / (1.0f + exp_scalar(-inner));
+    }
+    }
+}
+
+static void activation_scalar_loop(int kind, const float *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) y[i] = activation_scalar(kind, x[i]);
 }
 
 static float max_scalar(const float *x, size_t n) {
@@ -55,6 +77,7 @@ __attribute__((target("avx2,fma")))
 static inline __m256 exp8(__m256 x) {
     const __m256 low = _mm256_set1_ps(EXP_LOW), magic = _mm256_set1_ps(EXP_MAGIC);
     __m256 underflow = _mm256_cmp_ps(x, low, _CMP_LT_OQ);
+    __m256 overflow = _mm256_cmp_ps(x, _mm256_set1_ps(EXP_HIGH), _CMP_GT_OQ);
     // max/min return their second operand when either is NaN: x goes second, so NaN stays NaN.
     x = _mm256_min_ps(_mm256_set1_ps(EXP_HIGH), _mm256_max_ps(low, x));
     __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic);
@@ -68,8 +91,16 @@ static inline __m256 exp8(__m256 x) {
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.66666655e-1f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.00000012e-1f));
     __m256 er = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127)), 23);
-    return _mm256_andnot_ps(underflow, _mm256_mul_ps(er, _mm256_castsi256_ps(e)));
+    // 2^n from the exponent bits: as 2^(n-1) * 2 where n > 0 (n reaches 128 just below the
+    // overflow bound, past the largest exponent), as 2^n itself otherwise (n reaches -126 at
+    // the underflow bound, the smallest normal exponent).
+    __m256 positive = _mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_GT_OQ);
+    __m256i bias = _mm256_add_epi32(_mm256_set1_epi32(127), _mm256_castps_si256(positive));  // 126 or 127
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_castps_si256(t), bias), 23);
+    __m256 factor = _mm256_blendv_ps(_mm256_set1_ps(1.0f), _mm256_set1_ps(2.0f), positive);
+    __m256 y = _mm256_mul_ps(_mm256_mul_ps(er, _mm256_castsi256_ps(e)), factor);
+    y = _mm256_blendv_ps(y, _mm256_set1_ps(INFINITY), overflow);
+    return _mm256_andnot_ps(underflow, y);
 }
 
 __attribute__((target("avx2,fma")))
@@ -126,12 +157,51 @@ static float exp_shifted_sum_avx2(const float *x, float *y, size_t n, float shif
     return total;
 }
 
+__attribute__((target("avx2,fma")))
+static inline __m256 activation8(int kind, __m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 negative_zero = _mm256_set1_ps(-0.0f);
+    switch (kind) {
+    case REELFLOW_EXP: return exp8(x);
+    case REELFLOW_SIGMOID: return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_xor_ps(x, negative_zero))));
+    case REELFLOW_SILU: return _mm256_div_ps(x, _mm256_add_ps(one, exp8(_mm256_xor_ps(x, negative_zero))));
+    default: {
+        __m256 cube = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+        __m256 inner = _mm256_mul_ps(_mm256_set1_ps(1.5957691f), _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), cube, x));
+        return _mm256_div_ps(x, _mm256_add_ps(one, exp8(_mm256_xor_ps(inner, negative_zero))));
+    }
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void activation_avx2(int kind, const float *x, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, activation8(kind, _mm256_loadu_ps(x + i)));
+    if (i < n) {
+        // The tail through one padded vector, so every value comes from the same code.
+        float in[8] = {0}, out[8];
+        for (size_t j = 0; i + j < n; j++) in[j] = x[i + j];
+        _mm256_storeu_ps(out, activation8(kind, _mm256_loadu_ps(in)));
+        for (size_t j = 0; i + j < n; j++) y[i + j] = out[j];
+    }
+}
+
 static int have_avx2_fma(void) {
     static int cached = -1;
     if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     return cached;
 }
 #endif
+
+void reelflow_activation_f32(int kind, const float *x, float *y, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (have_avx2_fma()) {
+        activation_avx2(kind, x, y, n);
+        return;
+    }
+#endif
+    activation_scalar_loop(kind, x, y, n);
+}
 
 float reelflow_max_f32(const float *x, size_t n) {
 #ifdef REELFLOW_HAVE_X86

@@ -2,10 +2,10 @@ import CKernels
 import Foundation
 import Testing
 
-/// The C row kernels behind softmax and attention (AVX2 + FMA where the CPU has them, scalar
+/// The C kernels behind softmax, attention and the activations (AVX2 + FMA where the CPU has them, scalar
 /// elsewhere): accuracy over the whole range, every tail length, and the edge values a
 /// masked score row produces.
-@Suite struct SoftmaxKernelTests {
+@Suite struct ExpKernelTests {
     @Test func expShiftedSumIsAccurateOverTheWholeRange() {
         var xs: [Float] = []
         var x: Float = -87
@@ -24,6 +24,13 @@ import Testing
         }
         #expect(worst < 4e-7, "relative error \(worst)")
         // The sum of values up to e^88 overflows float32 to +inf, as a float sum must.
+        // Just below the overflow bound the value is finite and right (n = 128 there).
+        var top: [Float] = [88.72, 88.5]
+        _ = reelflow_exp_shifted_sum(top, &top, 2, 0)
+        for (x, y) in zip([Float(88.72), 88.5], top) {
+            let e = Foundation.exp(Double(x))
+            #expect(abs(Double(y) - e) / e < 4e-7, "e^\(x) = \(y), exact \(e)")
+        }
         #expect(total == .infinity && exact > Double(Float.greatestFiniteMagnitude))
         let moderate = xs.filter { abs($0) < 20 }
         var out = [Float](repeating: 0, count: moderate.count)
@@ -54,8 +61,7 @@ import Testing
         #expect(ys[0] == 0 && ys[1] == 0, "-inf and far-below-range scores give exactly 0")
         #expect(ys[2] == 1)
         #expect(ys[3].isNaN, "NaN stays NaN")
-        let top = Float(Foundation.exp(Double(Float(88.3))))
-        #expect(abs(ys[4] - top) / top < 1e-6, "clamped at 88.3: \(ys[4]) vs \(top)")
+        #expect(ys[4] == .infinity, "e^200 overflows float32")
         #expect(ys[5...].allSatisfy { $0 == 0 })
         // The same through the scalar tail (fewer than 16 values).
         var short = [Float](repeating: 7, count: 5)
@@ -64,5 +70,46 @@ import Testing
         let rowOfMasks = [Float](repeating: -.infinity, count: 33)
         #expect(reelflow_max_f32(rowOfMasks, 33) == -.infinity)
         #expect(reelflow_max_f32([], 0) == -.infinity)
+    }
+
+    /// Each activation against its formula in double precision, over [-30, 30] and beyond,
+    /// through both the 8-wide body and the padded tail.
+    @Test(arguments: [
+        (Int32(REELFLOW_EXP), "exp"), (Int32(REELFLOW_SIGMOID), "sigmoid"),
+        (Int32(REELFLOW_SILU), "silu"), (Int32(REELFLOW_GELU_TANH), "gelu"),
+    ])
+    func activationsMatchTheirFormulas(kind: Int32, name: String) {
+        func exact(_ x: Double) -> Double {
+            switch name {
+            case "exp": Foundation.exp(x)
+            case "sigmoid": 1 / (1 + Foundation.exp(-x))
+            case "silu": x / (1 + Foundation.exp(-x))
+            default: 0.5 * x * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+            }
+        }
+        var xs: [Float] = [0, -0.0, 1e-8, -1e-8, 100, -100]
+        var x: Float = name == "exp" ? -80 : -30
+        while x < (name == "exp" ? 80 : 30) {
+            xs.append(x)
+            x += 0.0173
+        }
+        for n in [xs.count, 1, 7, 9] {
+            var ys = [Float](repeating: .nan, count: n)
+            reelflow_activation_f32(kind, xs, &ys, n)
+            for (x, y) in zip(xs.prefix(n), ys) {
+                let e = exact(Double(x))
+                if Float(e).isInfinite {
+                    #expect(y == Float(e), "\(name)(\(x)) = \(y): float32 overflows")
+                    continue
+                }
+                // Relative where the value is large, absolute near zero (where the formulas
+                // cancel), as torch's own kernels differ from libm there too.
+                let tolerance = max(2e-6 * abs(e), name == "gelu" ? 2e-7 : 1e-30)
+                #expect(abs(Double(y) - e) <= tolerance, "\(name)(\(x)) = \(y), exact \(e)")
+            }
+        }
+        var nan: [Float] = [.nan]
+        reelflow_activation_f32(kind, nan, &nan, 1)
+        #expect(nan[0].isNaN, "\(name)(NaN) is NaN")
     }
 }
