@@ -125,7 +125,7 @@ let package = Package(
             name: "TensorsTests", dependencies: ["Tensors", "CKernels"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MediaTests", dependencies: ["Media"],
+            name: "MediaTests", dependencies: ["Media", "CKernels"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReelflowCLITests", dependencies: ["reelflow", "Media", "Tensors"],

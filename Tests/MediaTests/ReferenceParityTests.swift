@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 import Tensors
@@ -73,23 +74,30 @@ import Tensors
     /// `ltx` on every bf16 value, each with the low 16 bits at the rounding edges (0, the
     /// largest below half, half, just above half, all ones): NaNs, infinities, values that
     /// round up to infinity, negative zero and every truncation step included.
-    @Test func eightWidePackingMatchesScalarOnEveryBF16Edge() {
+    /// The packing kernel (AVX2 eight pixels at a time, scalar for the rest) against the
+    /// scalar Swift `ltx` on every bf16 value with five kinds of low bits (exact, just
+    /// below, at and just above the rounding tie, all ones): NaNs, infinities, denormals,
+    /// both zeros and every rounding edge.
+    @Test func packingKernelMatchesScalarOnEveryBF16Edge() {
         var mismatches: [String] = []
         for low: UInt32 in [0, 0x7FFF, 0x8000, 0x8001, 0xFFFF] {
-            for high in stride(from: 0, to: 65536, by: 8) {
-                let lanes = SIMD8<Float>((0..<8).map { Float(bitPattern: (UInt32(high + $0) << 16) | low) })
-                let got = EightBit.ltx8(lanes)
-                for i in 0..<8 where UInt8(got[i]) != EightBit.ltx(lanes[i]) && mismatches.count < 5 {
-                    mismatches.append("bits \(String(lanes[i].bitPattern, radix: 16)): \(got[i]) want \(EightBit.ltx(lanes[i]))")
+            let values = (0..<65536).map { Float(bitPattern: (UInt32($0) << 16) | low) }
+            // Shifted copies in the other channels, so each channel sees every value in
+            // every lane position.
+            let g = Array(values[1...] + values.prefix(1)), b = Array(values[5...] + values.prefix(5))
+            var out = [UInt8](repeating: 0xAB, count: 3 * 65536)
+            reelflow_pack_rgb8_ltx(values, g, b, 65536, &out)
+            for i in 0..<65536 where mismatches.count < 5 {
+                for (c, plane) in [values, g, b].enumerated() where out[3 * i + c] != EightBit.ltx(plane[i]) {
+                    mismatches.append("bits \(String(plane[i].bitPattern, radix: 16)): \(out[3 * i + c]) want \(EightBit.ltx(plane[i]))")
                 }
             }
         }
         #expect(mismatches.isEmpty, "\(mismatches)")
     }
 
-    /// Whole frames through `packedFrame` (eight-wide blocks stored a word a pixel, the
-    /// tight buffer's last pixel by bytes, the row tail through the table) equal `ltx` on
-    /// every value, and nothing is written past the rows.
+    /// Whole frames through `packedFrame` (vector blocks, then the scalar tail of each row,
+    /// in tight buffers) equal `ltx` on every value, and nothing is written past the rows.
     @Test(arguments: [(16, 2), (19, 3), (8, 1), (5, 2)])
     func packedFrameMatchesScalarOnWholeFrames(width: Int, height: Int) {
         let n = 3 * width * height

@@ -42,4 +42,10 @@ enum {
 /// `REELFLOW_` functions above, all built on the same exp as `reelflow_exp_shifted_sum`.
 void reelflow_activation_f32(int kind, const float *x, float *y, size_t n);
 
+/// Packs `n` pixels from three float planes into 8-bit RGB triples at `out` (exactly `3 * n`
+/// bytes written), each value converted as ltx-core's `convert_to_uint8` does on a bf16
+/// tensor: `(((x + 1) / 2).clamp(0, 1) * 255)` with every step rounded to bf16, then truncated;
+/// NaN gives 0. AVX2 where the CPU has it, scalar elsewhere; both give identical bytes.
+void reelflow_pack_rgb8_ltx(const float *red, const float *green, const float *blue, size_t n, uint8_t *out);
+
 #endif
