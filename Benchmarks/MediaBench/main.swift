@@ -8,8 +8,9 @@
 //                                           read raw rgb24 frames, encode H.264 like Save
 //   media-bench inprocess CLIP RUNS RAW     median in-process decode time and encode frames/s,
 //                                           each run alternating with the ffmpeg command
-//   media-bench decodeloop CLIP RUNS        in-process decodes only, one after another (for a
-//                                           profiler: `perf record -g media-bench decodeloop ...`)
+//   media-bench decodeloop CLIP RUNS [WxH]  in-process decodes only, one after another, optionally
+//                                           resized and cropped to WxH (for a profiler:
+//                                           `perf record -g media-bench decodeloop ...`)
 import Foundation
 import Media
 import Tensors
@@ -67,11 +68,17 @@ do {
         let t1 = now()
         print("decoded \(v.pixels.shape) in \(String(format: "%.1f", (t1 - t0) * 1000)) ms, peak RSS \(String(format: "%.1f", peakRSSMiB())) MiB, output tensor \(String(format: "%.1f", Double(v.pixels.count * 4) / 1_048_576)) MiB")
     case "decodeloop":
-        guard args.count >= 4, let runs = Int(args[3]) else { fail("decodeloop CLIP RUNS") }
+        guard args.count >= 4, let runs = Int(args[3]) else { fail("decodeloop CLIP RUNS [WxH]") }
+        var options = VideoLoadOptions()
+        if args.count > 4 {
+            let wh = args[4].split(separator: "x").compactMap { Int($0) }
+            guard wh.count == 2 else { fail("decodeloop: size must be WxH, got \(args[4])") }
+            options.size = PixelSize(width: wh[0], height: wh[1])
+        }
         var times: [Double] = []
         for _ in 0..<runs {
             let t0 = now()
-            _ = try MediaLoader.loadVideo(path: args[2])
+            _ = try MediaLoader.loadVideo(path: args[2], options: options)
             times.append(now() - t0)
         }
         print(String(format: "decode: median %.1f ms of %d runs (min %.1f ms)", median(times) * 1000, runs, times.min()! * 1000))

@@ -1,5 +1,8 @@
 #include "CKernels.h"
 
+// Results must match the Swift definitions bit for bit: no fused multiply-adds unless asked for.
+#pragma STDC FP_CONTRACT OFF
+
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #define REELFLOW_HAVE_X86 1

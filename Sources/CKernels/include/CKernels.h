@@ -48,4 +48,19 @@ void reelflow_activation_f32(int kind, const float *x, float *y, size_t n);
 /// NaN gives 0. AVX2 where the CPU has it, scalar elsewhere; both give identical bytes.
 void reelflow_pack_rgb8_ltx(const float *red, const float *green, const float *blue, size_t n, uint8_t *out);
 
+/// One output row of a bilinear resize of packed 8-bit RGB into three float planes, in
+/// PyTorch's order: per channel `a = s0[i0[x]] * w0[x] + s0[i1[x]] * w1[x]` along source row
+/// `row0`, `b` the same along `row1`, `v = a * wy0 + b * wy1` (every product and sum rounded
+/// to float, no fused multiply-add), written as `v / 127.5 - 1`. `i0`/`i1` are pixel indices,
+/// non-decreasing along the row; `row_bytes` is how many bytes may be read from each row
+/// pointer. AVX2 gathers where the CPU has them; the result is identical to the portable code.
+void reelflow_resize_row_rgb8(
+    const uint8_t *row0, const uint8_t *row1, size_t row_bytes, const int32_t *i0, const int32_t *i1,
+    const float *w0, const float *w1, size_t width, float wy0, float wy1, float *red, float *green, float *blue);
+
+/// The same row with plain C only, whatever the CPU (for tests of the vector path).
+void reelflow_resize_row_rgb8_portable(
+    const uint8_t *row0, const uint8_t *row1, size_t row_bytes, const int32_t *i0, const int32_t *i1,
+    const float *w0, const float *w1, size_t width, float wy0, float wy1, float *red, float *green, float *blue);
+
 #endif
