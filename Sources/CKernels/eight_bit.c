@@ -89,3 +89,7 @@ void reelflow_pack_rgb8_ltx(const float *red, const float *green, const float *b
 #endif
     pack_scalar(red, green, blue, n, out);
 }
+
+void reelflow_pack_rgb8_ltx_portable(const float *red, const float *green, const float *blue, size_t n, uint8_t *out) {
+    pack_scalar(red, green, blue, n, out);
+}

@@ -216,3 +216,13 @@ float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift) 
 #endif
     return exp_shifted_sum_scalar(x, y, n, shift);
 }
+
+void reelflow_activation_f32_portable(int kind, const float *x, float *y, size_t n) {
+    activation_scalar_loop(kind, x, y, n);
+}
+
+float reelflow_max_f32_portable(const float *x, size_t n) { return max_scalar(x, n); }
+
+float reelflow_exp_shifted_sum_portable(const float *x, float *y, size_t n, float shift) {
+    return exp_shifted_sum_scalar(x, y, n, shift);
+}

@@ -69,3 +69,7 @@ void reelflow_rgb24_to_planar_unit(const uint8_t *rgb, size_t pixels, float *red
 #endif
     rgb24_to_planar_scalar(rgb, pixels, red, green, blue);
 }
+
+void reelflow_rgb24_to_planar_unit_portable(const uint8_t *rgb, size_t pixels, float *red, float *green, float *blue) {
+    rgb24_to_planar_scalar(rgb, pixels, red, green, blue);
+}

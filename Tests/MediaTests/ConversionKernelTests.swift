@@ -32,6 +32,15 @@ import Testing
             }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
+        // The plain C path (CPUs without AVX2) gives the same bits.
+        var portable = [Float](repeating: .nan, count: 3 * plane)
+        rgb.withUnsafeBufferPointer { src in
+            portable.withUnsafeMutableBufferPointer { dst in
+                let b = dst.baseAddress!
+                reelflow_rgb24_to_planar_unit_portable(src.baseAddress!, plane, b, b + plane, b + 2 * plane)
+            }
+        }
+        #expect(zip(portable, out).allSatisfy { $0.bitPattern == $1.bitPattern })
     }
 
     @Test func everyByteValueConvertsExactly() {

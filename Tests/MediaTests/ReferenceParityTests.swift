@@ -87,6 +87,9 @@ import Tensors
             let g = Array(values[1...] + values.prefix(1)), b = Array(values[5...] + values.prefix(5))
             var out = [UInt8](repeating: 0xAB, count: 3 * 65536)
             reelflow_pack_rgb8_ltx(values, g, b, 65536, &out)
+            var portable = [UInt8](repeating: 0xCD, count: 3 * 65536)
+            reelflow_pack_rgb8_ltx_portable(values, g, b, 65536, &portable)
+            if portable != out { mismatches.append("low \(low): the plain C path differs from the AVX2 path") }
             for i in 0..<65536 where mismatches.count < 5 {
                 for (c, plane) in [values, g, b].enumerated() where out[3 * i + c] != EightBit.ltx(plane[i]) {
                     mismatches.append("bits \(String(plane[i].bitPattern, radix: 16)): \(out[3 * i + c]) want \(EightBit.ltx(plane[i]))")

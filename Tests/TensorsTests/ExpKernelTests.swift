@@ -5,8 +5,27 @@ import Testing
 /// The C kernels behind softmax, attention and the activations (AVX2 + FMA where the CPU has them, scalar
 /// elsewhere): accuracy over the whole range, every tail length, and the edge values a
 /// masked score row produces.
+/// Which build of a kernel a test runs: the one the CPU gets (AVX2 + FMA here), or the plain
+/// C a CPU without them would get.
+enum KernelPath: String, CaseIterable, Sendable {
+    case dispatched, portable
+
+    func expShiftedSum(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, _ shift: Float) -> Float {
+        self == .dispatched ? reelflow_exp_shifted_sum(x, y, n, shift) : reelflow_exp_shifted_sum_portable(x, y, n, shift)
+    }
+
+    func max(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        self == .dispatched ? reelflow_max_f32(x, n) : reelflow_max_f32_portable(x, n)
+    }
+
+    func activation(_ kind: Int32, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        self == .dispatched ? reelflow_activation_f32(kind, x, y, n) : reelflow_activation_f32_portable(kind, x, y, n)
+    }
+}
+
 @Suite struct ExpKernelTests {
-    @Test func expShiftedSumIsAccurateOverTheWholeRange() {
+    @Test(arguments: KernelPath.allCases)
+    func expShiftedSumIsAccurateOverTheWholeRange(path: KernelPath) {
         var xs: [Float] = []
         var x: Float = -87
         while x < 88 {
@@ -14,7 +33,7 @@ import Testing
             x += 0.0137
         }
         var ys = [Float](repeating: .nan, count: xs.count)
-        let total = reelflow_exp_shifted_sum(xs, &ys, xs.count, 0)
+        let total = path.expShiftedSum(xs, &ys, xs.count, 0)
         var worst: Float = 0
         var exact = 0.0
         for (x, y) in zip(xs, ys) {
@@ -26,7 +45,7 @@ import Testing
         // The sum of values up to e^88 overflows float32 to +inf, as a float sum must.
         // Just below the overflow bound the value is finite and right (n = 128 there).
         var top: [Float] = [88.72, 88.5]
-        _ = reelflow_exp_shifted_sum(top, &top, 2, 0)
+        _ = path.expShiftedSum(top, &top, 2, 0)
         for (x, y) in zip([Float(88.72), 88.5], top) {
             let e = Foundation.exp(Double(x))
             #expect(abs(Double(y) - e) / e < 4e-7, "e^\(x) = \(y), exact \(e)")
@@ -34,16 +53,16 @@ import Testing
         #expect(total == .infinity && exact > Double(Float.greatestFiniteMagnitude))
         let moderate = xs.filter { abs($0) < 20 }
         var out = [Float](repeating: 0, count: moderate.count)
-        let sum = reelflow_exp_shifted_sum(moderate, &out, moderate.count, 0)
+        let sum = path.expShiftedSum(moderate, &out, moderate.count, 0)
         let exactSum = moderate.reduce(0.0) { $0 + Foundation.exp(Double($1)) }
         #expect(abs(Double(sum) - exactSum) / exactSum < 1e-5, "sum \(sum), exact \(exactSum)")
     }
 
-    @Test(arguments: Array(0...40))
-    func everyLengthAndShiftIsHandled(n: Int) {
+    @Test(arguments: KernelPath.allCases, Array(0...40))
+    func everyLengthAndShiftIsHandled(path: KernelPath, n: Int) {
         let xs = (0..<n).map { Float($0 % 7) * 0.75 - 2 }
         var ys = [Float](repeating: .nan, count: n)
-        let total = reelflow_exp_shifted_sum(xs, &ys, n, 1.5)
+        let total = path.expShiftedSum(xs, &ys, n, 1.5)
         var sum: Float = 0
         for (x, y) in zip(xs, ys) {
             let e = Float(Foundation.exp(Double(x - 1.5)))
@@ -51,13 +70,14 @@ import Testing
             sum += y
         }
         #expect(abs(total - sum) <= 1e-5 * max(1, sum))
-        #expect(reelflow_max_f32(xs, n) == (xs.max() ?? -.infinity))
+        #expect(path.max(xs, n) == (xs.max() ?? -.infinity))
     }
 
-    @Test func maskedAndSpecialValues() {
+    @Test(arguments: KernelPath.allCases)
+    func maskedAndSpecialValues(path: KernelPath) {
         let xs: [Float] = [-.infinity, -100, 0, .nan, 200] + [Float](repeating: -.infinity, count: 11)
         var ys = [Float](repeating: 7, count: xs.count)
-        _ = reelflow_exp_shifted_sum(xs, &ys, xs.count, 0)
+        _ = path.expShiftedSum(xs, &ys, xs.count, 0)
         #expect(ys[0] == 0 && ys[1] == 0, "-inf and far-below-range scores give exactly 0")
         #expect(ys[2] == 1)
         #expect(ys[3].isNaN, "NaN stays NaN")
@@ -65,20 +85,21 @@ import Testing
         #expect(ys[5...].allSatisfy { $0 == 0 })
         // The same through the scalar tail (fewer than 16 values).
         var short = [Float](repeating: 7, count: 5)
-        _ = reelflow_exp_shifted_sum(Array(xs.prefix(5)), &short, 5, 0)
+        _ = path.expShiftedSum(Array(xs.prefix(5)), &short, 5, 0)
         #expect(short[0] == 0 && short[1] == 0 && short[2] == 1 && short[3].isNaN)
         let rowOfMasks = [Float](repeating: -.infinity, count: 33)
-        #expect(reelflow_max_f32(rowOfMasks, 33) == -.infinity)
-        #expect(reelflow_max_f32([], 0) == -.infinity)
+        #expect(path.max(rowOfMasks, 33) == -.infinity)
+        #expect(path.max([], 0) == -.infinity)
     }
 
     /// Each activation against its formula in double precision, over [-30, 30] and beyond,
     /// through both the 8-wide body and the padded tail.
-    @Test(arguments: [
+    @Test(arguments: KernelPath.allCases, [
         (Int32(REELFLOW_EXP), "exp"), (Int32(REELFLOW_SIGMOID), "sigmoid"),
         (Int32(REELFLOW_SILU), "silu"), (Int32(REELFLOW_GELU_TANH), "gelu"),
     ])
-    func activationsMatchTheirFormulas(kind: Int32, name: String) {
+    func activationsMatchTheirFormulas(path: KernelPath, function: (kind: Int32, name: String)) {
+        let (kind, name) = function
         func exact(_ x: Double) -> Double {
             switch name {
             case "exp": Foundation.exp(x)
@@ -95,7 +116,7 @@ import Testing
         }
         for n in [xs.count, 1, 7, 9] {
             var ys = [Float](repeating: .nan, count: n)
-            reelflow_activation_f32(kind, xs, &ys, n)
+            path.activation(kind, xs, &ys, n)
             for (x, y) in zip(xs.prefix(n), ys) {
                 let e = exact(Double(x))
                 if Float(e).isInfinite {
@@ -109,7 +130,7 @@ import Testing
             }
         }
         var nan: [Float] = [.nan]
-        reelflow_activation_f32(kind, nan, &nan, 1)
+        path.activation(kind, nan, &nan, 1)
         #expect(nan[0].isNaN, "\(name)(NaN) is NaN")
     }
 }

@@ -58,9 +58,17 @@ void reelflow_resize_row_rgb8(
     const uint8_t *row0, const uint8_t *row1, size_t row_bytes, const int32_t *i0, const int32_t *i1,
     const float *w0, const float *w1, size_t width, float wy0, float wy1, float *red, float *green, float *blue);
 
-/// The same row with plain C only, whatever the CPU (for tests of the vector path).
+/// The same row in plain C only, whatever the CPU (see the portable kernels below).
 void reelflow_resize_row_rgb8_portable(
     const uint8_t *row0, const uint8_t *row1, size_t row_bytes, const int32_t *i0, const int32_t *i1,
     const float *w0, const float *w1, size_t width, float wy0, float wy1, float *red, float *green, float *blue);
+
+/// Each dispatching kernel above also exists in plain C only, whatever the CPU, so tests can
+/// check the path a CPU without AVX2 would take.
+void reelflow_rgb24_to_planar_unit_portable(const uint8_t *rgb, size_t pixels, float *red, float *green, float *blue);
+float reelflow_max_f32_portable(const float *x, size_t n);
+float reelflow_exp_shifted_sum_portable(const float *x, float *y, size_t n, float shift);
+void reelflow_activation_f32_portable(int kind, const float *x, float *y, size_t n);
+void reelflow_pack_rgb8_ltx_portable(const float *red, const float *green, const float *blue, size_t n, uint8_t *out);
 
 #endif
