@@ -110,9 +110,10 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
+        .target(name: "ReelflowTestSupport", path: "Tests/ReelflowTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "ReelflowGraphTests",
-            dependencies: ["ReelflowGraph", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: ["ReelflowGraph", "ReelflowTestSupport", .product(name: "OrderedCollections", package: "swift-collections")],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ReelflowEngineTests",
@@ -122,10 +123,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TensorsTests", dependencies: ["Tensors", "CKernels"],
+            name: "TensorsTests", dependencies: ["Tensors", "CKernels", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "MediaTests", dependencies: ["Media", "CKernels"],
+            name: "MediaTests", dependencies: ["Media", "CKernels", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReelflowCLITests", dependencies: ["reelflow", "Media", "Tensors"],

@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowTestSupport
 import Testing
 import Tensors
 
@@ -39,7 +40,7 @@ import Tensors
         if colorType == 3 { builder.palette = [0, 0, 0, 255, 0, 0, 0, 255, 0, 0, 0, 255] }
         let valid = Self.chunks(builder.bytes())
         _ = try MediaLoader.loadImage(path: try dir.write("valid.png", Self.assemble(valid)), options: ImageLoadOptions(crf: 0))
-        var rng = SeededGenerator(seed: UInt64(colorType * 100 + bitDepth))
+        var rng = SeededRandom(seed: UInt64(colorType * 100 + bitDepth))
         var loaded = 0, rejected = 0
         for i in 0..<300 {
             var chunks = valid
@@ -69,7 +70,7 @@ import Tensors
     @Test func mutatedVideosLoadOrFailCleanly() throws {
         let dir = try TemporaryDirectory()
         let valid = try Fixtures.bytes("clip_64x48.mp4")
-        var rng = SeededGenerator(seed: 48)
+        var rng = SeededRandom(seed: 48)
         var loaded = 0, rejected = 0
         for i in 0..<150 {
             var b = valid
@@ -92,18 +93,5 @@ import Tensors
             }
         }
         #expect(rejected > 5 && loaded > 5, "rejected \(rejected), loaded \(loaded)")
-    }
-}
-
-/// SplitMix64: a seeded generator, so every run makes the same mutants.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

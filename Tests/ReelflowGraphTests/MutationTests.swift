@@ -1,5 +1,6 @@
 import Foundation
 import ReelflowGraph
+import ReelflowTestSupport
 import Testing
 
 /// Seeded mutation fuzzing of graph loading: 1,500 damaged variants of a valid graph
@@ -10,7 +11,7 @@ import Testing
     static let symbols = Array(" \n:-$.#'\"{}[],&*!|>%@`\t0123456789abcxyz".unicodeScalars)
 
     @Test func damagedGraphsLoadOrGiveLocatedDiagnostics() {
-        var rng = SeededGenerator(seed: 7)
+        var rng = SeededRandom(seed: 7)
         let lines = ParsingTests.chain.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var loaded = 0, rejected = 0
         for _ in 0..<1500 {
@@ -52,18 +53,5 @@ import Testing
             }
         }
         #expect(rejected > 1000 && loaded > 20, "rejected \(rejected), loaded \(loaded)")
-    }
-}
-
-/// SplitMix64, so every run makes the same mutants.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

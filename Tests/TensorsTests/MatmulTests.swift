@@ -1,3 +1,4 @@
+import ReelflowTestSupport
 import Testing
 @testable import Tensors
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowTestSupport
 import Testing
 @testable import Tensors
 
