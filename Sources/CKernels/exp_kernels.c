@@ -186,11 +186,8 @@ static void activation_avx2(int kind, const float *x, float *y, size_t n) {
     }
 }
 
-static int have_avx2_fma(void) {
-    static int cached = -1;
-    if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return cached;
-}
+// A read of the CPU model the runtime filled in at load time: cheap, and safe from any thread.
+static int have_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 #endif
 
 void reelflow_activation_f32(int kind, const float *x, float *y, size_t n) {
