@@ -43,4 +43,23 @@ import Testing
         #expect(media.status == 2)
         #expect(media.stderr.contains("broken.mp4"))
     }
+
+    @Test func severalFilesAreDescribedInTurnAndAFailureDoesNotStopTheRest() throws {
+        let cli = CLI(); defer { cli.cleanup() }
+        var writer = SafetensorsWriter()
+        try writer.add("w", Tensor(zeros: [2, 3]))
+        _ = try writer.write(to: cli.dir.appendingPathComponent("a.safetensors"))
+        _ = try writer.write(to: cli.dir.appendingPathComponent("b.safetensors"))
+        try cli.write("broken.mp4", "this is not a video")
+        let both = try cli.run("inspect", "a.safetensors", "b.safetensors")
+        #expect(both.status == 0, "\(both.stderr)")
+        #expect(both.stdout.components(separatedBy: "a.safetensors").count == 2, "\(both.stdout)")
+        #expect(both.stdout.contains("\n\n"), "a blank line between reports: \(both.stdout)")
+        let mixed = try cli.run("inspect", "a.safetensors", "broken.mp4", "b.safetensors")
+        #expect(mixed.status == 2)
+        #expect(mixed.stderr.contains("broken.mp4"))
+        #expect(mixed.stdout.contains("b.safetensors"), "the file after the broken one is still described: \(mixed.stdout)")
+        let none = try cli.run("inspect")
+        #expect(none.status == 64)
+    }
 }
