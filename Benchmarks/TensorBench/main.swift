@@ -127,7 +127,7 @@ print("#\tthreads \(TensorThreads.count), OpenBLAS core \(TensorThreads.blasCore
 switch mode {
 case "linear": benchLinear(runs: runs)
 case "attention": benchAttention(runs: runs)
-case "attention-parts", "kernels", "storage": break
+case "attention-parts", "kernels", "storage", "conv": break
 default:
     benchAttention(runs: runs)
     benchLinear(runs: runs)
@@ -208,3 +208,15 @@ func benchStorage(runs: Int) {
     report("storage_raw_88MiB", ms[1], "UnsafeMutableRawPointer.allocate(alignment: 64) + fill")
 }
 if mode == "storage" { benchStorage(runs: runs) }
+
+/// A VAE-sized causal 3D convolution (128 -> 128 channels, 3x3x3, 9 frames of 64x64, zero
+/// spatial padding), beside `torch_ops_bench.py conv`: the im2col + GEMM path on both threads.
+func benchConvolution(runs: Int) {
+    let x = random([1, 128, 9, 64, 64], seed: 14), w = random([128, 128, 3, 3, 3], seed: 15)
+    let b = random([128], seed: 16)
+    let gflop = 2 * Double(128 * 128 * 27) * Double(9 * 64 * 64) / 1e9
+    let ms = time(runs: runs) { _ = x.causalConv3d(weight: w, bias: b) }
+    report("causal_conv3d_128x9x64x64_k3", ms, String(format: "%.0f GFLOP/s", gflop / ms * 1e3))
+}
+if mode == "conv" { benchConvolution(runs: runs) }
+

@@ -53,6 +53,20 @@ if mode in ("linear", "all"):
         ms = timed(lambda: F.linear(xb, wb))
         report(f"torch_bf16_{rows}x{inf}x{outf}", ms, f"{gflop / ms * 1e3:.0f} GFLOP/s")
 
+if mode == "conv":
+    # ltx-core's CausalConv3d at a VAE size: replicate the first frame twice in time, zero
+    # padding 1 in space, then a 3x3x3 conv3d (the peer of `tensor-bench conv`).
+    x, w, b = torch.rand(1, 128, 9, 64, 64) - 0.5, torch.rand(128, 128, 3, 3, 3) - 0.5, torch.rand(128) - 0.5
+
+    def causal():
+        padded = torch.cat([x[:, :, :1]] * 2 + [x], dim=2)
+        return F.conv3d(padded, w, b, padding=(0, 1, 1))
+
+    causal()
+    ms = timed(causal)
+    gflop = 2 * 128 * 128 * 27 * 9 * 64 * 64 / 1e9
+    report("torch_causal_conv3d_128x9x64x64_k3", ms, f"{gflop / ms * 1e3:.0f} GFLOP/s")
+
 if mode == "kernels":
     # Single-threaded CPU time per call (user + system), the peer of `tensor-bench kernels`.
     torch.set_num_threads(1)
