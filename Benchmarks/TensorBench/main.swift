@@ -127,7 +127,7 @@ print("#\tthreads \(TensorThreads.count), OpenBLAS core \(TensorThreads.blasCore
 switch mode {
 case "linear": benchLinear(runs: runs)
 case "attention": benchAttention(runs: runs)
-case "attention-parts", "kernels", "storage", "conv": break
+case "attention-parts", "kernels", "storage", "conv", "norms": break
 default:
     benchAttention(runs: runs)
     benchLinear(runs: runs)
@@ -219,4 +219,16 @@ func benchConvolution(runs: Int) {
     report("causal_conv3d_128x9x64x64_k3", ms, String(format: "%.0f GFLOP/s", gflop / ms * 1e3))
 }
 if mode == "conv" { benchConvolution(runs: runs) }
+
+/// The norms at LTX sizes, beside `torch_ops_bench.py norms`: RMSNorm over the transformer's
+/// 4096 features for 1408 tokens, GroupNorm(32) and PixelNorm over a VAE activation.
+func benchNorms(runs: Int) {
+    let tokens = random([1408, 4096], seed: 17), scale = random([4096], seed: 18)
+    let video = random([1, 128, 9, 64, 64], seed: 19)
+    let gamma = random([128], seed: 20), beta = random([128], seed: 21)
+    report("rms_norm_1408x4096", time(runs: runs) { _ = tokens.rmsNorm(weight: scale) }, "")
+    report("group_norm_32_128x9x64x64", time(runs: runs) { _ = video.groupNorm(groups: 32, weight: gamma, bias: beta) }, "")
+    report("pixel_norm_128x9x64x64", time(runs: runs) { _ = video.pixelNorm() }, "")
+}
+if mode == "norms" { benchNorms(runs: runs) }
 

@@ -67,6 +67,15 @@ if mode == "conv":
     gflop = 2 * 128 * 128 * 27 * 9 * 64 * 64 / 1e9
     report("torch_causal_conv3d_128x9x64x64_k3", ms, f"{gflop / ms * 1e3:.0f} GFLOP/s")
 
+if mode == "norms":
+    # The peer of `tensor-bench norms`; PixelNorm as ltx-core writes it.
+    tokens, scale = torch.rand(1408, 4096) - 0.5, torch.rand(4096)
+    video, gamma, beta = torch.rand(1, 128, 9, 64, 64) - 0.5, torch.rand(128), torch.rand(128)
+    report("torch_rms_norm_1408x4096", timed(lambda: F.rms_norm(tokens, (4096,), scale, 1e-6)), "")
+    report("torch_group_norm_32_128x9x64x64", timed(lambda: F.group_norm(video, 32, gamma, beta, 1e-5)), "")
+    report("torch_pixel_norm_128x9x64x64",
+           timed(lambda: video / torch.sqrt(torch.mean(video ** 2, dim=1, keepdim=True) + 1e-8)), "")
+
 if mode == "kernels":
     # Single-threaded CPU time per call (user + system), the peer of `tensor-bench kernels`.
     torch.set_num_threads(1)
