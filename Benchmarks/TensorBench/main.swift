@@ -127,7 +127,7 @@ print("#\tthreads \(TensorThreads.count), OpenBLAS core \(TensorThreads.blasCore
 switch mode {
 case "linear": benchLinear(runs: runs)
 case "attention": benchAttention(runs: runs)
-case "attention-parts", "kernels", "storage", "conv", "norms": break
+case "attention-parts", "kernels", "storage", "conv", "norms", "shuffle": break
 default:
     benchAttention(runs: runs)
     benchLinear(runs: runs)
@@ -231,4 +231,14 @@ func benchNorms(runs: Int) {
     report("pixel_norm_128x9x64x64", time(runs: runs) { _ = video.pixelNorm() }, "")
 }
 if mode == "norms" { benchNorms(runs: runs) }
+
+/// The VAE decoder's depth-to-space upsample (2x2x2, ltx-core's channel order) on a large
+/// activation, beside `torch_ops_bench.py shuffle` (einops-style view, permute, contiguous).
+func benchShuffle(runs: Int) {
+    let x = random([1, 1024, 5, 32, 32], seed: 22)
+    report("depth_to_space_2x2x2_1024x5x32x32", time(runs: runs) { _ = x.depthToSpace([2, 2, 2]) }, "20 MiB in, 20 MiB out")
+    let big = random([1, 512, 9, 64, 64], seed: 23)
+    report("depth_to_space_2x2x2_512x9x64x64", time(runs: runs) { _ = big.depthToSpace([2, 2, 2]) }, "72 MiB in, 72 MiB out")
+}
+if mode == "shuffle" { benchShuffle(runs: runs) }
 

@@ -76,6 +76,18 @@ if mode == "norms":
     report("torch_pixel_norm_128x9x64x64",
            timed(lambda: video / torch.sqrt(torch.mean(video ** 2, dim=1, keepdim=True) + 1e-8)), "")
 
+if mode == "shuffle":
+    # ltx-core's DepthToSpaceUpsample rearrange "b (c p1 p2 p3) d h w -> b c (d p1) (h p2) (w p3)".
+    def depth_to_space(x, p=2):
+        b, c, d, h, w = x.shape
+        y = x.view(b, c // p ** 3, p, p, p, d, h, w).permute(0, 1, 5, 2, 6, 3, 7, 4)
+        return y.contiguous().view(b, c // p ** 3, d * p, h * p, w * p)
+
+    x = torch.rand(1, 1024, 5, 32, 32)
+    report("torch_depth_to_space_2x2x2_1024x5x32x32", timed(lambda: depth_to_space(x)), "")
+    big = torch.rand(1, 512, 9, 64, 64)
+    report("torch_depth_to_space_2x2x2_512x9x64x64", timed(lambda: depth_to_space(big)), "")
+
 if mode == "kernels":
     # Single-threaded CPU time per call (user + system), the peer of `tensor-bench kernels`.
     torch.set_num_threads(1)
