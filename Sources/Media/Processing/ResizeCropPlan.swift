@@ -28,15 +28,21 @@ struct ResizeCropPlan: Sendable, Equatable {
     let sourceHeight: Int
     let width: Int
     let height: Int
-    /// Taps for each output column (after the crop).
-    let columns: [Tap]
     /// Taps for each output row (after the crop).
     let rows: [Tap]
     /// True when the resize is the identity and the crop is empty: a pure copy.
     let isIdentity: Bool
-    /// `columns` split into the arrays the C row kernel takes.
+    /// The taps of each output column (after the crop), held as the four arrays the C row
+    /// kernel takes.
     private let columnFirst: [Int32], columnSecond: [Int32]
     private let columnFirstWeight: [Float], columnSecondWeight: [Float]
+
+    /// Taps for each output column (after the crop).
+    var columns: [Tap] {
+        (0..<width).map { x in
+            Tap(i0: Int(columnFirst[x]), i1: Int(columnSecond[x]), w0: columnFirstWeight[x], w1: columnSecondWeight[x])
+        }
+    }
 
     /// - Precondition: all sizes are positive (callers validate user input first).
     init(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int) {
@@ -49,7 +55,7 @@ struct ResizeCropPlan: Sendable, Equatable {
         let newH = Int((Double(sourceHeight) * scale).rounded(.up))
         let newW = Int((Double(sourceWidth) * scale).rounded(.up))
         rows = Self.taps(input: sourceHeight, resized: newH, offset: (newH - height) / 2, count: height)
-        columns = Self.taps(input: sourceWidth, resized: newW, offset: (newW - width) / 2, count: width)
+        let columns = Self.taps(input: sourceWidth, resized: newW, offset: (newW - width) / 2, count: width)
         isIdentity = newH == sourceHeight && newW == sourceWidth && width == sourceWidth
             && height == sourceHeight
         columnFirst = columns.map { Int32($0.i0) }

@@ -1,3 +1,5 @@
+import OrderedCollections
+
 extension Value {
     /// The value as compact JSON with one spelling per value, for cache keys: stable across
     /// processes and machines.
@@ -24,22 +26,8 @@ extension Value {
             }
         case .bool(let value): out += value ? "true" : "false"
         case .string(let text), .path(let text): Self.writeString(text, to: &out)
-        case .list(let items):
-            out += "["
-            for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                item.write(to: &out)
-            }
-            out += "]"
-        case .record(let fields):
-            out += "{"
-            for (index, field) in fields.enumerated() {
-                if index > 0 { out += "," }
-                Self.writeString(field.key, to: &out)
-                out += ":"
-                field.value.write(to: &out)
-            }
-            out += "}"
+        case .list(let items): writeCanonicalList(items, to: &out)
+        case .record(let fields): writeCanonicalRecord(fields, to: &out)
         }
     }
 
@@ -77,22 +65,41 @@ extension Binding {
             out += "{\"$edge\":"
             Value.writeString("\(node).\(output)", to: &out)
             out += "}"
-        case .list(let items):
-            out += "["
-            for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                item.write(to: &out)
-            }
-            out += "]"
-        case .record(let fields):
-            out += "{"
-            for (index, field) in fields.enumerated() {
-                if index > 0 { out += "," }
-                Value.writeString(field.key, to: &out)
-                out += ":"
-                field.value.write(to: &out)
-            }
-            out += "}"
+        case .list(let items): writeCanonicalList(items, to: &out)
+        case .record(let fields): writeCanonicalRecord(fields, to: &out)
         }
     }
+}
+
+/// What both `Value` and `Binding` write: their canonical JSON, with lists and records
+/// spelled the same way by the two helpers below.
+protocol CanonicalJSONWritable {
+    func write(to out: inout String)
+}
+
+extension Value: CanonicalJSONWritable {}
+extension Binding: CanonicalJSONWritable {}
+
+/// `[a,b,...]`, no spaces.
+private func writeCanonicalList(_ items: [some CanonicalJSONWritable], to out: inout String) {
+    out += "["
+    for (index, item) in items.enumerated() {
+        if index > 0 { out += "," }
+        item.write(to: &out)
+    }
+    out += "]"
+}
+
+/// `{"key":value,...}` in the record's own order, no spaces.
+private func writeCanonicalRecord<Element: CanonicalJSONWritable>(
+    _ fields: OrderedDictionary<String, Element>, to out: inout String
+) {
+    out += "{"
+    for (index, field) in fields.enumerated() {
+        if index > 0 { out += "," }
+        Value.writeString(field.key, to: &out)
+        out += ":"
+        field.value.write(to: &out)
+    }
+    out += "}"
 }
