@@ -43,7 +43,9 @@ func fail(_ message: String) -> Never {
 func tensor(fromRGB24 bytes: [UInt8], width: Int, height: Int, frames: Int) -> Tensor {
     let plane = width * height
     let levels = (0..<256).map { (Float($0) + 0.5) / 127.5 - 1 }
-    return Tensor(shape: [1, 3, frames, height, width]) { out in
+    let count = 3 * frames * plane
+    let values = [Float](unsafeUninitializedCapacity: count) { out, initialized in
+        initialized = count
         bytes.withUnsafeBufferPointer { src in
             for c in 0..<3 {
                 for f in 0..<frames {
@@ -54,6 +56,7 @@ func tensor(fromRGB24 bytes: [UInt8], width: Int, height: Int, frames: Int) -> T
             }
         }
     }
+    return Tensor(shape: [1, 3, frames, height, width], scalars: values)
 }
 
 // As `reelflow` does at start: OpenBLAS's idle workers would spin for 0.1 s of CPU each.

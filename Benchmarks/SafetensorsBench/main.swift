@@ -111,7 +111,7 @@ func readAll(_ path: String) throws -> Double {
         let file = try SafetensorsFile(path: path)
         for stored in file.tensors {
             let tensor = stored.floatTensor()
-            sink += tensor.withUnsafeBufferPointer { $0.first ?? 0 }
+            sink += tensor.withHostScalars { $0.first ?? 0 }
         }
     }
     if sink.isNaN { say("") }  // keep the conversions alive
@@ -153,7 +153,7 @@ func readAllReusing(_ path: String) throws -> Double {
             // Taken out of the dictionary so the storage is uniquely referenced (no copy on write).
             var tensor = scratch.removeValue(forKey: stored.shape) ?? Tensor(zeros: stored.shape)
             stored.convert(rows: 0..<stored.rowCount, into: &tensor)
-            sink += tensor.withUnsafeBufferPointer { $0.first ?? 0 }
+            sink += tensor.withHostScalars { $0.first ?? 0 }
             scratch[stored.shape] = tensor
         }
     }
@@ -175,7 +175,7 @@ func readAllBlocks(_ path: String, blockRows: Int) throws -> Double {
                 let shape = [rows.count] + stored.shape.dropFirst()
                 var block = scratch.removeValue(forKey: shape) ?? Tensor(zeros: shape)
                 stored.convert(rows: rows, into: &block)
-                sink += block.withUnsafeBufferPointer { $0.first ?? 0 }
+                sink += block.withHostScalars { $0.first ?? 0 }
                 scratch[shape] = block
                 start = rows.upperBound
             }
@@ -189,11 +189,11 @@ func readAllBlocks(_ path: String, blockRows: Int) throws -> Double {
 /// with zeros (2 bytes written per stored bf16 byte), with nothing read from the file.
 func fillScratch(_ path: String) throws -> Double {
     var sink: Float = 0
-    var scratch: [[Int]: Tensor] = [:]
+    var scratch: [[Int]: [Float]] = [:]
     let file = try SafetensorsFile(path: path)
     let t = seconds {
         for stored in file.tensors {
-            var tensor = scratch.removeValue(forKey: stored.shape) ?? Tensor(zeros: stored.shape)
+            var tensor = scratch.removeValue(forKey: stored.shape) ?? [Float](repeating: 0, count: stored.elementCount)
             tensor.withUnsafeMutableBufferPointer { buffer in
                 let base = Int(bitPattern: buffer.baseAddress), n = buffer.count
                 DispatchQueue.concurrentPerform(iterations: 2) { p in
@@ -201,7 +201,7 @@ func fillScratch(_ path: String) throws -> Double {
                     pointer.update(repeating: 0, count: (p + 1) * n / 2 - p * n / 2)
                 }
             }
-            sink += tensor.withUnsafeBufferPointer { $0.first ?? 0 }
+            sink += tensor.first ?? 0
             scratch[stored.shape] = tensor
         }
     }
@@ -334,7 +334,7 @@ if options.only == nil || options.only == "fuse" {
         let t = try seconds {
             for key in bound.targetKeys {
                 let fused = try bound.fusedWeight(for: key, base: base.tensor(key))
-                sink += fused.withUnsafeBufferPointer { $0[0] }
+                sink += fused.withHostScalars { $0[0] }
             }
         }
         if sink.isNaN { say("") }

@@ -55,12 +55,11 @@ func peakRSS() -> Int {
 
 func random(_ shape: [Int], seed: UInt64) -> Tensor {
     var state = seed
-    return Tensor(shape: shape) { buffer in
-        for i in buffer.indices {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            buffer[i] = Float(Int32(truncatingIfNeeded: state >> 33)) / Float(Int32.max) - 0.5
-        }
+    let values = (0..<shape.reduce(1, *)).map { _ in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Float(Int32(truncatingIfNeeded: state >> 33)) / Float(Int32.max) - 0.5
     }
+    return Tensor(shape: shape, scalars: values)
 }
 
 func benchLinear(runs: Int) {
@@ -71,8 +70,8 @@ func benchLinear(runs: Int) {
         var y = [Float](repeating: 0, count: rows * outF)
         let ms = timeInterleaved(runs: runs, [
             {
-                x.withUnsafeBufferPointer { xp in
-                    w.withUnsafeBufferPointer { wp in
+                x.withHostScalars { xp in
+                    w.withHostScalars { wp in
                         y.withUnsafeMutableBufferPointer { yp in
                             bareSgemm(
                                 rows: rows, out: outF, in: inF, x: xp.baseAddress!, w: wp.baseAddress!,
@@ -106,7 +105,7 @@ func benchAttention(runs: Int) {
     let before = peakRSS()
     let first = Tensor.attention(query: q, key: k, value: v, heads: heads)
     let peakDelta = peakRSS() - before
-    let scratch = Tensor.attentionScratchBytes(queryTokens: tokens, keyTokens: tokens)
+    let scratch = CPUBackend.attentionScratchBytes(queryTokens: tokens, keyTokens: tokens)
     let full = heads * tokens * tokens * 4
     _ = first.count
     let cpuBefore = cpuSeconds()
@@ -174,7 +173,7 @@ func benchKernelsCPU(runs: Int) {
     for bq in (env["ATTN_BQ"] ?? "256").split(separator: ",").compactMap({ Int($0) }) {
         for bk in (env["ATTN_BK"] ?? "512").split(separator: ",").compactMap({ Int($0) }) {
             cpu("cpu_attention_4heads_bq\(bq)_bk\(bk)") {
-                _ = Tensor.attention(query: qt, key: kt, value: kt, heads: 4, queryBlock: bq, keyBlock: bk)
+                _ = CPUBackend.shared.attention(query: qt, key: kt, value: kt, heads: 4, queryBlock: bq, keyBlock: bk)
             }
         }
     }
@@ -187,7 +186,7 @@ func benchStorage(runs: Int) {
     let n = 1408 * 16384
     let ms = timeInterleaved(runs: runs, [
         {
-            let t = Tensor(shape: [n]) { b in b.initialize(repeating: 1) }
+            let t = Tensor(repeating: 1, shape: [n])
             precondition(t.count == n)
         },
         {

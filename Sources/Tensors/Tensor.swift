@@ -1,85 +1,86 @@
-/// A dense, contiguous, row-major Float32 tensor with value semantics.
+/// A dense, contiguous, row-major tensor: a shape, an element type and storage on a device.
 ///
-/// Storage is a Swift `[Float]`, which is already a copy-on-write buffer: copying a `Tensor`
-/// is O(1), and the first write through `withUnsafeMutableBufferPointer` to a shared buffer
-/// copies it once. (Measured against a raw 64-byte-aligned allocation, allocating and filling
-/// 88 MiB costs the same; tensor-bench storage.) Ops allocate their results uninitialised and
-/// fill every element, so a result is written once, never zero-filled first; buffers of 8 MiB
-/// and more ask for transparent huge pages before the first write.
-///
-/// This is the stable public core that other layers (Media, LTX, nodes) build on:
-/// `init(shape:scalars:)`, `init(zeros:)`, `shape`, `count`, `scalars`,
-/// `withUnsafeBufferPointer` and `withUnsafeMutableBufferPointer`. Ops live in extensions
-/// (`Tensor+Matmul.swift`, `Tensor+Attention.swift`, ...), one concern per file.
+/// - **dtype**: float32 (the default), bfloat16 and float16 are compute types; fp8 (e4m3,
+///   e5m2) is storage for weights, converted on use by every op. Results of an op have the
+///   promoted dtype of its operands (`DType.promoted`): bf16 in, bf16 out.
+/// - **device**: `.cpu` today (`CPUBackend`); ops dispatch to the backend of their operands'
+///   device (`BackendRegistry`), so model code written on `Tensor` runs unchanged on every
+///   backend. Moving between devices is explicit: `to(device:)`.
+/// - **value semantics**: a tensor is a value around reference-counted storage
+///   (`TensorStorage`). Every op returns new storage; the few mutating members
+///   (`roundToBF16()`, the element setter) copy first when the storage is shared
+///   (copy-on-write). Copying a tensor is O(1).
+/// - **host access** is explicit: `hostScalars()` and `withHostScalars(_:)` read float32
+///   values on the host. On a GPU backend they wait for the queued work and copy; they are
+///   the synchronisation points, and model code calls them only at its edges (sampler
+///   progress, saving). Raw buffers are `package` API for the backends.
 public struct Tensor: Sendable {
     /// Extent of each axis, outermost first, e.g. `[B, C, F, H, W]`.
     public private(set) var shape: [Int]
-    @usableFromInline var storage: [Float]
+    /// The element type.
+    public private(set) var dtype: DType
+    /// The memory, owned by the backend of `device`.
+    package private(set) var storage: any TensorStorage
 
-    /// Creates a tensor that takes `scalars` as its row-major contents.
+    /// The device the tensor lives on.
+    public var device: Device { storage.device }
+
+    /// A tensor over existing storage (backends build their results this way).
+    package init(shape: [Int], dtype: DType, storage: any TensorStorage) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        precondition(dtype.isTensorElement, "a tensor cannot hold \(dtype.rawValue) elements")
+        precondition(
+            storage.byteCount == shape.reduce(1, *) * dtype.byteSize,
+            "storage of \(storage.byteCount) bytes does not fit \(shape) \(dtype.rawValue)")
+        self.shape = shape
+        self.dtype = dtype
+        self.storage = storage
+    }
+
+    /// A float32 CPU tensor that takes `scalars` as its row-major contents (no copy).
     /// - Precondition: `scalars.count` equals the product of `shape`.
     public init(shape: [Int], scalars: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
         precondition(
             shape.reduce(1, *) == scalars.count,
             "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
-        self.shape = shape
-        self.storage = scalars
+        self.init(shape: shape, dtype: .f32, storage: HostStorage(floats: scalars))
     }
 
-    /// Creates a tensor of the given shape filled with zeros.
-    public init(zeros shape: [Int]) {
-        self.init(repeating: 0, shape: shape)
+    /// A tensor of the given shape filled with zeros.
+    public init(zeros shape: [Int], dtype: DType = .f32, device: Device = .cpu) {
+        self.init(repeating: 0, shape: shape, dtype: dtype, device: device)
     }
 
-    /// Creates a tensor of the given shape with every element equal to `value`.
-    public init(repeating value: Float, shape: [Int]) {
-        self.init(shape: shape) { $0.initialize(repeating: value) }
+    /// A tensor of the given shape with every element equal to `value` (rounded to `dtype`).
+    public init(repeating value: Float, shape: [Int], dtype: DType = .f32, device: Device = .cpu) {
+        let host = Tensor(shape: shape) { $0.initialize(repeating: value) }
+        self = host.to(dtype: dtype).to(device: device)
     }
 
-    /// Creates a tensor whose contents `body` writes. `body` must initialise every element
-    /// of the buffer it receives (the buffer starts uninitialised).
-    public init(
+    /// A float32 CPU tensor whose contents `body` writes on the host. `body` must initialise
+    /// every element of the buffer it receives (the buffer starts uninitialised). Buffers of
+    /// 8 MiB and more get transparent huge pages before the first write. Internal: the CPU
+    /// kernels build their results this way; other code passes an array (`init(shape:scalars:)`).
+    init(
         shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) throws -> Void
     ) rethrows {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
         let n = shape.reduce(1, *)
-        self.shape = shape
-        self.storage = try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
+        let floats = try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
             let elements = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
             MemoryCalls.adviseHugePages(UnsafeMutableRawBufferPointer(elements))
             try body(elements)
             initialized = n
         }
+        self.init(shape: shape, dtype: .f32, storage: HostStorage(floats: floats))
     }
 
-    /// Number of scalars (the product of `shape`).
-    public var count: Int { storage.count }
+    /// Number of elements (the product of `shape`).
+    public var count: Int { shape.reduce(1, *) }
 
     /// Number of axes.
     public var rank: Int { shape.count }
-
-    /// The contents in row-major order.
-    public var scalars: [Float] { storage }
-
-    public func withUnsafeBufferPointer<R>(
-        _ body: (UnsafeBufferPointer<Float>) throws -> R
-    ) rethrows -> R {
-        try storage.withUnsafeBufferPointer(body)
-    }
-
-    public mutating func withUnsafeMutableBufferPointer<R>(
-        _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
-    ) rethrows -> R {
-        try storage.withUnsafeMutableBufferPointer(body)
-    }
-
-    /// The element at a full multi-index (one index per axis). Meant for tests and small
-    /// lookups; ops work on the buffer.
-    public subscript(_ indices: Int...) -> Float {
-        get { storage[flatIndex(indices)] }
-        set { storage[flatIndex(indices)] = newValue }
-    }
 
     /// Row-major strides of `shape` (in elements).
     public var strides: [Int] { Tensor.strides(of: shape) }
@@ -94,6 +95,47 @@ public struct Tensor: Sendable {
         return strides
     }
 
+    /// Replaces the shape without touching the storage (same element count).
+    mutating func setShape(_ newShape: [Int]) {
+        precondition(newShape.reduce(1, *) == count, "cannot view \(shape) as \(newShape)")
+        shape = newShape
+    }
+}
+
+// MARK: - Host access (synchronisation points)
+
+extension Tensor {
+    /// The contents as float32 values on the host, in row-major order. A synchronisation
+    /// point: on a GPU it waits for the work queued so far and copies the tensor down.
+    public func hostScalars() -> [Float] {
+        let t = to(device: .cpu).to(dtype: .f32)
+        return t.withUnsafeBufferPointer { Array($0) }
+    }
+
+    /// Calls `body` with the float32 contents on the host: without a copy for a float32 CPU
+    /// tensor, otherwise through a converted (and, on a GPU, downloaded) copy. A
+    /// synchronisation point like `hostScalars()`. The buffer must not escape `body`.
+    public func withHostScalars<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        if device == .cpu && dtype == .f32 { return try withUnsafeBufferPointer(body) }
+        return try to(device: .cpu).to(dtype: .f32).withUnsafeBufferPointer(body)
+    }
+
+    /// The element at a full multi-index (one index per axis), as float32. Meant for tests
+    /// and small lookups; a synchronisation point on a GPU.
+    public subscript(_ indices: Int...) -> Float {
+        get {
+            let flat = flatIndex(indices)
+            return to(device: .cpu).withUnsafeHostBytes { raw in HostElements.load(raw, dtype, flat) }
+        }
+        set {
+            precondition(device == .cpu, "setting an element needs a CPU tensor, this one is on \(device)")
+            let flat = flatIndex(indices)
+            makeHostStorageUnique()
+            let host = storage as! HostStorage
+            HostElements.store(newValue, host, dtype, flat)
+        }
+    }
+
     private func flatIndex(_ indices: [Int]) -> Int {
         precondition(indices.count == shape.count, "\(indices.count) indices for shape \(shape)")
         var flat = 0
@@ -103,24 +145,98 @@ public struct Tensor: Sendable {
         }
         return flat
     }
+}
 
-    /// Replaces the shape without touching the storage (same element count).
-    mutating func setShape(_ newShape: [Int]) {
-        precondition(newShape.reduce(1, *) == storage.count, "cannot view \(shape) as \(newShape)")
-        shape = newShape
+// MARK: - Raw host buffers (internal to the CPU backend and the loaders; the storage and its
+// bytes are `package` for backends in other targets of this package)
+
+extension Tensor {
+    /// The host storage of a CPU tensor.
+    package var hostStorage: HostStorage {
+        guard let host = storage as? HostStorage else {
+            preconditionFailure("host buffer of a tensor on \(device); copy it with to(device: .cpu) first")
+        }
+        return host
+    }
+
+    /// The float32 elements of a float32 CPU tensor, without a copy.
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        precondition(dtype == .f32, "float32 buffer of a \(dtype.rawValue) tensor")
+        let host = hostStorage
+        if host.contents == .floats { return try host.floats.withUnsafeBufferPointer(body) }
+        return try host.withUnsafeBytes { try body($0.bindMemory(to: Float.self)) }
+    }
+
+    /// The float32 elements of a float32 CPU tensor for writing, copied first if the storage
+    /// is shared or mapped (copy-on-write).
+    mutating func withUnsafeMutableBufferPointer<R>(
+        _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
+    ) rethrows -> R {
+        precondition(dtype == .f32, "float32 buffer of a \(dtype.rawValue) tensor")
+        makeHostStorageUnique()
+        return try (storage as! HostStorage).floats.withUnsafeMutableBufferPointer(body)
+    }
+
+    /// The raw little-endian bytes of a CPU tensor in its dtype's layout.
+    package func withUnsafeHostBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try hostStorage.withUnsafeBytes(body)
+    }
+
+    /// Makes `storage` an owned (array) host storage that only this tensor references.
+    mutating func makeHostStorageUnique() {
+        var host = hostStorage
+        // Drop this tensor's own reference while asking, so `host` counts only the others.
+        storage = HostStorage.placeholder
+        let unique = isKnownUniquelyReferenced(&host)
+        storage = unique && host.contents != .mapped ? host : host.ownedCopy(dtype: dtype)
     }
 }
 
 extension Tensor: Equatable {
-    /// Exact equality of shape and every element (NaN is unequal to itself, as for Float).
+    /// Exact equality of shape, dtype, device and every element (NaN is unequal to itself,
+    /// as for Float). Compares on the host: a synchronisation point for GPU tensors.
     public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
-        lhs.shape == rhs.shape && lhs.storage == rhs.storage
+        guard lhs.shape == rhs.shape, lhs.dtype == rhs.dtype, lhs.device == rhs.device else { return false }
+        return lhs.hostScalars() == rhs.hostScalars()
     }
 }
 
 extension Tensor: CustomStringConvertible {
     public var description: String {
-        let head = storage.prefix(8).map { "\($0)" }.joined(separator: ", ")
-        return "Tensor(shape: \(shape), [\(head)\(storage.count > 8 ? ", ..." : "")])"
+        let head: String
+        if device == .cpu {
+            let n = Swift.min(8, count)
+            head = withUnsafeHostBytes { raw in (0..<n).map { "\(HostElements.load(raw, dtype, $0))" } }
+                .joined(separator: ", ")
+        } else {
+            head = "on \(device)"
+        }
+        let suffix = dtype == .f32 ? "" : ", \(dtype.rawValue)"
+        return "Tensor(shape: \(shape)\(suffix), [\(head)\(count > 8 ? ", ..." : "")])"
+    }
+}
+
+/// Loads and stores of single elements of any tensor dtype in host memory.
+enum HostElements {
+    static func load(_ raw: UnsafeRawBufferPointer, _ dtype: DType, _ i: Int) -> Float {
+        switch dtype {
+        case .f32: raw.loadUnaligned(fromByteOffset: 4 * i, as: Float.self)
+        case .bf16: BFloat16.float(fromBits: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+        case .f16: HalfFloat.float(fromBits: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+        case .f8e4m3: Float8.floatFromE4M3(raw[i])
+        case .f8e5m2: Float8.floatFromE5M2(raw[i])
+        default: preconditionFailure("a tensor cannot hold \(dtype.rawValue) elements")
+        }
+    }
+
+    static func store(_ value: Float, _ host: HostStorage, _ dtype: DType, _ i: Int) {
+        switch dtype {
+        case .f32: host.floats[i] = value
+        case .bf16: host.words[i] = BFloat16.bits(from: value)
+        case .f16: host.words[i] = HalfFloat.bits(from: value)
+        case .f8e4m3: host.bytes[i] = Float8.e4m3Bits(from: value)
+        case .f8e5m2: host.bytes[i] = Float8.e5m2Bits(from: value)
+        default: preconditionFailure("a tensor cannot hold \(dtype.rawValue) elements")
+        }
     }
 }

@@ -93,7 +93,7 @@ import Tensors
         let path = try dir.write("\(v.name).png", png)
         let image = try MediaLoader.loadImage(path: path, options: ImageLoadOptions(crf: 0))
         #expect(image.pixels.shape == [1, 3, 1, Self.height, Self.width])
-        #expect(image.pixels.scalars == Self.planar(expected))
+        #expect(image.pixels.hostScalars() == Self.planar(expected))
         #expect(image.source.bitDepth == v.bitDepth)
         #expect(image.source.interlaced == v.interlaced)
         #expect(image.source.hasAlpha == (v.colorType == 4 || v.colorType == 6))
@@ -126,7 +126,7 @@ import Tensors
         #expect(image.source.format == "mjpeg")
         #expect(image.source.bitDepth == 8)
         #expect(image.source.channels == 3)
-        #expect(differences(image.pixels.scalars, Self.planar(rgb)).mean < 3 / 127.5)
+        #expect(differences(image.pixels.hostScalars(), Self.planar(rgb)).mean < 3 / 127.5)
     }
 
     @Test func webpThroughFFmpegWithAlphaDropped() throws {
@@ -136,7 +136,7 @@ import Tensors
         let image = try MediaLoader.loadImage(path: path, options: ImageLoadOptions(crf: 0))
         #expect(image.source.format == "webp")
         #expect(image.pixels.shape == [1, 3, 1, 24, 32])
-        #expect(differences(image.pixels.scalars, Self.planar(rgb)).mean < 4 / 127.5)
+        #expect(differences(image.pixels.hostScalars(), Self.planar(rgb)).mean < 4 / 127.5)
     }
 
     @Test func crfRoundTripIsLossyAndSwitchable() throws {
@@ -152,13 +152,13 @@ import Tensors
         // ltx-pipelines crops to an even size before the encode.
         #expect(trip.pixels.shape == [1, 3, 1, 28, 36])
         var cropped: [Float] = []
-        let e = exact.pixels.scalars
+        let e = exact.pixels.hostScalars()
         for c in 0..<3 { for y in 0..<28 { for x in 0..<36 { cropped.append(e[c * 37 * 29 + y * 37 + x]) } } }
-        let d = differences(trip.pixels.scalars, cropped)
+        let d = differences(trip.pixels.hostScalars(), cropped)
         #expect(d.max > 0, "CRF 33 must change some pixels")
         #expect(d.mean < 6 / 127.5, "mean abs difference \(d.mean)")
         let lighter = try MediaLoader.loadImage(path: path, options: ImageLoadOptions(crf: 10))
-        #expect(differences(lighter.pixels.scalars, cropped).mean < d.mean)
+        #expect(differences(lighter.pixels.hostScalars(), cropped).mean < d.mean)
         // With a target size the round trip's output is then resized like any image.
         let sized = try MediaLoader.loadImage(path: path, options: ImageLoadOptions(size: PixelSize(width: 16, height: 16)))
         #expect(sized.pixels.shape == [1, 3, 1, 16, 16])

@@ -57,7 +57,7 @@ import Tensors
             let path = try dir.write("mutant-\(i % 4).png", Self.assemble(chunks))
             do {
                 let image = try MediaLoader.loadImage(path: path, options: ImageLoadOptions(crf: 0))
-                #expect(image.pixels.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
+                #expect(image.pixels.hostScalars().allSatisfy { $0 >= -1 && $0 <= 1 })
                 loaded += 1
             } catch {
                 #expect(error.path == path && !error.problem.isEmpty, "\(error)")

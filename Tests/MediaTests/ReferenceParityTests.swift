@@ -24,7 +24,7 @@ import Tensors
         let image = try MediaLoader.loadImage(path: path, options: ImageLoadOptions(size: PixelSize(width: w, height: h), crf: 0))
         let expected = try Fixtures.floats("resize_\(h)x\(w).f32")
         #expect(image.pixels.shape == [1, 3, 1, h, w])
-        let d = differences(image.pixels.scalars, expected)
+        let d = differences(image.pixels.hostScalars(), expected)
         // PyTorch's kernel may fuse multiply-adds; that moves the last bit or two of a float.
         #expect(d.max < 2e-6, "max abs difference \(d.max) for \(h)x\(w)")
     }
@@ -58,7 +58,7 @@ import Tensors
         let n = input.count / 3
         let planar = Tensor(shape: [1, 3, 1, 1, n], scalars: Array(input.prefix(3 * n)))
         var packed = [UInt8](repeating: 0, count: 3 * n)
-        planar.withUnsafeBufferPointer { src in
+        planar.withHostScalars { src in
             packed.withUnsafeMutableBufferPointer { dst in
                 EightBit.packedFrame(src, frames: 1, frame: 0, width: n, height: 1, rowBytes: 3 * n, into: dst.baseAddress!)
             }
@@ -107,7 +107,7 @@ import Tensors
         let values = (0..<n).map { Float($0 * 37 % 211) / 105 - 1.003 }
         let t = Tensor(shape: [1, 3, 1, height, width], scalars: values)
         var out = [UInt8](repeating: 0xAB, count: n + 4)
-        t.withUnsafeBufferPointer { src in
+        t.withHostScalars { src in
             out.withUnsafeMutableBufferPointer { dst in
                 EightBit.packedFrame(src, frames: 1, frame: 0, width: width, height: height, rowBytes: 3 * width, into: dst.baseAddress!)
             }
@@ -140,7 +140,7 @@ import Tensors
         #expect(video.pixels.shape == [1, 3, 5, 32, 40])
         #expect(video.fps == 24)
         let expected = try Fixtures.floats("clip_64x48_to_32x40.f32")
-        let d = differences(video.pixels.scalars, expected)
+        let d = differences(video.pixels.hostScalars(), expected)
         // Same decoder output and conversion give the same 8-bit frames; a one-level drift of
         // libswscale between FFmpeg versions would show as at most 1/127.5.
         #expect(d.max <= 1.01 / 127.5, "max abs difference \(d.max)")

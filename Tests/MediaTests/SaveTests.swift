@@ -13,8 +13,8 @@ import Tensors
         let back = try MediaLoader.loadImage(path: written, options: ImageLoadOptions(crf: 0))
         #expect(back.source.format == "PNG" && back.source.bitDepth == 8 && back.source.channels == 3)
         // PNG is lossless: the loaded values are exactly ltx's 8-bit conversion of the input.
-        let expected = video.scalars.map { Synthetic.normalised(EightBit.ltx($0)) }
-        #expect(back.pixels.scalars == expected)
+        let expected = video.hostScalars().map { Synthetic.normalised(EightBit.ltx($0)) }
+        #expect(back.pixels.hostScalars() == expected)
     }
 
     @Test func numberPolicyKeepsTheOldFile() throws {
@@ -49,9 +49,9 @@ import Tensors
         #expect(info.fps == 25 && info.codec == "h264" && info.pixelFormat == "yuv420p" && info.declaredFrameCount == 9)
         let size = { (p: String) in try FileManager.default.attributesOfItem(atPath: p)[.size] as! Int }
         #expect(try size(coarse) < size(fine))
-        let a = try MediaLoader.loadVideo(path: fine).pixels.scalars
-        let b = try MediaLoader.loadVideo(path: coarse).pixels.scalars
-        let truth = pixels.scalars.map { Synthetic.normalised(EightBit.ltx($0)) }
+        let a = try MediaLoader.loadVideo(path: fine).pixels.hostScalars()
+        let b = try MediaLoader.loadVideo(path: coarse).pixels.hostScalars()
+        let truth = pixels.hostScalars().map { Synthetic.normalised(EightBit.ltx($0)) }
         #expect(differences(a, truth).mean < differences(b, truth).mean)
     }
 
@@ -63,7 +63,7 @@ import Tensors
         #expect(names == ["frame_00000.png", "frame_00001.png", "frame_00002.png"])
         let f2 = try MediaLoader.loadImage(path: out + "/frame_00002.png", options: ImageLoadOptions(crf: 0))
         let truth = VideoRoundTripTests.frame(video, 2).map { Synthetic.normalised(EightBit.ltx($0)) }
-        #expect(f2.pixels.scalars == truth)
+        #expect(f2.pixels.hostScalars() == truth)
         // Saving again numbers the directory; overwrite replaces it whole.
         #expect(try MediaWriter.savePNGSequence(video, to: dir.path("frames")) == dir.path("frames_00001"))
         let one = Synthetic.video(frames: 1, width: 8, height: 6)

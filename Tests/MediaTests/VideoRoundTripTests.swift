@@ -29,7 +29,7 @@ import Tensors
     static func frame(_ t: Tensor, _ f: Int) -> [Float] {
         let (F, H, W) = (t.shape[2], t.shape[3], t.shape[4])
         var s: [Float] = []
-        let all = t.scalars
+        let all = t.hostScalars()
         let plane = H * W
         for c in 0..<3 {
             let start = (c * F + f) * plane
@@ -126,9 +126,9 @@ import Tensors
         }
         let t = store.finish(frames: 11)
         #expect(t.shape == [1, 3, 11, 1, 2])
-        #expect(t.scalars[0..<4] == [0, 0, 1, 1])
-        #expect(t.scalars[22..<24] == [100, 100])
-        #expect(t.scalars[65] == 210)
+        #expect(t.hostScalars()[0..<4] == [0, 0, 1, 1])
+        #expect(t.hostScalars()[22..<24] == [100, 100])
+        #expect(t.hostScalars()[65] == 210)
     }
 
     /// Large enough for the page warmer (>= 16 MiB), grown past its estimate and padded: the
@@ -149,7 +149,7 @@ import Tensors
         #expect(t.shape == [1, 3, 36, h, w])
         let plane = w * h
         var bad = 0
-        t.withUnsafeBufferPointer { s in
+        t.withHostScalars { s in
             for f in 0..<36 {
                 let src = min(f, 34)
                 for i in stride(from: 0, to: plane, by: 97) {

@@ -7,10 +7,7 @@ import Testing
     @Test func inspectDescribesAndDecodesAVideo() throws {
         let cli = CLI(); defer { cli.cleanup() }
         // 9 frames of a moving gradient, 64x48, written through the Media library.
-        var frames = Tensor(zeros: [1, 3, 9, 48, 64])
-        frames.withUnsafeMutableBufferPointer { buffer in
-            for i in 0..<buffer.count { buffer[i] = Float((i * 7) % 200) / 100 - 1 }
-        }
+        let frames = Tensor(shape: [1, 3, 9, 48, 64], scalars: (0..<(3 * 9 * 48 * 64)).map { Float(($0 * 7) % 200) / 100 - 1 })
         let path = cli.dir.appendingPathComponent("clip.mp4").path
         _ = try MediaWriter.saveVideo(frames, to: path, options: VideoSaveOptions(fps: 24, existing: .overwrite))
         let result = try cli.run("inspect", "--decode", "clip.mp4")

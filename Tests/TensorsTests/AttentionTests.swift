@@ -12,7 +12,7 @@ import Testing
             let d = [1, 4, 16].randomElement(using: &rng)!, dv = [1, 8].randomElement(using: &rng)!
             let bq = [1, 7, 256].randomElement(using: &rng)!, bk = [1, 16, 512].randomElement(using: &rng)!
             let q = rng.tensor([b, h, tq, d]), k = rng.tensor([b, h, tk, d]), v = rng.tensor([b, h, tk, dv])
-            let y = Tensor.scaledDotProductAttention(query: q, key: k, value: v, queryBlock: bq, keyBlock: bk)
+            let y = Tensor.cpuScaledDotProductAttention(query: q, key: k, value: v, queryBlock: bq, keyBlock: bk)
             expectClose(y, Naive.attention(q: q, k: k, v: v), absolute: 2e-6, relative: 1e-4, "trial \(trial) blocks \(bq)x\(bk)")
         }
     }
@@ -22,10 +22,10 @@ import Testing
         let q = rng.tensor([2, 3, 11, 8]), k = rng.tensor([2, 3, 19, 8]), v = rng.tensor([2, 3, 19, 5])
         for maskShape in [[19], [11, 19], [2, 1, 11, 19], [1, 3, 1, 19], [2, 3, 11, 1]] {
             let bias = rng.tensor(maskShape, scale: 2)
-            let y = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: .additive(bias), keyBlock: 4)
+            let y = Tensor.cpuScaledDotProductAttention(query: q, key: k, value: v, mask: .additive(bias), keyBlock: 4)
             expectClose(y, Naive.attention(q: q, k: k, v: v, additive: bias), absolute: 2e-6, relative: 1e-4, "additive \(maskShape)")
             let weights = rng.uniform(maskShape, in: 0...1)
-            let z = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: .multiplicative(weights), keyBlock: 4)
+            let z = Tensor.cpuScaledDotProductAttention(query: q, key: k, value: v, mask: .multiplicative(weights), keyBlock: 4)
             expectClose(z, Naive.attention(q: q, k: k, v: v, multiplicative: weights), absolute: 2e-6, relative: 1e-4, "multiplicative \(maskShape)")
         }
     }
@@ -40,10 +40,10 @@ import Testing
         for i in 0..<3 { for j in 0..<8 { keep[i * 12 + j] = 0 } }
         for j in 0..<12 { keep[2 * 12 + j] = 0 }
         let mask = Tensor(shape: [3, 12], scalars: keep)
-        let y = Tensor.scaledDotProductAttention(query: q, key: k, value: v, mask: .multiplicative(mask), keyBlock: 4)
+        let y = Tensor.cpuScaledDotProductAttention(query: q, key: k, value: v, mask: .multiplicative(mask), keyBlock: 4)
         let naive = Naive.attention(q: q, k: k, v: v, multiplicative: mask)
         expectClose(y.sliced(axis: 2, 0..<2), naive.sliced(axis: 2, 0..<2), absolute: 1e-6, relative: 1e-5, "masked blocks")
-        #expect(y.sliced(axis: 2, 2..<3).scalars.allSatisfy { $0 == 0 })
+        #expect(y.sliced(axis: 2, 2..<3).hostScalars().allSatisfy { $0 == 0 })
     }
 
     @Test func tokenLayoutMatchesHeadLayout() {
@@ -51,7 +51,7 @@ import Testing
         let (b, t, s, h, d) = (2, 13, 17, 4, 8)
         let q = rng.tensor([b, t, h * d]), k = rng.tensor([b, s, h * d]), v = rng.tensor([b, s, h * d])
         func heads(_ x: Tensor) -> Tensor { x.reshaped([b, x.shape[1], h, d]).permuted([0, 2, 1, 3]) }
-        let packed = Tensor.attention(query: q, key: k, value: v, heads: h, keyBlock: 5)
+        let packed = Tensor.cpuAttention(query: q, key: k, value: v, heads: h, keyBlock: 5)
         let reference = Naive.attention(q: heads(q), k: heads(k), v: heads(v)).permuted([0, 2, 1, 3]).reshaped([b, t, h * d])
         expectClose(packed, reference, absolute: 2e-6, relative: 1e-4, "token layout")
     }
@@ -63,11 +63,11 @@ import Testing
         #expect(noQueries.shape == [1, 2, 0, 4])
         let noKeys = Tensor.scaledDotProductAttention(
             query: rng.tensor([1, 1, 2, 4]), key: rng.tensor([1, 1, 0, 4]), value: rng.tensor([1, 1, 0, 4]))
-        #expect(noKeys.scalars.allSatisfy { $0 == 0 }, "torch 2.7 returns zeros for no keys")
+        #expect(noKeys.hostScalars().allSatisfy { $0 == 0 }, "torch 2.7 returns zeros for no keys")
         // One key: the output is that key's value.
         let v = rng.tensor([1, 1, 1, 3])
         let one = Tensor.scaledDotProductAttention(query: rng.tensor([1, 1, 4, 2]), key: rng.tensor([1, 1, 1, 2]), value: v)
-        for i in 0..<4 { #expect(one.sliced(axis: 2, i..<(i + 1)).scalars == v.scalars) }
+        for i in 0..<4 { #expect(one.sliced(axis: 2, i..<(i + 1)).hostScalars() == v.hostScalars()) }
     }
 
     @Test func scratchGrowsWithTokensTimesBlock() {

@@ -58,29 +58,29 @@ import Testing
         let tol: (Float, Float) = (2e-6, 1e-4)
         // Small blocks so the fixture exercises several query and key blocks.
         for (bq, bk) in [(256, 512), (8, 16), (37, 7)] {
-            let plain = Tensor.scaledDotProductAttention(query: q, key: k, value: v, queryBlock: bq, keyBlock: bk)
+            let plain = Tensor.cpuScaledDotProductAttention(query: q, key: k, value: v, queryBlock: bq, keyBlock: bk)
             expectClose(plain, try f.tensor("sdpa.out"), absolute: tol.0, relative: tol.1, "SDPA \(bq)x\(bk)")
-            let add = Tensor.scaledDotProductAttention(
+            let add = Tensor.cpuScaledDotProductAttention(
                 query: q, key: k, value: v, mask: .additive(try f.tensor("sdpa.additive_mask")),
                 queryBlock: bq, keyBlock: bk)
             expectClose(add, try f.tensor("sdpa.out_additive"), absolute: tol.0, relative: tol.1, "additive mask")
-            let keep = Tensor.scaledDotProductAttention(
+            let keep = Tensor.cpuScaledDotProductAttention(
                 query: q, key: k, value: v, mask: .multiplicative(try f.tensor("sdpa.bool_mask")),
                 queryBlock: bq, keyBlock: bk)
             expectClose(keep, try f.tensor("sdpa.out_bool"), absolute: tol.0, relative: tol.1, "boolean mask")
-            let mul = Tensor.scaledDotProductAttention(
+            let mul = Tensor.cpuScaledDotProductAttention(
                 query: q, key: k, value: v, mask: .multiplicative(try f.tensor("sdpa.multiplicative_mask")),
                 queryBlock: bq, keyBlock: bk)
             expectClose(mul, try f.tensor("sdpa.out_multiplicative"), absolute: tol.0, relative: tol.1, "mult. mask")
         }
-        let empty = Tensor.scaledDotProductAttention(
+        let empty = Tensor.cpuScaledDotProductAttention(
             query: q, key: k, value: v, mask: .multiplicative(try f.tensor("sdpa.bool_mask_empty_row")), keyBlock: 16)
         expectClose(empty, try f.tensor("sdpa.out_bool_empty_row"), absolute: tol.0, relative: tol.1, "fully masked row")
         // Token layout: [B, H, T, d] -> [B, T, H*d], attention, and back.
         func tokens(_ t: Tensor) -> Tensor {
             t.permuted([0, 2, 1, 3]).reshaped([t.shape[0], t.shape[2], t.shape[1] * t.shape[3]])
         }
-        let packed = Tensor.attention(query: tokens(q), key: tokens(k), value: tokens(v), heads: 4, keyBlock: 16)
+        let packed = Tensor.cpuAttention(query: tokens(q), key: tokens(k), value: tokens(v), heads: 4, keyBlock: 16)
         expectClose(packed, tokens(try f.tensor("sdpa.out")), absolute: tol.0, relative: tol.1, "token layout")
         // Sanity mutation: ignoring the mask must be caught.
         let unmasked = Tensor.scaledDotProductAttention(query: q, key: k, value: v)

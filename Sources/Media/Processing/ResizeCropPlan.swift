@@ -1,5 +1,6 @@
 internal import CKernels
 import Foundation
+import Tensors
 
 /// Resize with aspect ratio preserved (the target is filled), then centre-crop, exactly as
 /// ltx-pipelines' `resize_and_center_crop` does (`ltx_pipelines/utils/media_io.py`):
@@ -120,30 +121,23 @@ struct ResizeCropPlan: Sendable, Equatable {
 import Dispatch
 
 extension ResizeCropPlan {
-    /// `apply` over all output rows, split in bands across the machine's cores.
+    /// `apply` over all output rows, split in bands over the `TensorThreads` pool.
     func applyInParallel(
         rgb: UnsafePointer<UInt8>, sourceRowBytes: Int,
         red: UnsafeMutablePointer<Float>, green: UnsafeMutablePointer<Float>, blue: UnsafeMutablePointer<Float>
     ) {
-        let bands = min(ProcessInfo.processInfo.activeProcessorCount, max(1, height / 32))
-        if bands <= 1 {
-            apply(rgb: rgb, sourceRowBytes: sourceRowBytes, red: red, green: green, blue: blue, rowRange: 0..<height)
-            return
-        }
         let shared = BandPointers(rgb: rgb, red: red, green: green, blue: blue)
-        DispatchQueue.concurrentPerform(iterations: bands) { band in
-            let lo = height * band / bands
-            let hi = height * (band + 1) / bands
+        TensorThreads.parallelFor(height, grain: 32) { rows in
             apply(
                 rgb: shared.rgb, sourceRowBytes: sourceRowBytes, red: shared.red, green: shared.green,
-                blue: shared.blue, rowRange: lo..<hi)
+                blue: shared.blue, rowRange: rows)
         }
     }
 }
 
 /// The buffers of one frame conversion, handed to the worker threads of `applyInParallel`.
 /// `@unchecked Sendable` invariant: the source is only read, each band writes a disjoint
-/// range of output rows, and `concurrentPerform` returns only after every band is done, while
+/// range of output rows, and `parallelFor` returns only after every band is done, while
 /// the caller still holds both buffers.
 private struct BandPointers: @unchecked Sendable {
     let rgb: UnsafePointer<UInt8>

@@ -155,7 +155,7 @@ extension MediaWriter {
 
     static func packFrame(_ t: Tensor, frames: Int, frame: Int, width: Int, height: Int) -> [UInt8] {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
-        t.withUnsafeBufferPointer { src in
+        t.withHostScalars { src in
             rgb.withUnsafeMutableBufferPointer { dst in
                 EightBit.packedFrame(src, frames: frames, frame: frame, width: width, height: height, rowBytes: width * 3, into: dst.baseAddress!)
             }

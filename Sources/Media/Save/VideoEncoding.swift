@@ -94,7 +94,7 @@ private final class FrameProducer: @unchecked Sendable {
                     filled.signal()
                     return
                 }
-                pixels.withUnsafeBufferPointer { src in
+                pixels.withHostScalars { src in
                     rgb.withUnsafeMutableBufferPointer { dst in
                         EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, rowBytes: stride, into: dst.baseAddress!)
                     }

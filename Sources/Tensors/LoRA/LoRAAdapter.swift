@@ -102,7 +102,7 @@ public struct LoRAAdapter: Sendable {
             }
             var alpha: Float?
             if sawKohya, let alphaTensor = alphas[module] {
-                let values = alphaTensor.floatTensor().scalars
+                let values = alphaTensor.floatTensor().hostScalars()
                 guard values.count == 1, values[0].isFinite else {
                     throw fail(alphaTensor.name, "alpha must be one finite number, found shape \(alphaTensor.shape)")
                 }

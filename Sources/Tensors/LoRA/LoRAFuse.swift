@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Fused mode: the base weight with the LoRA updates added, exactly as ltx-core's
 /// `apply_loras` computes it (`ltx_core/loader/fuse_loras.py`; reading map 2.4), one key
 /// at a time so peak extra memory stays near one layer:
@@ -33,27 +31,30 @@ extension BoundLoRAStack {
                 "has shape \(base.shape) but the LoRA update for '\(key)' has shape [\(pair.outFeatures), \(pair.inFeatures)]")
         }
         let count = base.elementCount
-        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            MappedFile.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
-            let sum = buffer.baseAddress!
-            // `sum` holds the first raw product P; its rounding to a delta is folded into the
-            // next pass over it (one pass fewer per layer for a single LoRA).
-            var pending = Self.product(updates[0], into: sum)
-            if updates.count > 1 {
-                var scratch = [Float](unsafeUninitializedCapacity: count) { $1 = count }
-                scratch.withUnsafeMutableBufferPointer { tmp in
-                    MappedFile.adviseHugePages(UnsafeMutableRawBufferPointer(tmp))
-                    let first = pending
-                    LoRAParallel.forChunks(count) { r in for i in r { sum[i] = Self.delta(sum[i], first) } }
-                    for update in updates.dropFirst() {
-                        let rounding = Self.product(update, into: tmp.baseAddress!)
+        // `sum` starts as the first raw product P; its rounding to a delta is folded into
+        // the next pass over it (one pass fewer per layer for a single LoRA).
+        var (sum, pending) = Self.product(updates[0])
+        if updates.count > 1 {
+            let first = pending
+            sum.withUnsafeMutableBufferPointer { s in
+                let sum = s.baseAddress!
+                LoRAParallel.forChunks(count) { r in for i in r { sum[i] = Self.delta(sum[i], first) } }
+            }
+            for update in updates.dropFirst() {
+                let (p, rounding) = Self.product(update)
+                p.withUnsafeBufferPointer { tmp in
+                    sum.withUnsafeMutableBufferPointer { s in
+                        let sum = s.baseAddress!, tmp = tmp.baseAddress!
                         LoRAParallel.forChunks(count) { r in for i in r { sum[i] += Self.delta(tmp[i], rounding) } }
                     }
                 }
-                pending = .sumOfDeltas
             }
-            let rounding = pending
-            base.withRawBytes { raw in
+            pending = .sumOfDeltas
+        }
+        let rounding = pending
+        base.withRawBytes { raw in
+            sum.withUnsafeMutableBufferPointer { s in
+                let sum = s.baseAddress!
                 if base.dtype == .bf16 {
                     LoRAParallel.forChunks(count) { r in
                         for i in r {
@@ -69,14 +70,13 @@ extension BoundLoRAStack {
                     }
                 }
             }
-            initialized = count
         }
-        return Tensor(shape: base.shape, scalars: scalars)
+        return sum.reshaped(base.shape)
     }
 
     /// The fused weight for `key` as bf16 bit patterns (e.g. to write a fused checkpoint).
     public func fusedBFloat16Bits(for key: String, base: StoredTensor) throws(WeightFileError) -> [UInt16] {
-        try fusedWeight(for: key, base: base).scalars.map { BFloat16.bits(from: $0) }
+        try fusedWeight(for: key, base: base).to(dtype: .bf16).withUnsafeHostBytes { Array($0.bindMemory(to: UInt16.self)) }
     }
 
     /// How a raw value in the accumulator becomes a bf16 delta.
@@ -94,9 +94,9 @@ extension BoundLoRAStack {
         rounding == .f16ThenBF16 ? BFloat16.round(HalfFloat.round(value)) : BFloat16.round(value)
     }
 
-    /// The raw product `P = L(B · scale) @ A` into `destination` (out × in floats), where
-    /// `L` rounds to the LoRA's dtype; the returned rounding turns `P` into `delta_i`.
-    private static func product(_ update: Contribution, into destination: UnsafeMutablePointer<Float>) -> DeltaRounding {
+    /// The raw product `P = L(B · scale) @ A` (out × in, float32 accumulation), where `L`
+    /// rounds to the LoRA's dtype; the returned rounding turns `P` into `delta_i`.
+    private static func product(_ update: Contribution) -> (Tensor, DeltaRounding) {
         let pair = update.pair
         let dtype = pair.up.dtype
         let round: (Float) -> Float = switch dtype {
@@ -104,38 +104,16 @@ extension BoundLoRAStack {
         case .f16: HalfFloat.round
         default: { $0 }
         }
-        let a = pair.down.floatTensor()
         let scale = update.scale
-        let b = pair.up.floatTensor().scalars.map { round($0 * scale) }
-        let (m, n, k) = (pair.outFeatures, pair.inFeatures, pair.rank)
-        b.withUnsafeBufferPointer { bp in
-            a.withUnsafeBufferPointer { ap in
-                BLAS.sgemm(.none, .none, m: m, n: n, k: k, a: bp.baseAddress!, lda: k, b: ap.baseAddress!, ldb: n, c: destination, ldc: n)
-            }
-        }
-        return dtype == .f16 ? .f16ThenBF16 : .bf16
+        let a = pair.down.floatTensor()  // [r, in]
+        let b = pair.up.floatTensor().map { round($0 * scale) }  // [out, r]
+        return (Tensor.matmul(b, a), dtype == .f16 ? .f16ThenBF16 : .bf16)
     }
 }
 
-/// Splits elementwise loops over large layers across the cores.
+/// Splits elementwise loops over large layers across the `TensorThreads` pool.
 enum LoRAParallel {
     static func forChunks(_ count: Int, _ body: (Range<Int>) -> Void) {
-        let workers = count >= (1 << 18) ? StoredScalarConversion.activeCores : 1
-        if workers == 1 { body(0..<count); return }
-        let chunk = (count + workers - 1) / workers
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendableClosure(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let lo = w * chunk, hi = min(count, lo + chunk)
-                if lo < hi { box.body(lo..<hi) }
-            }
-        }
+        parallelFor(count, grain: 1 << 17, body)
     }
-}
-
-/// Lets `concurrentPerform` call a non-`Sendable` closure. Safe here because every caller
-/// passes disjoint index ranges and the closure only writes the elements of its range.
-private struct UncheckedSendableClosure: @unchecked Sendable {
-    let body: (Range<Int>) -> Void
-    init(_ body: @escaping (Range<Int>) -> Void) { self.body = body }
 }

@@ -15,36 +15,21 @@ extension BoundLoRAStack {
         guard let updates = contributions[key], !allStrengthsZero else { return }
         for update in updates {
             let pair = update.pair
-            let (r, inF, outF) = (pair.rank, pair.inFeatures, pair.outFeatures)
+            let (inF, outF) = (pair.inFeatures, pair.outFeatures)
             precondition(x.shape.last == inF && y.shape.last == outF,
                 "LoRA '\(pair.module)' maps \(inF) -> \(outF) features; input \(x.shape), output \(y.shape)")
-            let rows = x.count / max(inF, 1)
-            precondition(y.count == rows * outF, "input \(x.shape) and output \(y.shape) differ in rows")
-            let a = pair.down.floatTensor()  // [r, in]
-            let b = pair.up.floatTensor()  // [out, r]
-            var t = [Float](repeating: 0, count: rows * r)  // x · Aᵀ: [rows, r]
-            x.withUnsafeBufferPointer { xp in
-                a.withUnsafeBufferPointer { ap in
-                    t.withUnsafeMutableBufferPointer { tp in
-                        BLAS.sgemm(.none, .transposed, m: rows, n: r, k: inF,
-                            a: xp.baseAddress!, lda: inF, b: ap.baseAddress!, ldb: inF, c: tp.baseAddress!, ldc: r)
-                    }
-                }
-            }
-            y.withUnsafeMutableBufferPointer { yp in
-                t.withUnsafeBufferPointer { tp in
-                    b.withUnsafeBufferPointer { bp in
-                        BLAS.sgemm(.none, .transposed, m: rows, n: outF, k: r, alpha: update.scale,
-                            a: tp.baseAddress!, lda: r, b: bp.baseAddress!, ldb: r, beta: 1, c: yp.baseAddress!, ldc: outF)
-                    }
-                }
-            }
+            precondition(
+                y.shape.dropLast() == x.shape.dropLast(), "input \(x.shape) and output \(y.shape) differ in rows")
+            let a = pair.down.tensor(dtype: .f32, device: x.device)  // [r, in]
+            let b = pair.up.tensor(dtype: .f32, device: x.device)  // [out, r]
+            // y + scale · (x · Aᵀ) · Bᵀ, the scaling fused into the residual add.
+            y = y.addingGated(x.linear(weight: a).linear(weight: b), gate: Tensor(update.scale).to(device: x.device))
         }
     }
 
     /// `x · Wᵀ + bias` plus the LoRA updates for `key`, reading the stored weight directly:
     /// an F32 weight is used in place in the file mapping, other dtypes are converted to
-    /// float32 for the call (the fused weight is never built).
+    /// float32 for the call (the fused weight is never built). Runs on `x`'s device.
     /// - Parameters:
     ///   - x: input `[..., in]`; `weight` is `[out, in]`; `bias` is `[out]`.
     /// - Throws: `WeightFileError.shapeMismatch` when the weight or bias does not fit `x`.
@@ -53,43 +38,14 @@ extension BoundLoRAStack {
             throw WeightFileError(.shapeMismatch, path: weight.path, tensor: weight.name,
                 "a linear weight must be [out, in] with in = \(x.shape.last ?? 0) to take input \(x.shape); found \(weight.shape)")
         }
-        let (outF, inF) = (weight.shape[0], weight.shape[1])
+        let outF = weight.shape[0]
         if let bias, bias.shape != [outF] {
             throw WeightFileError(.shapeMismatch, path: bias.path, tensor: bias.name,
                 "a bias for \(outF) outputs must have shape [\(outF)], found \(bias.shape)")
         }
-        let rows = x.count / max(inF, 1)
-        var y = Tensor(zeros: Array(x.shape.dropLast()) + [outF])
-        if let bias {
-            let b = bias.floatTensor().scalars
-            y.withUnsafeMutableBufferPointer { yp in
-                for row in 0..<rows { for j in 0..<outF { yp[row * outF + j] = b[j] } }
-            }
-        }
-        let beta: Float = bias == nil ? 0 : 1
-        guard rows > 0, outF > 0, inF > 0 else {
-            addUnfusedDelta(for: key, input: x, to: &y)
-            return y
-        }
-        x.withUnsafeBufferPointer { xp in
-            y.withUnsafeMutableBufferPointer { yp in
-                let inPlace: Bool = weight.dtype == .f32 && weight.withRawBytes {
-                    Int(bitPattern: $0.baseAddress) % MemoryLayout<Float>.alignment == 0
-                }
-                if inPlace {
-                    weight.withRawBytes { raw in
-                        let w = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                        BLAS.sgemm(.none, .transposed, m: rows, n: outF, k: inF,
-                            a: xp.baseAddress!, lda: inF, b: w, ldb: inF, beta: beta, c: yp.baseAddress!, ldc: outF)
-                    }
-                } else {
-                    weight.floatTensor().withUnsafeBufferPointer { wp in
-                        BLAS.sgemm(.none, .transposed, m: rows, n: outF, k: inF,
-                            a: xp.baseAddress!, lda: inF, b: wp.baseAddress!, ldb: inF, beta: beta, c: yp.baseAddress!, ldc: outF)
-                    }
-                }
-            }
-        }
+        // An F32 weight is a view of the file mapping (no copy); other dtypes convert.
+        var y = x.linear(
+            weight: weight.tensor(dtype: .f32, device: x.device), bias: bias?.tensor(dtype: .f32, device: x.device))
         addUnfusedDelta(for: key, input: x, to: &y)
         return y
     }

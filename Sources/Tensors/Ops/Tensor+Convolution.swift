@@ -35,10 +35,6 @@ extension Tensor {
     /// 3D convolution (torch `conv3d`, groups 1, dilation 1) of `[B, Cin, F, H, W]` with
     /// `weight [Cout, Cin, kt, kh, kw]` and `bias [Cout]` -> `[B, Cout, F', H', W']`,
     /// `F' = (F + padT - kt) / strideT + 1` (likewise H', W').
-    ///
-    /// Computed per output frame as one GEMM `weight[Cout, Cin*kt*kh*kw] · columns` over an
-    /// im2col buffer, written straight into the output (row stride F'*H'*W'); large frames
-    /// are cut into bands of output rows so the buffer stays near 32 MiB.
     /// - Parameters:
     ///   - stride: `(t, h, w)` strides.
     ///   - padding: `[time, height, width]` paddings, each with its own mode.
@@ -49,8 +45,7 @@ extension Tensor {
         precondition(rank == 5, "conv3d expects [B, C, F, H, W], got \(shape)")
         precondition(weight.rank == 5, "conv3d weight must be [Cout, Cin, kt, kh, kw], got \(weight.shape)")
         precondition(stride.count == 3 && padding.count == 3, "conv3d needs three strides and paddings")
-        return Convolution.run(
-            input: self, weight: weight, bias: bias, stride: stride, padding: padding)
+        return Tensor.backend(self, weight, bias).conv3d(self, weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
     /// ltx-core's `CausalConv3d`: spatial padding `k/2` on each side (zeros or reflect),
@@ -86,8 +81,7 @@ extension Tensor {
         precondition(stride.count == 2 && padding.count == 2, "conv2d needs two strides and paddings")
         let x = reshaped([shape[0], shape[1], 1, shape[2], shape[3]])
         let w = weight.reshaped([weight.shape[0], weight.shape[1], 1, weight.shape[2], weight.shape[3]])
-        let y = Convolution.run(
-            input: x, weight: w, bias: bias, stride: [1] + stride, padding: [.none] + padding)
+        let y = x.conv3d(weight: w, bias: bias, stride: [1] + stride, padding: [.none] + padding)
         return y.reshaped([y.shape[0], y.shape[1], y.shape[3], y.shape[4]])
     }
 }

@@ -1,76 +1,80 @@
-internal import CKernels
-/// Element-wise arithmetic with broadcasting, and activations.
+/// Element-wise arithmetic with broadcasting, activations and the fused AdaLN family.
 ///
 /// Broadcasting follows torch/NumPy: shapes are aligned at their last axis, a missing leading
 /// axis counts as extent 1, and each pair of extents must be equal or one of them 1 (that
 /// operand is repeated along the axis). So a bias `[C]` adds to `[B, T, C]`, a per-channel
 /// scale `[1, C, 1, 1, 1]` multiplies `[B, C, F, H, W]`, and `[B, T, 1]` gates `[B, T, D]`.
+///
+/// Result dtype: as torch, a rank-0 operand (a Swift `Float`, or a scalar tensor) does not
+/// widen a tensor of rank ≥ 1: `bf16 * 0.5` is bf16, computed in float32 and rounded once.
 extension Tensor {
-    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { broadcast(lhs, rhs, Add.self) }
-    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { broadcast(lhs, rhs, Subtract.self) }
-    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { broadcast(lhs, rhs, Multiply.self) }
-    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { broadcast(lhs, rhs, Divide.self) }
+    public static func + (lhs: Tensor, rhs: Tensor) -> Tensor { binary(.add, lhs, rhs) }
+    public static func - (lhs: Tensor, rhs: Tensor) -> Tensor { binary(.subtract, lhs, rhs) }
+    public static func * (lhs: Tensor, rhs: Tensor) -> Tensor { binary(.multiply, lhs, rhs) }
+    public static func / (lhs: Tensor, rhs: Tensor) -> Tensor { binary(.divide, lhs, rhs) }
 
-    // Scalars go through the broadcast loops (a rank-0 operand), which are specialised per
-    // op and vectorise; a closure per element would not.
-    public static func + (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Add.self) }
-    public static func - (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Subtract.self) }
-    public static func * (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Multiply.self) }
-    public static func / (lhs: Tensor, rhs: Float) -> Tensor { broadcast(lhs, Tensor(rhs), Divide.self) }
-    public static func * (lhs: Float, rhs: Tensor) -> Tensor { broadcast(Tensor(lhs), rhs, Multiply.self) }
-    public static func + (lhs: Float, rhs: Tensor) -> Tensor { broadcast(Tensor(lhs), rhs, Add.self) }
-    public static prefix func - (x: Tensor) -> Tensor { broadcast(Tensor(-1), x, Multiply.self) }
+    public static func + (lhs: Tensor, rhs: Float) -> Tensor { binary(.add, lhs, lhs.scalar(rhs)) }
+    public static func - (lhs: Tensor, rhs: Float) -> Tensor { binary(.subtract, lhs, lhs.scalar(rhs)) }
+    public static func * (lhs: Tensor, rhs: Float) -> Tensor { binary(.multiply, lhs, lhs.scalar(rhs)) }
+    public static func / (lhs: Tensor, rhs: Float) -> Tensor { binary(.divide, lhs, lhs.scalar(rhs)) }
+    public static func * (lhs: Float, rhs: Tensor) -> Tensor { binary(.multiply, rhs.scalar(lhs), rhs) }
+    public static func + (lhs: Float, rhs: Tensor) -> Tensor { binary(.add, rhs.scalar(lhs), rhs) }
+    public static prefix func - (x: Tensor) -> Tensor { binary(.multiply, x.scalar(-1), x) }
 
-    /// A rank-0 tensor holding `value`.
+    /// A rank-0 float32 CPU tensor holding `value`.
     public init(_ value: Float) { self.init(shape: [], scalars: [value]) }
 
+    /// A rank-0 float32 tensor holding `value` on this tensor's device.
+    func scalar(_ value: Float) -> Tensor {
+        device == .cpu ? Tensor(value) : Tensor(value).to(device: device)
+    }
+
     /// `x / (1 + e^-x)` (SiLU, as torch computes it).
-    public func silu() -> Tensor { unary(Int32(REELFLOW_SILU)) }
+    public func silu() -> Tensor { backend.unary(.silu, self) }
 
     /// `1 / (1 + e^-x)`.
-    public func sigmoid() -> Tensor { unary(Int32(REELFLOW_SIGMOID)) }
+    public func sigmoid() -> Tensor { backend.unary(.sigmoid, self) }
 
     /// GELU with the tanh approximation (torch `gelu(approximate="tanh")`).
-    public func geluTanh() -> Tensor { unary(Int32(REELFLOW_GELU_TANH)) }
+    public func geluTanh() -> Tensor { backend.unary(.geluTanh, self) }
 
     /// `e^x` element-wise.
-    public func exp() -> Tensor { unary(Int32(REELFLOW_EXP)) }
+    public func exp() -> Tensor { backend.unary(.exp, self) }
 
-    /// The element-wise function `kind` (a `REELFLOW_` constant of CKernels) over every
-    /// element, in chunks spread over threads; each chunk runs the C kernel (AVX2 + FMA where
-    /// the CPU has them).
-    func unary(_ kind: Int32) -> Tensor {
-        Tensor(shape: shape) { out in
-            withUnsafeBufferPointer { src in
-                guard let s = src.baseAddress, let d = out.baseAddress else { return }
-                parallelFor(src.count, grain: 1 << 15) { range in
-                    reelflow_activation_f32(kind, s + range.lowerBound, d + range.lowerBound, range.count)
-                }
-            }
+    /// AdaLN modulation `self * (1 + scale) + shift` in one pass; `scale` and `shift`
+    /// broadcast to this tensor's shape (e.g. `[B, 1, D]` against `[B, T, D]`). In bf16 the
+    /// three steps round as torch's bf16 ops do (after `1 + scale`, the product and the sum).
+    public func modulated(scale: Tensor, shift: Tensor) -> Tensor {
+        for (name, t) in [("scale", scale), ("shift", shift)] {
+            precondition(
+                Tensor.broadcastShape(shape, t.shape) == shape,
+                "modulate: \(name) \(t.shape) does not broadcast to \(shape)")
         }
+        return Tensor.backend(self, scale, shift).modulate(self, scale: scale, shift: shift)
     }
 
-    /// A new tensor of the same shape with `transform` applied to every element, spread over
-    /// threads for large tensors. `transform` must be pure.
+    /// The gated residual `self + y * gate` in one pass; `y` and `gate` broadcast to this
+    /// tensor's shape. In bf16 the product and the sum round as torch's bf16 ops do.
+    public func addingGated(_ y: Tensor, gate: Tensor) -> Tensor {
+        for (name, t) in [("y", y), ("gate", gate)] {
+            precondition(
+                Tensor.broadcastShape(shape, t.shape) == shape,
+                "gated residual: \(name) \(t.shape) does not broadcast to \(shape)")
+        }
+        return Tensor.backend(self, y, gate).gatedResidual(self, y, gate: gate)
+    }
+
+    /// A new tensor of the same shape, dtype and device with `transform` applied to every
+    /// element on the host, in float32. A host op: on a GPU it downloads, maps and uploads
+    /// (a synchronisation point). `transform` must be pure.
     public func map(_ transform: (Float) -> Float) -> Tensor {
-        unaryMap(transform)
-    }
-
-    @inline(__always)
-    func unaryMap(_ transform: (Float) -> Float) -> Tensor {
-        Tensor(shape: shape) { out in
-            withUnsafeBufferPointer { src in
-                let s = src.baseAddress, d = out.baseAddress
-                parallelFor(src.count, grain: 1 << 15) { range in
-                    for i in range { d![i] = transform(s![i]) }
-                }
-            }
-        }
+        let host = device == .cpu && dtype == .f32 ? self : to(device: .cpu).to(dtype: .f32)
+        return host.cpuMap(transform).to(dtype: dtype).to(device: device)
     }
 
     /// The shape two operands broadcast to, or nil when they do not broadcast.
     public static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
-        let rank = max(a.count, b.count)
+        let rank = Swift.max(a.count, b.count)
         var out = [Int](repeating: 1, count: rank)
         for i in 0..<rank {
             let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
@@ -81,116 +85,22 @@ extension Tensor {
         return out
     }
 
-    static func broadcast<Op: BinaryKernel>(_ lhs: Tensor, _ rhs: Tensor, _ op: Op.Type) -> Tensor {
-        guard let outShape = broadcastShape(lhs.shape, rhs.shape) else {
-            preconditionFailure("\(Op.name): shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
-        }
-        let plan = BroadcastPlan(outShape: outShape, lhs: lhs.shape, rhs: rhs.shape)
-        return Tensor(shape: outShape) { out in
-            lhs.withUnsafeBufferPointer { a in
-                rhs.withUnsafeBufferPointer { b in
-                    plan.run(a.baseAddress, b.baseAddress, out.baseAddress, Op.self)
-                }
-            }
-        }
+    static func binary(_ op: BinaryOp, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        precondition(
+            broadcastShape(lhs.shape, rhs.shape) != nil,
+            "\(op.rawValue): shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
+        return backend(lhs, rhs).binary(op, lhs, rhs)
     }
 }
 
-/// A binary element-wise operation, specialised into the broadcast loops.
-protocol BinaryKernel {
-    static var name: String { get }
-    static func apply(_ a: Float, _ b: Float) -> Float
-}
-
-enum Add: BinaryKernel {
-    static let name = "add"
-    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b }
-}
-
-enum Subtract: BinaryKernel {
-    static let name = "subtract"
-    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b }
-}
-
-enum Multiply: BinaryKernel {
-    static let name = "multiply"
-    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b }
-}
-
-enum Divide: BinaryKernel {
-    static let name = "divide"
-    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b }
-}
-
-/// The loop nest of one broadcast: the output shape with both operands' strides (0 along
-/// repeated axes), adjacent axes merged where both operands step uniformly across them, so
-/// `[B, C, F, H, W] * [1, C, 1, 1, 1]` becomes rows of `F*H*W` against one scalar each.
-struct BroadcastPlan {
-    var extents: [Int] = []
-    var lhsStrides: [Int] = []
-    var rhsStrides: [Int] = []
-
-    init(outShape: [Int], lhs: [Int], rhs: [Int]) {
-        let rank = outShape.count
-        func strides(_ shape: [Int]) -> [Int] {
-            let padded = [Int](repeating: 1, count: rank - shape.count) + shape
-            let dense = Tensor.strides(of: padded)
-            return (0..<rank).map { padded[$0] == 1 && outShape[$0] != 1 ? 0 : dense[$0] }
-        }
-        let ls = strides(lhs), rs = strides(rhs)
-        for axis in 0..<rank where outShape[axis] != 1 {
-            if let last = extents.indices.last,
-                lhsStrides[last] == ls[axis] * outShape[axis],
-                rhsStrides[last] == rs[axis] * outShape[axis]
-            {
-                extents[last] *= outShape[axis]
-                lhsStrides[last] = ls[axis]
-                rhsStrides[last] = rs[axis]
-            } else {
-                extents.append(outShape[axis])
-                lhsStrides.append(ls[axis])
-                rhsStrides.append(rs[axis])
-            }
-        }
-        if extents.isEmpty {
-            extents = [1]
-            lhsStrides = [0]
-            rhsStrides = [0]
-        }
-    }
-
-    func run<Op: BinaryKernel>(
-        _ a: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?,
-        _ op: Op.Type
-    ) {
-        let inner = extents[extents.count - 1]
-        let total = extents.reduce(1, *)
-        guard total > 0, let a, let b, let out else { return }
-        let rows = total / inner
-        let la = lhsStrides[extents.count - 1], lb = rhsStrides[extents.count - 1]
-        let outer = Array(extents.dropLast())
-        let outerA = Array(lhsStrides.dropLast()), outerB = Array(rhsStrides.dropLast())
-        parallelFor(rows, grain: max(1, (1 << 15) / inner)) { range in
-            for row in range {
-                var rem = row, offA = 0, offB = 0
-                for axis in outer.indices.reversed() {
-                    let i = rem % outer[axis]
-                    rem /= outer[axis]
-                    offA += i * outerA[axis]
-                    offB += i * outerB[axis]
-                }
-                let pa = a + offA, pb = b + offB, po = out + row * inner
-                switch (la, lb) {
-                case (1, 1): for j in 0..<inner { po[j] = Op.apply(pa[j], pb[j]) }
-                case (1, 0):
-                    let y = pb[0]
-                    for j in 0..<inner { po[j] = Op.apply(pa[j], y) }
-                case (0, 1):
-                    let x = pa[0]
-                    for j in 0..<inner { po[j] = Op.apply(x, pb[j]) }
-                default: for j in 0..<inner { po[j] = Op.apply(pa[j * la], pb[j * lb]) }
-                }
-            }
-        }
+extension DType {
+    /// The dtype of an op's result over `operands`, as torch decides it: promoted over the
+    /// operands of rank ≥ 1, or over all operands when every one is rank 0.
+    static func result(of operands: [Tensor]) -> DType {
+        let dimensioned = operands.filter { $0.rank > 0 }
+        let pool = dimensioned.isEmpty ? operands : dimensioned
+        guard var dtype = pool.first?.dtype else { return .f32 }
+        for t in pool.dropFirst() { dtype = DType.promoted(dtype, t.dtype) }
+        return DType.promoted(dtype, dtype)
     }
 }

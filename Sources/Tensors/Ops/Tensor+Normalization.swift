@@ -1,159 +1,53 @@
-internal import CKernels
-/// Softmax and the norms the LTX models use. All compute in float32 (group statistics in
-/// float64) and return float32; round to bf16 afterwards where the reference does.
+/// Reductions, softmax and the norms the LTX models use. Every backend computes in float32
+/// (group statistics in float64 on the CPU) and rounds the result once to the operands' dtype.
 extension Tensor {
+    /// The sum along `axis`, which is removed from the shape (torch `sum(dim)`).
+    public func sum(alongAxis axis: Int) -> Tensor {
+        backend.sum(self, axis: normalizedAxis(axis))
+    }
+
+    /// The mean along `axis`, which is removed from the shape (torch `mean(dim)`).
+    public func mean(alongAxis axis: Int) -> Tensor {
+        let n = shape[normalizedAxis(axis)]
+        return sum(alongAxis: axis) / Float(n)
+    }
+
     /// Softmax over the last axis: `exp(x - max) / sum(exp(x - max))` per row.
     public func softmax() -> Tensor {
         precondition(rank >= 1, "softmax needs at least one axis")
-        let n = shape[rank - 1]
-        let rows = n == 0 ? 0 : count / n
-        return Tensor(shape: shape) { out in
-            withUnsafeBufferPointer { src in
-                let s = src.baseAddress, d = out.baseAddress
-                parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
-                    for r in range {
-                        Softmax.row(s! + r * n, d! + r * n, n)
-                    }
-                }
-            }
-        }
+        return backend.softmax(self)
     }
 
-    /// RMS norm over the last axis (torch `nn.RMSNorm`):
-    /// `y = x / sqrt(mean(x²) + eps) * weight`, with `weight` `[D]` or none.
+    /// RMSNorm over the last axis: `x / sqrt(mean(x²) + eps) * weight` (torch `nn.RMSNorm`).
     public func rmsNorm(weight: Tensor? = nil, eps: Float = 1e-6) -> Tensor {
         precondition(rank >= 1, "rmsNorm needs at least one axis")
-        let n = shape[rank - 1]
-        if let weight { precondition(weight.shape == [n], "rmsNorm weight must be [\(n)], got \(weight.shape)") }
-        let rows = n == 0 ? 0 : count / n
-        let w = weight?.storage ?? []
-        return Tensor(shape: shape) { out in
-            withUnsafeBufferPointer { src in
-                w.withUnsafeBufferPointer { wp in
-                    let s = src.baseAddress, d = out.baseAddress, wb = wp.baseAddress
-                    parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
-                        for r in range {
-                            let x = s! + r * n, y = d! + r * n
-                            let inv = 1 / (Reductions.sumOfSquares(x, n) / Float(n) + eps).squareRoot()
-                            if let wb {
-                                for j in 0..<n { y[j] = x[j] * inv * wb[j] }
-                            } else {
-                                for j in 0..<n { y[j] = x[j] * inv }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        if let weight { precondition(weight.shape == [shape[rank - 1]], "rmsNorm weight \(weight.shape) for \(shape)") }
+        return Tensor.backend(self, weight).rmsNorm(self, weight: weight, eps: eps)
     }
 
-    /// Layer norm over the last axis: `(x - mean) / sqrt(var + eps) * weight + bias`
-    /// (biased variance; `weight`/`bias` `[D]` or none).
+    /// LayerNorm over the last axis (biased variance), with optional affine weight and bias.
     public func layerNorm(weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-6) -> Tensor {
         precondition(rank >= 1, "layerNorm needs at least one axis")
-        let n = shape[rank - 1]
-        if let weight { precondition(weight.shape == [n], "layerNorm weight must be [\(n)], got \(weight.shape)") }
-        if let bias { precondition(bias.shape == [n], "layerNorm bias must be [\(n)], got \(bias.shape)") }
-        let rows = n == 0 ? 0 : count / n
-        let w = weight?.storage ?? [], b = bias?.storage ?? []
-        return Tensor(shape: shape) { out in
-            withUnsafeBufferPointer { src in
-                let s = src.baseAddress, d = out.baseAddress
-                parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
-                    for r in range {
-                        let x = s! + r * n, y = d! + r * n
-                        let (mean, variance) = Reductions.meanAndVariance(x, n)
-                        let m = Float(mean), inv = Float(1 / (variance + Double(eps)).squareRoot())
-                        for j in 0..<n {
-                            var v = (x[j] - m) * inv
-                            if !w.isEmpty { v *= w[j] }
-                            if !b.isEmpty { v += b[j] }
-                            y[j] = v
-                        }
-                    }
-                }
-            }
+        for t in [weight, bias].compactMap({ $0 }) {
+            precondition(t.shape == [shape[rank - 1]], "layerNorm affine \(t.shape) for \(shape)")
         }
+        return Tensor.backend(self, weight, bias).layerNorm(self, weight: weight, bias: bias, eps: eps)
     }
 
-    /// ltx-core's PixelNorm over axis 1 of `[B, C, ...]`:
-    /// `y = x / sqrt(mean_over_C(x²) + eps)` at every position (no weights).
+    /// ltx-core's `PixelNorm`: `x / sqrt(mean over axis 1 of x² + eps)` on `[B, C, ...]`.
     public func pixelNorm(eps: Float = 1e-8) -> Tensor {
-        precondition(rank >= 2, "pixelNorm needs [B, C, ...], got \(shape)")
-        let batch = shape[0], channels = shape[1]
-        let spatial = shape[2...].reduce(1, *)
-        return Tensor(shape: shape) { out in
-            withUnsafeBufferPointer { src in
-                let s = src.baseAddress, d = out.baseAddress
-                guard batch * channels * spatial > 0 else { return }
-                // Work items: (batch, block of positions); channels are reduced in order.
-                let block = 1024
-                let blocks = (spatial + block - 1) / block
-                parallelFor(batch * blocks) { range in
-                    var rms = [Float](repeating: 0, count: block)
-                    for item in range {
-                        let b = item / blocks, p0 = (item % blocks) * block
-                        let len = Swift.min(block, spatial - p0)
-                        let base = b * channels * spatial + p0
-                        for j in 0..<len { rms[j] = 0 }
-                        for c in 0..<channels {
-                            let x = s! + base + c * spatial
-                            for j in 0..<len { rms[j] += x[j] * x[j] }
-                        }
-                        for j in 0..<len { rms[j] = (rms[j] / Float(channels) + eps).squareRoot() }
-                        for c in 0..<channels {
-                            let x = s! + base + c * spatial, y = d! + base + c * spatial
-                            for j in 0..<len { y[j] = x[j] / rms[j] }
-                        }
-                    }
-                }
-            }
-        }
+        precondition(rank >= 2, "pixelNorm expects [B, C, ...], got \(shape)")
+        return backend.pixelNorm(self, eps: eps)
     }
 
-    /// Group norm over `[B, C, ...]` (torch `nn.GroupNorm`): channels split into `groups`
-    /// consecutive groups; each (batch, group) is normalised by its mean and biased variance,
-    /// then `* weight[c] + bias[c]`.
+    /// GroupNorm on `[B, C, ...]` over `groups` consecutive channel groups (biased variance),
+    /// with optional per-channel weight and bias (torch `nn.GroupNorm`).
     public func groupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
-        precondition(rank >= 2, "groupNorm needs [B, C, ...], got \(shape)")
-        let batch = shape[0], channels = shape[1]
-        precondition(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
-        if let weight { precondition(weight.shape == [channels], "groupNorm weight must be [\(channels)]") }
-        if let bias { precondition(bias.shape == [channels], "groupNorm bias must be [\(channels)]") }
-        let spatial = shape[2...].reduce(1, *)
-        let perGroup = channels / groups
-        let w = weight?.storage ?? [], b = bias?.storage ?? []
-        return Tensor(shape: shape) { out in
-            withUnsafeBufferPointer { src in
-                let s = src.baseAddress, d = out.baseAddress
-                guard batch * channels * spatial > 0 else { return }
-                parallelFor(batch * groups) { range in
-                    for item in range {
-                        let g = item % groups
-                        let base = item * perGroup * spatial
-                        let (mean, variance) = Reductions.meanAndVariance(s! + base, perGroup * spatial)
-                        let m = Float(mean), inv = Float(1 / (variance + Double(eps)).squareRoot())
-                        for cl in 0..<perGroup {
-                            let c = g * perGroup + cl
-                            let scale = inv * (w.isEmpty ? 1 : w[c])
-                            let shift = (b.isEmpty ? 0 : b[c]) - m * scale
-                            let x = s! + base + cl * spatial, y = d! + base + cl * spatial
-                            for j in 0..<spatial { y[j] = x[j] * scale + shift }
-                        }
-                    }
-                }
-            }
+        precondition(rank >= 2, "groupNorm expects [B, C, ...], got \(shape)")
+        precondition(groups > 0 && shape[1] % groups == 0, "groupNorm: \(shape[1]) channels in \(groups) groups")
+        for t in [weight, bias].compactMap({ $0 }) {
+            precondition(t.shape == [shape[1]], "groupNorm affine \(t.shape) for \(shape)")
         }
-    }
-}
-
-enum Softmax {
-    /// Softmax of one row of `n` values from `x` into `y` (may alias).
-    @inline(__always)
-    static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        guard n > 0 else { return }
-        let m = reelflow_max_f32(x, n)
-        let total = reelflow_exp_shifted_sum(x, y, n, m)
-        FastMath.scale(y, n, by: 1 / total)
+        return Tensor.backend(self, weight, bias).groupNorm(self, groups: groups, weight: weight, bias: bias, eps: eps)
     }
 }

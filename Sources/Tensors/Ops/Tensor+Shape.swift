@@ -1,8 +1,9 @@
-/// Shape ops: reshape, permute, slice, concat. All results are contiguous row-major tensors;
-/// `reshaped` shares storage (copy-on-write), the others copy.
+/// Shape ops. `reshaped`, `unsqueezed` and `squeezed` only relabel the shape (O(1), storage
+/// shared); `permuted`, `transposed`, `sliced` and `concatenated` run on the backend and
+/// return contiguous tensors.
 extension Tensor {
     /// The same elements viewed under a new shape (row-major order unchanged). One extent may
-    /// be -1 and is inferred. O(1): the storage is shared until one side writes.
+    /// be -1 and is inferred. O(1): the storage is shared.
     public func reshaped(_ newShape: [Int]) -> Tensor {
         var resolved = newShape
         let inferred = newShape.indices.filter { newShape[$0] == -1 }
@@ -26,16 +27,7 @@ extension Tensor {
             axes.count == rank && Set(axes) == Set(0..<rank),
             "permute \(axes) is not a permutation of the \(rank) axes of \(shape)")
         if axes == Array(0..<rank) { return self }
-        let outShape = axes.map { shape[$0] }
-        let inStrides = strides
-        let srcStrides = axes.map { inStrides[$0] }
-        return Tensor(shape: outShape) { out in
-            withUnsafeBufferPointer { src in
-                Tensor.stridedCopy(
-                    from: src.baseAddress!, strides: srcStrides, shape: outShape,
-                    to: out.baseAddress!)
-            }
-        }
+        return backend.permute(self, axes: axes)
     }
 
     /// Axes `a` and `b` swapped (torch's `transpose(a, b)`), copied contiguous.
@@ -51,24 +43,11 @@ extension Tensor {
         precondition(
             range.lowerBound >= 0 && range.upperBound <= shape[axis],
             "slice \(range) out of bounds for axis \(axis) of \(shape)")
-        var outShape = shape
-        outShape[axis] = range.count
-        let outer = shape[..<axis].reduce(1, *)
-        let inner = shape[(axis + 1)...].reduce(1, *)
-        let run = range.count * inner
-        let srcStride = shape[axis] * inner
-        return Tensor(shape: outShape) { out in
-            withUnsafeBufferPointer { src in
-                guard run > 0 else { return }
-                for o in 0..<outer {
-                    (out.baseAddress! + o * run).update(
-                        from: src.baseAddress! + o * srcStride + range.lowerBound * inner, count: run)
-                }
-            }
-        }
+        return backend.slice(self, axis: axis, range: range)
     }
 
-    /// Tensors joined along `axis`; every other extent must match.
+    /// Tensors joined along `axis`; every other extent must match, and so must the dtype
+    /// and the device.
     public static func concatenated(_ tensors: [Tensor], axis: Int) -> Tensor {
         precondition(!tensors.isEmpty, "concat of no tensors")
         let first = tensors[0]
@@ -78,26 +57,9 @@ extension Tensor {
                 t.rank == first.rank
                     && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
                 "concat along axis \(axis): shape \(t.shape) does not match \(first.shape)")
+            precondition(t.device == first.device, "concat of tensors on \(first.device) and \(t.device)")
         }
-        var outShape = first.shape
-        outShape[axis] = tensors.reduce(0) { $0 + $1.shape[axis] }
-        let outer = first.shape[..<axis].reduce(1, *)
-        let inner = first.shape[(axis + 1)...].reduce(1, *)
-        let outRun = outShape[axis] * inner
-        return Tensor(shape: outShape) { out in
-            var offset = 0
-            for t in tensors {
-                let run = t.shape[axis] * inner
-                t.withUnsafeBufferPointer { src in
-                    guard run > 0 else { return }
-                    for o in 0..<outer {
-                        (out.baseAddress! + o * outRun + offset).update(
-                            from: src.baseAddress! + o * run, count: run)
-                    }
-                }
-                offset += run
-            }
-        }
+        return first.backend.concat(tensors, axis: axis)
     }
 
     /// A new axis of extent 1 inserted at `axis` (torch's `unsqueeze`).
@@ -123,66 +85,5 @@ extension Tensor {
         let a = axis < 0 ? axis + rank : axis
         precondition(a >= 0 && a < rank, "axis \(axis) out of range for shape \(shape)")
         return a
-    }
-
-    /// Copies a strided view (`shape`, element `strides` over `src`) into contiguous `dst`.
-    /// The outer rows are spread over threads; the innermost axis is a strided run.
-    static func stridedCopy(
-        from src: UnsafePointer<Float>, strides: [Int], shape: [Int], to dst: UnsafeMutablePointer<Float>
-    ) {
-        let total = shape.reduce(1, *)
-        guard total > 0 else { return }
-        // Merge output axes that are also adjacent and contiguous in the source (and drop
-        // extents of 1), so e.g. [B, T, H, d] -> [B, H, T, d] copies whole d-runs.
-        var shape = shape, strides = strides
-        var axis = shape.count - 2
-        while axis >= 0 {
-            if shape[axis + 1] == 1 {
-                shape.remove(at: axis + 1)
-                strides.remove(at: axis + 1)
-            } else if shape[axis] == 1 || strides[axis] == strides[axis + 1] * shape[axis + 1] {
-                strides[axis] = strides[axis + 1]
-                shape[axis] *= shape[axis + 1]
-                shape.remove(at: axis + 1)
-                strides.remove(at: axis + 1)
-            }
-            axis -= 1
-        }
-        guard let last = shape.last else {
-            dst[0] = src[0]
-            return
-        }
-        let innerStride = strides[strides.count - 1]
-        let rows = total / last
-        let outerShape = Array(shape.dropLast())
-        let outerStrides = Array(strides.dropLast())
-        parallelFor(rows, grain: max(1, 16_384 / max(1, last))) { range in
-            // Decompose the first row index of the range, then step like an odometer.
-            var index = [Int](repeating: 0, count: outerShape.count)
-            var rem = range.lowerBound
-            for axis in outerShape.indices.reversed() {
-                index[axis] = rem % outerShape[axis]
-                rem /= outerShape[axis]
-            }
-            var base = zip(index, outerStrides).reduce(0) { $0 + $1.0 * $1.1 }
-            for row in range {
-                let d = dst + row * last
-                let s = src + base
-                if innerStride == 1 {
-                    d.update(from: s, count: last)
-                } else {
-                    for j in 0..<last { d[j] = s[j * innerStride] }
-                }
-                var axis = outerShape.count - 1
-                while axis >= 0 {
-                    index[axis] += 1
-                    base += outerStrides[axis]
-                    if index[axis] < outerShape[axis] { break }
-                    base -= outerStrides[axis] * outerShape[axis]
-                    index[axis] = 0
-                    axis -= 1
-                }
-            }
-        }
     }
 }

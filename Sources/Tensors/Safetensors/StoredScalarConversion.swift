@@ -1,10 +1,8 @@
 internal import CKernels
-import Dispatch
-import Foundation
 
 /// Conversion of stored little-endian scalars of any `DType` to float32. Each dtype has its
 /// own tight loop (unaligned loads, no per-element switch) so the compiler can vectorise it;
-/// ranges above `parallelThreshold` elements are split into one chunk per core.
+/// ranges above `parallelThreshold` elements are split over the `TensorThreads` pool.
 enum StoredScalarConversion {
     static let parallelThreshold = 1 << 20
     /// Conversions whose whole float32 destination is at least this large write BF16 results
@@ -18,28 +16,16 @@ enum StoredScalarConversion {
     /// Converts `count` elements; `streaming` asks for streaming stores (BF16 only, where the
     /// CPU has them; see `streamingDestinationBytes`).
     static func convert(_ dtype: DType, from source: UnsafeRawPointer, count: Int, to destination: UnsafeMutablePointer<Float>, streaming: Bool = false) {
-        let workers = count >= parallelThreshold ? min(activeCores, count / (parallelThreshold / 2)) : 1
         let stream = streaming && dtype == .bf16
-        if workers <= 1 {
-            if stream {
-                reelflow_bf16_to_f32_streaming(source, destination, count)
-            } else {
-                convertSerially(dtype, from: source, count: count, to: destination)
-            }
-            return
-        }
-        let chunk = (count + workers - 1) / workers
-        // Pointers are passed as integers: each worker writes a disjoint range.
+        // Pointers are passed as integers: each chunk writes a disjoint range.
         let src = Int(bitPattern: source), dst = Int(bitPattern: destination)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let lo = w * chunk, n = min(chunk, count - lo)
-            guard n > 0 else { return }
-            let from = UnsafeRawPointer(bitPattern: src)! + lo * dtype.byteSize
-            let to = UnsafeMutablePointer<Float>(bitPattern: dst)! + lo
+        parallelFor(count, grain: parallelThreshold / 2) { range in
+            let from = UnsafeRawPointer(bitPattern: src)! + range.lowerBound * dtype.byteSize
+            let to = UnsafeMutablePointer<Float>(bitPattern: dst)! + range.lowerBound
             if stream {
-                reelflow_bf16_to_f32_streaming(from, to, n)
+                reelflow_bf16_to_f32_streaming(from, to, range.count)
             } else {
-                convertSerially(dtype, from: from, count: n, to: to)
+                convertSerially(dtype, from: from, count: range.count, to: to)
             }
         }
     }
@@ -52,8 +38,6 @@ enum StoredScalarConversion {
             convertSerially(dtype, from: source, count: count, to: destination)
         }
     }
-
-    static let activeCores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     static func convertSerially(_ dtype: DType, from s: UnsafeRawPointer, count n: Int, to d: UnsafeMutablePointer<Float>) {
         switch dtype {

@@ -31,6 +31,44 @@ public struct StoredTensor: Sendable {
     /// Elements per row (the product of all axes but the outermost).
     public var rowLength: Int { shape.isEmpty ? 1 : shape.dropFirst().reduce(1, *) }
 
+    /// The tensor as a compute `Tensor` of `dtype` (default: the stored dtype when a tensor
+    /// can hold it, float32 otherwise) on `device`.
+    ///
+    /// On the CPU, a tensor whose stored dtype is the one asked for is a zero-copy view of
+    /// the file mapping (pages are read when an op first touches them); other dtypes are
+    /// converted (see `floatTensor(rows:)` for the exact rules). On another device the host
+    /// tensor is uploaded by that device's backend. Meant to be called layer by layer.
+    public func tensor(dtype: DType? = nil, device: Device = .cpu) -> Tensor {
+        tensor(rows: 0..<rowCount, dtype: dtype, device: device)
+    }
+
+    /// Rows `rows` of the outermost axis as a `Tensor` (see `tensor(dtype:device:)`).
+    public func tensor(rows: Range<Int>, dtype: DType? = nil, device: Device = .cpu) -> Tensor {
+        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
+            "rows \(rows) out of range 0..<\(rowCount) for tensor '\(name)'")
+        let target = dtype ?? (self.dtype.isTensorElement ? self.dtype : .f32)
+        precondition(target.isTensorElement, "a tensor cannot hold \(target.rawValue) elements")
+        let outShape = shape.isEmpty ? [] : [rows.count] + shape.dropFirst()
+        let host: Tensor
+        if target == self.dtype {
+            let size = self.dtype.byteSize
+            let first = byteOffset + rows.lowerBound * rowLength * size
+            let window = UnsafeRawBufferPointer(rebasing: file.bytes[first..<(first + rows.count * rowLength * size)])
+            if rows.isEmpty || rowLength == 0 {
+                host = Tensor(zeros: outShape).to(dtype: target)
+            } else if Int(bitPattern: window.baseAddress) % size == 0 {
+                host = Tensor(shape: outShape, dtype: target, storage: HostStorage(mapped: window, owner: file))
+            } else {
+                // Misaligned in the file (safetensors does not promise alignment): copy.
+                host = Tensor(shape: outShape, dtype: target, storage: HostStorage(mapped: window, owner: file)
+                    .ownedCopy(dtype: target))
+            }
+        } else {
+            host = floatTensor(rows: rows).to(dtype: target)
+        }
+        return host.to(device: device)
+    }
+
     /// The whole tensor converted to float32 (see `DType` conversion notes on
     /// `floatTensor(rows:)`).
     public func floatTensor() -> Tensor {

@@ -1,5 +1,16 @@
 import Dispatch
 
+extension TensorThreads {
+    /// Splits `0..<count` into up to `TensorThreads.count` contiguous ranges and runs `body`
+    /// on each in parallel; fewer than `grain` items per thread run inline on the caller.
+    /// The one parallel loop of the process: tensor ops, weight conversion, LoRA fusing and
+    /// media conversion all use it, so `TensorThreads.count` bounds them all. `body` gets
+    /// disjoint ranges and must write only what belongs to its range.
+    public static func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+        Tensors.parallelFor(count, grain: grain, body)
+    }
+}
+
 /// Splits `0..<count` into contiguous chunks and runs `body` on each, on up to
 /// `TensorThreads.count` threads. Work smaller than `grain` items per thread runs inline, so
 /// small tensors never pay for a thread hop.

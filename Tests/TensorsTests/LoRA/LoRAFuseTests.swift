@@ -41,10 +41,10 @@ enum LoRAFixtures {
             let stored = try base.tensor(expected.name)
             let ours = try bound.fusedWeight(for: expected.name, base: stored)
             #expect(ours.shape == expected.shape)
-            let want = expected.floatTensor().scalars
-            let differing = zip(ours.scalars, want).filter { $0.bitPattern != $1.bitPattern }.count
+            let want = expected.floatTensor().hostScalars()
+            let differing = zip(ours.hostScalars(), want).filter { $0.bitPattern != $1.bitPattern }.count
             #expect(differing == 0, "\(expected.name): \(differing) of \(want.count) values differ")
-            if want != stored.floatTensor().scalars { updated += 1 }
+            if want != stored.floatTensor().hostScalars() { updated += 1 }
         }
         #expect(updated == bound.targetKeys.count)
         #expect(updated > 0)
@@ -58,8 +58,8 @@ enum LoRAFixtures {
         let key = "transformer_blocks.0.attn1.to_q.weight"
         let bound = try LoRAFixtures.stack([("lora_a.safetensors", 0.81)]).bind(to: base.keys)
         let ours = try bound.fusedWeight(for: key, base: base.tensor(key))
-        #expect(try ours.scalars != reference.tensor(key).floatTensor().scalars)
-        #expect(try bound.fusedBFloat16Bits(for: key, base: base.tensor(key)) == ours.scalars.map { BFloat16.bits(from: $0) })
+        #expect(try ours.hostScalars() != reference.tensor(key).floatTensor().hostScalars())
+        #expect(try bound.fusedBFloat16Bits(for: key, base: base.tensor(key)) == ours.hostScalars().map { BFloat16.bits(from: $0) })
     }
 
     @Test func detectsFormatsRankAndMetadata() throws {
@@ -82,7 +82,7 @@ enum LoRAFixtures {
         let bound = try LoRAFixtures.stack([("lora_a.safetensors", 0), ("lora_b.safetensors", 0)]).bind(to: base.keys)
         #expect(bound.targetKeys.isEmpty)
         let key = "transformer_blocks.0.attn1.to_q.weight"
-        #expect(try bound.fusedWeight(for: key, base: base.tensor(key)).scalars == base.tensor(key).floatTensor().scalars)
+        #expect(try bound.fusedWeight(for: key, base: base.tensor(key)).hostScalars() == base.tensor(key).floatTensor().hostScalars())
     }
 }
 
@@ -163,7 +163,7 @@ extension LoRAFuseTests {
         try writer.write(to: url)
         let strength: Float = 0.6
         let bound = try LoRAStack([.init(try LoRAAdapter(path: url.path), strength: strength)]).bind(to: ["t.weight"])
-        let fused = try bound.fusedWeight(for: "t.weight", base: base.tensor("t.weight")).scalars
+        let fused = try bound.fusedWeight(for: "t.weight", base: base.tensor("t.weight")).hostScalars()
         var expected: [Float] = []
         for o in 0..<2 {
             for i in 0..<2 {

@@ -36,17 +36,17 @@ import Testing
         let y = try bound.linear(x, weight: weight, bias: bias, key: key)
         #expect(y.shape == [1, rows, 16])
         let updates = bound.contributions[key]!.map { c in
-            (a: c.pair.down.floatTensor().scalars, b: c.pair.up.floatTensor().scalars, r: c.pair.rank, s: c.scale)
+            (a: c.pair.down.floatTensor().hostScalars(), b: c.pair.up.floatTensor().hostScalars(), r: c.pair.rank, s: c.scale)
         }
         #expect(updates.count == 3)
-        let want = naive(x: x.scalars, rows: rows, w: weight.floatTensor().scalars, out: 16, inF: 16,
-            bias: bias.floatTensor().scalars, updates: updates)
-        let maxError = zip(y.scalars, want).map { abs($0 - $1) }.max()!
+        let want = naive(x: x.hostScalars(), rows: rows, w: weight.floatTensor().hostScalars(), out: 16, inF: 16,
+            bias: bias.floatTensor().hostScalars(), updates: updates)
+        let maxError = zip(y.hostScalars(), want).map { abs($0 - $1) }.max()!
         // float32 GEMM against a double reference over sums of 16 terms of size ~0.1.
         #expect(maxError < 1e-5, "max abs error \(maxError)")
         // Without LoRA the result differs: the update is really applied.
         let plain = try LoRAStack([]).bind(to: base.keys).linear(x, weight: weight, bias: bias, key: key)
-        #expect(zip(plain.scalars, want).map { abs($0 - $1) }.max()! > 1e-3)
+        #expect(zip(plain.hostScalars(), want).map { abs($0 - $1) }.max()! > 1e-3)
     }
 
     @Test func float32WeightsAreUsedInPlace() throws {
@@ -60,7 +60,7 @@ import Testing
         let weight = try SafetensorsFile(path: url.path).tensor("w")
         let x = Tensor(shape: [2, 4], scalars: [1, 0, 0, 0, 0, 1, 1, 0])
         let y = try LoRAStack([]).bind(to: []).linear(x, weight: weight, key: "w")
-        #expect(y.scalars == [0, 0.4, 0.8, 0.3, 1.1, 1.9])
+        #expect(y.hostScalars() == [0, 0.4, 0.8, 0.3, 1.1, 1.9])
         #expect(weightError { _ = try LoRAStack([]).bind(to: []).linear(Tensor(zeros: [2, 3]), weight: weight, key: "w") }?.kind == .shapeMismatch)
     }
 }

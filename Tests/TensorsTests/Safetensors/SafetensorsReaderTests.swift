@@ -38,7 +38,7 @@ import Testing
         #expect(file.tensors.count == 15)
         #expect(file.metadata("format") == "pt")
         for tensor in file.tensors {
-            let values = tensor.floatTensor().scalars
+            let values = tensor.floatTensor().hostScalars()
             #expect(values == expected[tensor.name], "\(tensor.name)")
             #expect(tensor.dtype.rawValue.lowercased() == tensor.name)
         }
@@ -67,9 +67,9 @@ import Testing
         #expect(w.rowCount == 4 && w.rowLength == 6 && w.byteCount == 48)
         let rows = w.floatTensor(rows: 1..<3)
         #expect(rows.shape == [2, 3, 2])
-        #expect(rows.scalars == Array(values[6..<18]))
+        #expect(rows.hostScalars() == Array(values[6..<18]))
         #expect(w.floatTensor(rows: 2..<2).shape == [0, 3, 2])
-        #expect(w.floatTensor().scalars == values)
+        #expect(w.floatTensor().hostScalars() == values)
     }
 
     @Test func largeConversionsSplitAcrossThreadsGiveTheSameValues() throws {
@@ -79,7 +79,7 @@ import Testing
         let bits = (0..<n).map { UInt16(truncatingIfNeeded: $0 &* 2654435761 >> 7) & 0x7F7F }
         let header = "{\"big\":{\"dtype\":\"BF16\",\"shape\":[\(n)],\"data_offsets\":[0,\(2 * n)]}}"
         let file = try SafetensorsFile(path: try dir.raw("big.safetensors", header: header, data: littleEndianBytes(bits)))
-        let values = try file.tensor("big").floatTensor().scalars
+        let values = try file.tensor("big").floatTensor().hostScalars()
         #expect(values.count == n)
         #expect(zip(values, bits).allSatisfy { $0.bitPattern == UInt32($1) << 16 })
     }
@@ -98,7 +98,7 @@ import Testing
         #expect(try file.referenceDownscaleFactor() == 2)
         // A scalar tensor has shape [] and one element.
         let x = try file.tensor("x")
-        #expect(x.floatTensor().shape == [] && x.floatTensor().scalars == [7])
+        #expect(x.floatTensor().shape == [] && x.floatTensor().hostScalars() == [7])
     }
 
     @Test func metadataWithoutConfigGivesNil() throws {
@@ -153,7 +153,7 @@ extension SafetensorsReaderTests {
         var scratch = Tensor(zeros: [3, cols])
         w.convert(rows: 1..<4, into: &scratch)
         #expect(scratch.shape == [3, cols])
-        let values = scratch.scalars
+        let values = scratch.hostScalars()
         var mismatches = 0
         for i in 0..<(3 * cols) {
             let j = cols + i
@@ -183,6 +183,6 @@ extension SafetensorsReaderTests {
         let big = try file.tensor("big")
         #expect(big.byteCount == 4 << 30 && file.byteCount == Int(headerEnd) + (4 << 30))
         let row = big.floatTensor(rows: 77_777..<77_778)
-        #expect(row.shape == [1, cols] && row.scalars.allSatisfy { $0 == 0 })
+        #expect(row.shape == [1, cols] && row.hostScalars().allSatisfy { $0 == 0 })
     }
 }

@@ -12,7 +12,7 @@ struct Difference: CustomStringConvertible {
     init(_ actual: Tensor, _ expected: Tensor) {
         precondition(actual.shape == expected.shape)
         var maxAbsolute: Float = 0, maxRelative: Float = 0, worst = -1
-        for (i, (a, e)) in zip(actual.scalars, expected.scalars).enumerated() {
+        for (i, (a, e)) in zip(actual.hostScalars(), expected.hostScalars()).enumerated() {
             let d = abs(a - e)
             if d.isNaN || d > maxAbsolute {
                 maxAbsolute = d.isNaN ? .infinity : d
@@ -29,7 +29,7 @@ struct Difference: CustomStringConvertible {
 
 /// Elements outside `absolute + relative * |expected|` (NaN counts as outside).
 func violations(_ actual: Tensor, _ expected: Tensor, absolute: Float, relative: Float) -> Int {
-    zip(actual.scalars, expected.scalars).reduce(0) { n, pair in
+    zip(actual.hostScalars(), expected.hostScalars()).reduce(0) { n, pair in
         let (a, e) = pair
         return abs(a - e) <= absolute + relative * abs(e) ? n : n + 1
     }

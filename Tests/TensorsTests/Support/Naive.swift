@@ -12,7 +12,7 @@ enum Naive {
         let batch = Array(a.shape.dropLast(2))
         let items = batch.reduce(1, *)
         let shareB = b.rank == 2
-        let av = a.scalars, bv = b.scalars
+        let av = a.hostScalars(), bv = b.hostScalars()
         var out = [Float](repeating: 0, count: items * m * n)
         for item in 0..<items {
             let ao = item * m * k, bo = shareB ? 0 : item * k * n
@@ -35,9 +35,9 @@ enum Naive {
         let inF = weight.shape[1], outF = weight.shape[0]
         let rows = x.shape.dropLast().reduce(1, *)
         let y = matmul(x.reshaped([rows, inF]), weight, transposeB: true)
-        var out = y.scalars
+        var out = y.hostScalars()
         if let bias {
-            for r in 0..<rows { for j in 0..<outF { out[r * outF + j] += bias.scalars[j] } }
+            for r in 0..<rows { for j in 0..<outF { out[r * outF + j] += bias.hostScalars()[j] } }
         }
         return Tensor(shape: Array(x.shape.dropLast()) + [outF], scalars: out)
     }
@@ -58,7 +58,7 @@ enum Naive {
             let padded: Int = ext[a] + padBefore[a] + padAfter[a]
             o[a] = (padded - k[a]) / stride[a] + 1
         }
-        let xv = x.scalars, wv = w.scalars
+        let xv = x.hostScalars(), wv = w.hostScalars()
         func source(_ p: Int, _ axis: Int) -> Int? {
             let n = ext[axis]
             if p >= 0 && p < n { return p }
@@ -75,7 +75,7 @@ enum Naive {
                 for t in 0..<o[0] {
                     for y in 0..<o[1] {
                         for xx in 0..<o[2] {
-                            var s = Double(bias?.scalars[c] ?? 0)
+                            var s = Double(bias?.hostScalars()[c] ?? 0)
                             for i in 0..<ci {
                                 for dt in 0..<k[0] {
                                     guard let st = source(t * stride[0] + dt - padBefore[0], 0) else { continue }
@@ -109,11 +109,11 @@ enum Naive {
         let (nb, nh, tq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
         let tk = k.shape[2], dv = v.shape[3]
         let sc = Double(scale ?? 1 / Float(d).squareRoot())
-        let qv = q.scalars, kv = k.scalars, vv = v.scalars
+        let qv = q.hostScalars(), kv = k.hostScalars(), vv = v.hostScalars()
         func maskValue(_ m: Tensor, _ b: Int, _ h: Int, _ i: Int, _ j: Int) -> Double {
             let s = [Int](repeating: 1, count: 4 - m.rank) + m.shape
             let idx = [b, h, i, j].enumerated().map { s[$0.offset] == 1 ? 0 : $0.element }
-            return Double(m.scalars[((idx[0] * s[1] + idx[1]) * s[2] + idx[2]) * s[3] + idx[3]])
+            return Double(m.hostScalars()[((idx[0] * s[1] + idx[1]) * s[2] + idx[2]) * s[3] + idx[3]])
         }
         var out = [Float](repeating: 0, count: nb * nh * tq * dv)
         for b in 0..<nb {
@@ -154,7 +154,7 @@ enum Naive {
                 src += (rem % outShape[axis]) * inStrides[axes[axis]]
                 rem /= outShape[axis]
             }
-            out[flat] = x.scalars[src]
+            out[flat] = x.hostScalars()[src]
         }
         return Tensor(shape: outShape, scalars: out)
     }

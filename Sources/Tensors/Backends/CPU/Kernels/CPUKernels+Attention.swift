@@ -1,20 +1,3 @@
-/// A mask for scaled-dot-product attention, broadcastable to `[B, H, Tq, Tk]` (shapes are
-/// aligned at the last axis, each extent equal or 1, as torch's `attn_mask`).
-public enum AttentionMask: Sendable {
-    /// Added to the scaled scores before softmax (torch's float `attn_mask`; ltx-core's
-    /// `log(M)` attention bias).
-    case additive(Tensor)
-    /// Multiplies the softmax weights before normalisation: `w ∝ M · exp(score)`, so
-    /// `M = 0` excludes a key exactly and a 0/1 mask is torch's boolean `attn_mask` (true =
-    /// attend). Equal to `additive(log M)` without computing a log per score.
-    case multiplicative(Tensor)
-
-    var tensor: Tensor {
-        switch self {
-        case .additive(let t), .multiplicative(let t): t
-        }
-    }
-}
 
 /// Scaled-dot-product attention, blocked flash-style: scores are computed one (query block x
 /// key block) tile at a time with `sgemm`, folded into a running softmax (row max, row sum,
@@ -24,15 +7,16 @@ public enum AttentionMask: Sendable {
 /// single-threaded inside.
 extension Tensor {
     /// Default tile extents; at 1408 tokens a tile is 256 x 512 floats = 512 KiB per worker.
-    public static let attentionQueryBlock = 256
-    public static let attentionKeyBlock = 512
+    static let attentionQueryBlock = 256
+    static let attentionKeyBlock = 512
 
     /// Attention in torch's SDPA layout: `query [B, H, Tq, d]`, `key [B, H, Tk, d]`,
     /// `value [B, H, Tk, dv]` -> `[B, H, Tq, dv]`. `scale` defaults to `1/sqrt(d)`.
     /// `softmax(q·kᵀ·scale + mask)·v` per head.
-    public static func scaledDotProductAttention(
+    static func cpuScaledDotProductAttention(
         query: Tensor, key: Tensor, value: Tensor, mask: AttentionMask? = nil, scale: Float? = nil,
-        queryBlock: Int = attentionQueryBlock, keyBlock: Int = attentionKeyBlock
+        queryBlock: Int = attentionQueryBlock, keyBlock: Int = attentionKeyBlock,
+        roundProbabilities: Bool = false
     ) -> Tensor {
         precondition(
             query.rank == 4 && key.rank == 4 && value.rank == 4,
@@ -51,16 +35,18 @@ extension Tensor {
             output: .init(batchStride: h * tq * dv, headStride: tq * dv, rowStride: dv))
         return AttentionKernel.run(
             geometry, outputShape: [b, h, tq, dv], query: query, key: key, value: value, mask: mask,
-            scale: scale ?? 1 / Float(d).squareRoot(), queryBlock: queryBlock, keyBlock: keyBlock)
+            scale: scale ?? 1 / Float(d).squareRoot(), queryBlock: queryBlock, keyBlock: keyBlock,
+            roundProbabilities: roundProbabilities)
     }
 
     /// Attention in ltx-core's token layout: `query [B, Tq, H*d]`, `key [B, Tk, H*d]`,
     /// `value [B, Tk, H*dv]` -> `[B, Tq, H*dv]`, heads split from the last axis as ltx-core's
     /// `view(b, -1, heads, dim_head)` does. Heads are read in place (row stride `H*d`), so no
     /// transposed copies are made.
-    public static func attention(
+    static func cpuAttention(
         query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: AttentionMask? = nil,
-        scale: Float? = nil, queryBlock: Int = attentionQueryBlock, keyBlock: Int = attentionKeyBlock
+        scale: Float? = nil, queryBlock: Int = attentionQueryBlock, keyBlock: Int = attentionKeyBlock,
+        roundProbabilities: Bool = false
     ) -> Tensor {
         precondition(
             query.rank == 3 && key.rank == 3 && value.rank == 3,
@@ -82,12 +68,13 @@ extension Tensor {
             output: .init(batchStride: tq * vWidth, headStride: dv, rowStride: vWidth))
         return AttentionKernel.run(
             geometry, outputShape: [b, tq, vWidth], query: query, key: key, value: value, mask: mask,
-            scale: scale ?? 1 / Float(d).squareRoot(), queryBlock: queryBlock, keyBlock: keyBlock)
+            scale: scale ?? 1 / Float(d).squareRoot(), queryBlock: queryBlock, keyBlock: keyBlock,
+            roundProbabilities: roundProbabilities)
     }
 
     /// Bytes of scratch the blocked attention holds at once on `workers` threads: one score
     /// tile and two per-row vectors per worker. The output itself is not counted.
-    public static func attentionScratchBytes(
+    static func attentionScratchBytes(
         queryTokens: Int, keyTokens: Int, workers: Int = TensorThreads.count,
         queryBlock: Int = attentionQueryBlock, keyBlock: Int = attentionKeyBlock
     ) -> Int {

@@ -1,19 +1,8 @@
-/// Resampling modes of `torch.nn.functional.interpolate` that Reelflow needs.
-public enum InterpolationMode: String, Sendable, CaseIterable {
-    /// torch `"nearest"`: source index `floor(dst * in/out)`.
-    case nearest
-    /// torch `"bilinear"` with `align_corners=False` and no antialias: source coordinate
-    /// `(dst + 0.5) * in/out - 0.5`, clamped at 0, blending the two neighbours per axis.
-    case bilinear
-    /// torch `"area"` (adaptive average pooling): output cell i averages input
-    /// `floor(i*in/out) ..< ceil((i+1)*in/out)`.
-    case area
-}
 
 extension Tensor {
     /// Resamples the last two axes of `[..., H, W]` to `size = [H', W']` (torch
     /// `F.interpolate(x, size=...)` on `[N, C, H, W]`).
-    public func interpolated(size: [Int], mode: InterpolationMode) -> Tensor {
+    func cpuInterpolated(size: [Int], mode: InterpolationMode) -> Tensor {
         precondition(rank >= 2 && size.count == 2, "interpolate expects [..., H, W] and a size [H', W']")
         let (h, w) = (shape[rank - 2], shape[rank - 1])
         let (oh, ow) = (size[0], size[1])

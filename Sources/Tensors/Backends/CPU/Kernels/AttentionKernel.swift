@@ -18,7 +18,7 @@ struct AttentionGeometry {
 enum AttentionKernel {
     static func run(
         _ g: AttentionGeometry, outputShape: [Int], query: Tensor, key: Tensor, value: Tensor,
-        mask: AttentionMask?, scale: Float, queryBlock: Int, keyBlock: Int
+        mask: AttentionMask?, scale: Float, queryBlock: Int, keyBlock: Int, roundProbabilities: Bool = false
     ) -> Tensor {
         precondition(queryBlock > 0 && keyBlock > 0, "attention blocks must be positive")
         let maskLayout = mask.map { MaskLayout(shape: $0.tensor.shape, geometry: g) }
@@ -56,7 +56,7 @@ enum AttentionKernel {
                                     processTile(
                                         tile, g, pointers, maskLayout: maskLayout, multiplicative: multiplicative,
                                         scale: scale, keyBlock: bk, scores: s, rowMax: s + bq * bk,
-                                        rowSum: s + bq * bk + bq)
+                                        rowSum: s + bq * bk + bq, roundProbabilities: roundProbabilities)
                                 }
                                 if workers > 1 {
                                     TensorThreads.withSingleThreadedBLAS {
@@ -88,7 +88,8 @@ enum AttentionKernel {
     static func processTile(
         _ t: Tile, _ g: AttentionGeometry, _ p: Pointers, maskLayout: MaskLayout?, multiplicative: Bool,
         scale: Float, keyBlock: Int, scores: UnsafeMutablePointer<Float>,
-        rowMax: UnsafeMutablePointer<Float>, rowSum: UnsafeMutablePointer<Float>
+        rowMax: UnsafeMutablePointer<Float>, rowSum: UnsafeMutablePointer<Float>,
+        roundProbabilities: Bool = false
     ) {
         let d = g.headDim, dv = g.valueDim
         let q = p.q + g.query.offset(batch: t.batch, head: t.head) + t.q0 * g.query.rowStride
@@ -147,6 +148,11 @@ enum AttentionKernel {
                         for j in 0..<cols { s[j] *= v }
                     }
                     blockSum = Reductions.sum(s, cols)
+                }
+                if roundProbabilities {
+                    // torch's CPU flash kernel in bf16 multiplies V by the unnormalised
+                    // probabilities rounded to bf16; the row sum stays float32.
+                    for j in 0..<cols { s[j] = BFloat16.round(s[j]) }
                 }
                 let correction = FastMath.exp(rowMax[i] - newMax)
                 rowSum[i] = rowSum[i] * correction + blockSum

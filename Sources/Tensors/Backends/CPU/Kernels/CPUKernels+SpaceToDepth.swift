@@ -1,21 +1,9 @@
-/// The order of the block offsets inside the channel axis after space-to-depth.
-public enum SpaceToDepthOrder: String, Sendable, CaseIterable {
-    /// Channel `((c*pt + it)*ph + ih)*pw + iw`: time, then height, then width offset (width
-    /// fastest). einops `b c (d p1) (h p2) (w p3) -> b (c p1 p2 p3) d h w`, as ltx-core's
-    /// `SpaceToDepthDownsample`, `DepthToSpaceUpsample` and `PixelShuffleND` use it (and
-    /// torch's `pixel_shuffle` in 2D).
-    case timeHeightWidth
-    /// Channel `((c*pt + it)*pw + iw)*ph + ih`: the width offset before the height offset
-    /// (height fastest). ltx-core's VAE `patchify`/`unpatchify`:
-    /// `b c (f p) (h q) (w r) -> b (c p r q) f h w` (2D: `b c (h q) (w r) -> b (c r q) h w`).
-    case timeWidthHeight
-}
 
 extension Tensor {
     /// Folds blocks of `factors` (`[ph, pw]` on `[B, C, H, W]`, or `[pt, ph, pw]` on
     /// `[B, C, F, H, W]`) into the channel axis: `[B, C, F, H, W]` ->
     /// `[B, C*pt*ph*pw, F/pt, H/ph, W/pw]`, channels ordered by `order`.
-    public func spaceToDepth(_ factors: [Int], order: SpaceToDepthOrder = .timeHeightWidth) -> Tensor {
+    func cpuSpaceToDepth(_ factors: [Int], order: SpaceToDepthOrder = .timeHeightWidth) -> Tensor {
         let n = factors.count
         precondition((n == 2 || n == 3) && rank == n + 2, "spaceToDepth \(factors) on shape \(shape)")
         precondition(factors.allSatisfy { $0 > 0 }, "spaceToDepth factors must be positive, got \(factors)")
@@ -36,7 +24,7 @@ extension Tensor {
 
     /// The inverse of `spaceToDepth` with the same factors and order:
     /// `[B, C*pt*ph*pw, F, H, W]` -> `[B, C, F*pt, H*ph, W*pw]`.
-    public func depthToSpace(_ factors: [Int], order: SpaceToDepthOrder = .timeHeightWidth) -> Tensor {
+    func cpuDepthToSpace(_ factors: [Int], order: SpaceToDepthOrder = .timeHeightWidth) -> Tensor {
         let n = factors.count
         precondition((n == 2 || n == 3) && rank == n + 2, "depthToSpace \(factors) on shape \(shape)")
         let block = factors.reduce(1, *)

@@ -1,7 +1,7 @@
 /// Reductions along one axis.
 extension Tensor {
     /// The sum along `axis`, which is removed from the shape (torch `sum(dim)`).
-    public func sum(alongAxis axis: Int) -> Tensor {
+    func cpuSum(alongAxis axis: Int) -> Tensor {
         let axis = normalizedAxis(axis)
         let outer = shape[..<axis].reduce(1, *), n = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
         var outShape = shape
@@ -22,11 +22,5 @@ extension Tensor {
                 }
             }
         }
-    }
-
-    /// The mean along `axis`, which is removed from the shape (torch `mean(dim)`).
-    public func mean(alongAxis axis: Int) -> Tensor {
-        let n = shape[normalizedAxis(axis)]
-        return sum(alongAxis: axis) / Float(n)
     }
 }

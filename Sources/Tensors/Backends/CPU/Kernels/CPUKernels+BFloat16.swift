@@ -3,12 +3,12 @@
 extension Tensor {
     /// Every element rounded to the nearest bf16 value (ties to even, NaN stays NaN),
     /// widened back to float32: what `x.to(torch.bfloat16).float()` gives.
-    public func roundedToBF16() -> Tensor {
+    func cpuRoundedToBF16() -> Tensor {
         unaryMap { BFloat16.round($0) }
     }
 
     /// Rounds every element to the nearest bf16 value in place.
-    public mutating func roundToBF16() {
+    mutating func cpuRoundToBF16() {
         withUnsafeMutableBufferPointer { buffer in
             let p = buffer.baseAddress
             parallelFor(buffer.count, grain: 1 << 15) { range in

@@ -9,7 +9,7 @@ extension Tensor {
     /// - Parameters:
     ///   - weight: `[out, in]`.
     ///   - bias: `[out]`, or nil.
-    public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+    func cpuLinear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
         precondition(rank >= 1, "linear needs at least one axis, got shape \(shape)")
         precondition(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
         let inFeatures = shape[rank - 1], outFeatures = weight.shape[0]
@@ -30,7 +30,7 @@ extension Tensor {
             // output in parallel: on the 1408 x 16384 layer this measured 0.95-0.99x of bare
             // sgemm on a warm buffer, against 0.82-0.93x with beta = 0.
             let zeros = [Float](repeating: 0, count: bias == nil ? outFeatures : 0)
-            (bias?.storage ?? zeros).withUnsafeBufferPointer { b in
+            (bias?.hostScalars() ?? zeros).withUnsafeBufferPointer { b in
                 let src = b.baseAddress!
                 parallelFor(rows, grain: max(1, 65_536 / outFeatures)) { range in
                     for r in range { (dst + r * outFeatures).update(from: src, count: outFeatures) }
@@ -53,7 +53,7 @@ extension Tensor {
     /// is read as its transpose in place, e.g. `[..., N, K]` for B). Leading (batch) axes
     /// broadcast by the element-wise rules, so a `[K, N]` matrix multiplies every item of a
     /// `[B, H, M, K]` batch.
-    public static func matmul(
+    static func cpuMatmul(
         _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
     ) -> Tensor {
         precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")

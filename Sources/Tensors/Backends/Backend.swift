@@ -1,0 +1,104 @@
+/// The seam between the tensor API and the code that runs ops on a device.
+///
+/// Every public op on `Tensor` checks its operands and calls one of these primitives on the
+/// backend of their device (`BackendRegistry`), so model code never sees where or how an op
+/// runs. The set is small (tinygrad's lesson): matrix products, blocked attention, element-wise
+/// families with broadcasting, a fused AdaLN family, one reduction, softmax and the four
+/// norms, RoPE, convolution, the space/depth shuffles, interpolation, layout copies, and dtype
+/// and device conversion. Shape-only ops (`reshaped`, `unsqueezed`, `squeezed`) never reach a
+/// backend.
+///
+/// Contract for an implementation (docs/tensors.md, "Writing a backend"):
+/// - Operands arrive on `device` with shapes already checked by `Tensor`'s public op, in any
+///   tensor dtype; compute in float32 (or wider) and return the result in
+///   `DType.promoted` of the floating operands, rounded once at the end, as PyTorch's bf16
+///   ops do on the CPU. fp8 operands are converted on use.
+/// - Results are new, contiguous, row-major tensors; operands are never written.
+/// - Results must not depend on thread count or scheduling.
+/// - It passes the shared op suite (`Tests/TensorsTests/Backend/`), which runs every
+///   primitive against the committed PyTorch fixtures and against `ReferenceBackend`.
+public protocol Backend: AnyObject, Sendable {
+    /// A short name for messages and benchmarks (`cpu`, `reference`, `cuda`).
+    var name: String { get }
+    /// The device whose tensors this backend computes on.
+    var device: Device { get }
+
+    // MARK: Memory
+    /// `tensor` (on the host, or on this backend's device) copied to `device`; the host side
+    /// of a download is a synchronisation point.
+    func transfer(_ tensor: Tensor, to device: Device) -> Tensor
+    /// `tensor` converted to `dtype` (round to nearest even when narrowing).
+    func convert(_ tensor: Tensor, to dtype: DType) -> Tensor
+
+    // MARK: Products
+    /// `x [..., in] · weightᵀ + bias`, `weight [out, in]`.
+    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
+    /// `[..., M, K] · [..., K, N]`, batch axes broadcast; transposes read in place.
+    func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor
+    /// `softmax(q·kᵀ·scale + mask)·v` per head, memory linear in tokens.
+    func attention(
+        query: Tensor, key: Tensor, value: Tensor, layout: AttentionLayout, mask: AttentionMask?,
+        scale: Float
+    ) -> Tensor
+
+    // MARK: Element-wise
+    func unary(_ op: UnaryOp, _ x: Tensor) -> Tensor
+    /// torch/NumPy broadcasting.
+    func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor
+    /// AdaLN: `x * (1 + scale) + shift`, `scale` and `shift` broadcast to `x`.
+    func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor
+    /// Gated residual: `x + y * gate`, `y` and `gate` broadcast to `x`.
+    func gatedResidual(_ x: Tensor, _ y: Tensor, gate: Tensor) -> Tensor
+
+    // MARK: Reductions and norms
+    /// The sum along `axis` (removed from the shape).
+    func sum(_ x: Tensor, axis: Int) -> Tensor
+    /// Softmax over the last axis.
+    func softmax(_ x: Tensor) -> Tensor
+    func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float) -> Tensor
+    func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor
+    func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor
+    func pixelNorm(_ x: Tensor, eps: Float) -> Tensor
+
+    // MARK: Positional
+    func rope(_ x: Tensor, cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor
+
+    // MARK: Convolution, shuffles, resampling
+    /// 3D convolution of `[B, Cin, F, H, W]` with `[Cout, Cin, kt, kh, kw]` (2D convolutions
+    /// arrive as F = kt = 1).
+    func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]) -> Tensor
+    func spaceToDepth(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor
+    func depthToSpace(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor
+    /// Resampling of the last two axes to `size`.
+    func interpolate(_ x: Tensor, size: [Int], mode: InterpolationMode) -> Tensor
+
+    // MARK: Layout
+    func permute(_ x: Tensor, axes: [Int]) -> Tensor
+    func slice(_ x: Tensor, axis: Int, range: Range<Int>) -> Tensor
+    func concat(_ tensors: [Tensor], axis: Int) -> Tensor
+}
+
+/// Element-wise functions of one operand.
+public enum UnaryOp: String, Sendable, CaseIterable {
+    /// `e^x`.
+    case exp
+    /// `1 / (1 + e^-x)`.
+    case sigmoid
+    /// `x / (1 + e^-x)`, as torch computes SiLU.
+    case silu
+    /// torch's `gelu(approximate="tanh")`.
+    case geluTanh
+}
+
+/// Element-wise functions of two broadcast operands.
+public enum BinaryOp: String, Sendable, CaseIterable {
+    case add, subtract, multiply, divide
+}
+
+/// How attention operands lay out heads.
+public enum AttentionLayout: Sendable, Equatable {
+    /// torch SDPA: `[B, H, T, d]`.
+    case headsFirst
+    /// ltx-core: `[B, T, H*d]` with `heads` heads split from the last axis.
+    case tokensFirst(heads: Int)
+}

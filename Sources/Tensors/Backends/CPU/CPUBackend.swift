@@ -1,0 +1,203 @@
+/// The CPU backend: host memory, GEMMs through OpenBLAS, inner loops through the CKernels C
+/// kernels (AVX2/FMA chosen at run time) and Swift loops, parallelised on the one
+/// `TensorThreads` pool.
+///
+/// The kernels (`Kernels/`) compute in float32 on float32 operands. Every primitive here
+/// widens operands of other dtypes to float32, runs the kernel and rounds the result once to
+/// the result dtype (`DType.result(of:)`): what PyTorch's bf16 ops do on the CPU. The fused
+/// AdaLN family is the exception that rounds in between, exactly where torch's separate bf16
+/// ops would.
+public final class CPUBackend: Backend {
+    public static let shared = CPUBackend()
+
+    public let name = "cpu"
+    public var device: Device { .cpu }
+
+    private init() {}
+
+    /// `t` as float32 (itself when it already is).
+    func f32(_ t: Tensor) -> Tensor { t.dtype == .f32 ? t : t.cpuConverted(to: .f32) }
+    func f32(_ t: Tensor?) -> Tensor? { t.map { f32($0) } }
+    /// A float32 kernel result in `dtype`.
+    func finish(_ t: Tensor, _ dtype: DType) -> Tensor { dtype == .f32 ? t : t.cpuConverted(to: dtype) }
+
+    // MARK: Memory
+
+    public func transfer(_ tensor: Tensor, to device: Device) -> Tensor {
+        precondition(
+            tensor.device == .cpu && device == .cpu,
+            "the CPU backend cannot move a tensor from \(tensor.device) to \(device)")
+        return tensor
+    }
+
+    public func convert(_ tensor: Tensor, to dtype: DType) -> Tensor {
+        tensor.cpuConverted(to: dtype)
+    }
+
+    // MARK: Products
+
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        let dtype = DType.result(of: [x, weight] + (bias.map { [$0] } ?? []))
+        return finish(f32(x).cpuLinear(weight: f32(weight), bias: f32(bias)), dtype)
+    }
+
+    public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
+        finish(
+            Tensor.cpuMatmul(f32(a), f32(b), transposeA: transposeA, transposeB: transposeB),
+            DType.result(of: [a, b]))
+    }
+
+    public func attention(
+        query: Tensor, key: Tensor, value: Tensor, layout: AttentionLayout, mask: AttentionMask?,
+        scale: Float
+    ) -> Tensor {
+        let dtype = DType.result(of: [query, key, value])
+        let mask = mask.map { $0.replacing(f32($0.tensor)) }
+        let (q, k, v) = (f32(query), f32(key), f32(value))
+        let out: Tensor
+        switch layout {
+        case .headsFirst:
+            out = Tensor.cpuScaledDotProductAttention(
+                query: q, key: k, value: v, mask: mask, scale: scale, roundProbabilities: dtype == .bf16)
+        case .tokensFirst(let heads):
+            out = Tensor.cpuAttention(
+                query: q, key: k, value: v, heads: heads, mask: mask, scale: scale, roundProbabilities: dtype == .bf16)
+        }
+        return finish(out, dtype)
+    }
+
+    // MARK: Element-wise
+
+    public func unary(_ op: UnaryOp, _ x: Tensor) -> Tensor {
+        finish(f32(x).cpuUnary(op), DType.result(of: [x]))
+    }
+
+    public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor {
+        let (fa, fb) = (f32(a), f32(b))
+        let out: Tensor
+        switch op {
+        case .add: out = Tensor.broadcast(fa, fb, Add.self)
+        case .subtract: out = Tensor.broadcast(fa, fb, Subtract.self)
+        case .multiply: out = Tensor.broadcast(fa, fb, Multiply.self)
+        case .divide: out = Tensor.broadcast(fa, fb, Divide.self)
+        }
+        return finish(out, DType.result(of: [a, b]))
+    }
+
+    public func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
+        let dtype = DType.result(of: [x, scale, shift])
+        return finish(f32(x).cpuModulated(scale: f32(scale), shift: f32(shift), roundingToBF16: dtype == .bf16), dtype)
+    }
+
+    public func gatedResidual(_ x: Tensor, _ y: Tensor, gate: Tensor) -> Tensor {
+        let dtype = DType.result(of: [x, y, gate])
+        return finish(f32(x).cpuAddingGated(f32(y), gate: f32(gate), roundingToBF16: dtype == .bf16), dtype)
+    }
+
+    // MARK: Reductions and norms
+
+    public func sum(_ x: Tensor, axis: Int) -> Tensor {
+        finish(f32(x).cpuSum(alongAxis: axis), DType.result(of: [x]))
+    }
+
+    public func softmax(_ x: Tensor) -> Tensor {
+        finish(f32(x).cpuSoftmax(), DType.result(of: [x]))
+    }
+
+    public func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float) -> Tensor {
+        finish(f32(x).cpuRMSNorm(weight: f32(weight), eps: eps), DType.result(of: [x] + [weight].compactMap { $0 }))
+    }
+
+    public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
+        finish(
+            f32(x).cpuLayerNorm(weight: f32(weight), bias: f32(bias), eps: eps),
+            DType.result(of: [x] + [weight, bias].compactMap { $0 }))
+    }
+
+    public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
+        finish(
+            f32(x).cpuGroupNorm(groups: groups, weight: f32(weight), bias: f32(bias), eps: eps),
+            DType.result(of: [x] + [weight, bias].compactMap { $0 }))
+    }
+
+    public func pixelNorm(_ x: Tensor, eps: Float) -> Tensor {
+        // ltx-core's PixelNorm is a chain of torch ops; in bf16 each one rounds.
+        let dtype = DType.result(of: [x])
+        let y = dtype == .bf16 ? f32(x).cpuPixelNorm(eps: eps, rounding: BF16Steps.self) : f32(x).cpuPixelNorm(eps: eps, rounding: ExactSteps.self)
+        return finish(y, dtype)
+    }
+
+    // MARK: Positional
+
+    public func rope(_ x: Tensor, cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor {
+        // ltx-core's RoPE is a chain of torch ops; in bf16 they round in between.
+        let dtype = DType.result(of: [x, cos, sin])
+        let (x, c, s) = (f32(x), f32(cos), f32(sin))
+        let y = dtype == .bf16
+            ? x.cpuRoPE(cos: c, sin: s, layout: layout, rounding: BF16Steps.self)
+            : x.cpuRoPE(cos: c, sin: s, layout: layout, rounding: ExactSteps.self)
+        return finish(y, dtype)
+    }
+
+    // MARK: Convolution, shuffles, resampling
+
+    public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]) -> Tensor {
+        finish(
+            f32(x).cpuConv3d(weight: f32(weight), bias: f32(bias), stride: stride, padding: padding),
+            DType.result(of: [x, weight] + [bias].compactMap { $0 }))
+    }
+
+    public func spaceToDepth(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor {
+        finish(f32(x).cpuSpaceToDepth(factors, order: order), DType.result(of: [x]))
+    }
+
+    public func depthToSpace(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor {
+        finish(f32(x).cpuDepthToSpace(factors, order: order), DType.result(of: [x]))
+    }
+
+    public func interpolate(_ x: Tensor, size: [Int], mode: InterpolationMode) -> Tensor {
+        finish(f32(x).cpuInterpolated(size: size, mode: mode), DType.result(of: [x]))
+    }
+
+    // MARK: Layout (exact in every dtype, so no rounding is involved)
+
+    public func permute(_ x: Tensor, axes: [Int]) -> Tensor {
+        finish(f32(x).cpuPermuted(axes), x.dtype)
+    }
+
+    public func slice(_ x: Tensor, axis: Int, range: Range<Int>) -> Tensor {
+        finish(f32(x).cpuSliced(axis: axis, range), x.dtype)
+    }
+
+    public func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
+        let dtype = tensors.dropFirst().reduce(tensors[0].dtype) { DType.promoted($0, $1.dtype) }
+        return finish(Tensor.cpuConcatenated(tensors.map { f32($0) }, axis: axis), DType.promoted(dtype, dtype))
+    }
+}
+
+// MARK: - Tuning surface (benchmarks and docs)
+
+extension CPUBackend {
+    /// Default attention tiles: 256 queries × 512 keys, 512 KiB of scores per worker.
+    public static var attentionTile: (queries: Int, keys: Int) {
+        (Tensor.attentionQueryBlock, Tensor.attentionKeyBlock)
+    }
+
+    /// Bytes of scratch the blocked attention holds at once on `workers` threads (one score
+    /// tile and two per-row vectors per worker); the output is not counted.
+    public static func attentionScratchBytes(
+        queryTokens: Int, keyTokens: Int, workers: Int = TensorThreads.count
+    ) -> Int {
+        Tensor.attentionScratchBytes(queryTokens: queryTokens, keyTokens: keyTokens, workers: workers)
+    }
+
+    /// Token-layout attention with explicit tile extents, for tuning the tiles
+    /// (`tensor-bench kernels`); float32 operands.
+    public func attention(
+        query: Tensor, key: Tensor, value: Tensor, heads: Int, queryBlock: Int, keyBlock: Int
+    ) -> Tensor {
+        Tensor.cpuAttention(
+            query: f32(query), key: f32(key), value: f32(value), heads: heads, queryBlock: queryBlock,
+            keyBlock: keyBlock)
+    }
+}

@@ -1,0 +1,157 @@
+internal import CKernels
+/// CPU kernels of the element-wise family: the broadcast loops (specialised per op so they
+/// vectorise) and the activations through the CKernels C loops. float32 host operands only;
+/// `CPUBackend` converts other dtypes around them.
+extension Tensor {
+    /// The activation `op` over every element.
+    func cpuUnary(_ op: UnaryOp) -> Tensor {
+        switch op {
+        case .exp: unary(Int32(REELFLOW_EXP))
+        case .sigmoid: unary(Int32(REELFLOW_SIGMOID))
+        case .silu: unary(Int32(REELFLOW_SILU))
+        case .geluTanh: unary(Int32(REELFLOW_GELU_TANH))
+        }
+    }
+
+    /// The element-wise function `kind` (a `REELFLOW_` constant of CKernels) over every
+    /// element, in chunks spread over threads; each chunk runs the C kernel (AVX2 + FMA where
+    /// the CPU has them).
+    func unary(_ kind: Int32) -> Tensor {
+        Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { src in
+                guard let s = src.baseAddress, let d = out.baseAddress else { return }
+                parallelFor(src.count, grain: 1 << 15) { range in
+                    reelflow_activation_f32(kind, s + range.lowerBound, d + range.lowerBound, range.count)
+                }
+            }
+        }
+    }
+
+    /// `transform` over every element of a float32 CPU tensor, spread over threads.
+    func cpuMap(_ transform: (Float) -> Float) -> Tensor { unaryMap(transform) }
+
+    @inline(__always)
+    func unaryMap(_ transform: (Float) -> Float) -> Tensor {
+        Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { src in
+                let s = src.baseAddress, d = out.baseAddress
+                parallelFor(src.count, grain: 1 << 15) { range in
+                    for i in range { d![i] = transform(s![i]) }
+                }
+            }
+        }
+    }
+
+    static func broadcast<Op: BinaryKernel>(_ lhs: Tensor, _ rhs: Tensor, _ op: Op.Type) -> Tensor {
+        guard let outShape = broadcastShape(lhs.shape, rhs.shape) else {
+            preconditionFailure("\(Op.name): shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
+        }
+        let plan = BroadcastPlan(outShape: outShape, lhs: lhs.shape, rhs: rhs.shape)
+        return Tensor(shape: outShape) { out in
+            lhs.withUnsafeBufferPointer { a in
+                rhs.withUnsafeBufferPointer { b in
+                    plan.run(a.baseAddress, b.baseAddress, out.baseAddress, Op.self)
+                }
+            }
+        }
+    }
+}
+
+/// A binary element-wise operation, specialised into the broadcast loops.
+protocol BinaryKernel {
+    static var name: String { get }
+    static func apply(_ a: Float, _ b: Float) -> Float
+}
+
+enum Add: BinaryKernel {
+    static let name = "add"
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b }
+}
+
+enum Subtract: BinaryKernel {
+    static let name = "subtract"
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b }
+}
+
+enum Multiply: BinaryKernel {
+    static let name = "multiply"
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b }
+}
+
+enum Divide: BinaryKernel {
+    static let name = "divide"
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b }
+}
+
+/// The loop nest of one broadcast: the output shape with both operands' strides (0 along
+/// repeated axes), adjacent axes merged where both operands step uniformly across them, so
+/// `[B, C, F, H, W] * [1, C, 1, 1, 1]` becomes rows of `F*H*W` against one scalar each.
+struct BroadcastPlan {
+    var extents: [Int] = []
+    var lhsStrides: [Int] = []
+    var rhsStrides: [Int] = []
+
+    init(outShape: [Int], lhs: [Int], rhs: [Int]) {
+        let rank = outShape.count
+        func strides(_ shape: [Int]) -> [Int] {
+            let padded = [Int](repeating: 1, count: rank - shape.count) + shape
+            let dense = Tensor.strides(of: padded)
+            return (0..<rank).map { padded[$0] == 1 && outShape[$0] != 1 ? 0 : dense[$0] }
+        }
+        let ls = strides(lhs), rs = strides(rhs)
+        for axis in 0..<rank where outShape[axis] != 1 {
+            if let last = extents.indices.last,
+                lhsStrides[last] == ls[axis] * outShape[axis],
+                rhsStrides[last] == rs[axis] * outShape[axis]
+            {
+                extents[last] *= outShape[axis]
+                lhsStrides[last] = ls[axis]
+                rhsStrides[last] = rs[axis]
+            } else {
+                extents.append(outShape[axis])
+                lhsStrides.append(ls[axis])
+                rhsStrides.append(rs[axis])
+            }
+        }
+        if extents.isEmpty {
+            extents = [1]
+            lhsStrides = [0]
+            rhsStrides = [0]
+        }
+    }
+
+    func run<Op: BinaryKernel>(
+        _ a: UnsafePointer<Float>?, _ b: UnsafePointer<Float>?, _ out: UnsafeMutablePointer<Float>?,
+        _ op: Op.Type
+    ) {
+        let inner = extents[extents.count - 1]
+        let total = extents.reduce(1, *)
+        guard total > 0, let a, let b, let out else { return }
+        let rows = total / inner
+        let la = lhsStrides[extents.count - 1], lb = rhsStrides[extents.count - 1]
+        let outer = Array(extents.dropLast())
+        let outerA = Array(lhsStrides.dropLast()), outerB = Array(rhsStrides.dropLast())
+        parallelFor(rows, grain: max(1, (1 << 15) / inner)) { range in
+            for row in range {
+                var rem = row, offA = 0, offB = 0
+                for axis in outer.indices.reversed() {
+                    let i = rem % outer[axis]
+                    rem /= outer[axis]
+                    offA += i * outerA[axis]
+                    offB += i * outerB[axis]
+                }
+                let pa = a + offA, pb = b + offB, po = out + row * inner
+                switch (la, lb) {
+                case (1, 1): for j in 0..<inner { po[j] = Op.apply(pa[j], pb[j]) }
+                case (1, 0):
+                    let y = pb[0]
+                    for j in 0..<inner { po[j] = Op.apply(pa[j], y) }
+                case (0, 1):
+                    let x = pa[0]
+                    for j in 0..<inner { po[j] = Op.apply(x, pb[j]) }
+                default: for j in 0..<inner { po[j] = Op.apply(pa[j * la], pb[j * lb]) }
+                }
+            }
+        }
+    }
+}

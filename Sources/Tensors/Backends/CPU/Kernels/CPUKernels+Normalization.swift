@@ -1,0 +1,159 @@
+internal import CKernels
+/// Softmax and the norms the LTX models use. All compute in float32 (group statistics in
+/// float64) and return float32; round to bf16 afterwards where the reference does.
+extension Tensor {
+    /// Softmax over the last axis: `exp(x - max) / sum(exp(x - max))` per row.
+    func cpuSoftmax() -> Tensor {
+        precondition(rank >= 1, "softmax needs at least one axis")
+        let n = shape[rank - 1]
+        let rows = n == 0 ? 0 : count / n
+        return Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { src in
+                let s = src.baseAddress, d = out.baseAddress
+                parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
+                    for r in range {
+                        Softmax.row(s! + r * n, d! + r * n, n)
+                    }
+                }
+            }
+        }
+    }
+
+    /// RMS norm over the last axis (torch `nn.RMSNorm`):
+    /// `y = x / sqrt(mean(x²) + eps) * weight`, with `weight` `[D]` or none.
+    func cpuRMSNorm(weight: Tensor? = nil, eps: Float = 1e-6) -> Tensor {
+        precondition(rank >= 1, "rmsNorm needs at least one axis")
+        let n = shape[rank - 1]
+        if let weight { precondition(weight.shape == [n], "rmsNorm weight must be [\(n)], got \(weight.shape)") }
+        let rows = n == 0 ? 0 : count / n
+        let w = weight?.hostScalars() ?? []
+        return Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { src in
+                w.withUnsafeBufferPointer { wp in
+                    let s = src.baseAddress, d = out.baseAddress, wb = wp.baseAddress
+                    parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
+                        for r in range {
+                            let x = s! + r * n, y = d! + r * n
+                            let inv = 1 / (Reductions.sumOfSquares(x, n) / Float(n) + eps).squareRoot()
+                            if let wb {
+                                for j in 0..<n { y[j] = x[j] * inv * wb[j] }
+                            } else {
+                                for j in 0..<n { y[j] = x[j] * inv }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Layer norm over the last axis: `(x - mean) / sqrt(var + eps) * weight + bias`
+    /// (biased variance; `weight`/`bias` `[D]` or none).
+    func cpuLayerNorm(weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-6) -> Tensor {
+        precondition(rank >= 1, "layerNorm needs at least one axis")
+        let n = shape[rank - 1]
+        if let weight { precondition(weight.shape == [n], "layerNorm weight must be [\(n)], got \(weight.shape)") }
+        if let bias { precondition(bias.shape == [n], "layerNorm bias must be [\(n)], got \(bias.shape)") }
+        let rows = n == 0 ? 0 : count / n
+        let w = weight?.hostScalars() ?? [], b = bias?.hostScalars() ?? []
+        return Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { src in
+                let s = src.baseAddress, d = out.baseAddress
+                parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
+                    for r in range {
+                        let x = s! + r * n, y = d! + r * n
+                        let (mean, variance) = Reductions.meanAndVariance(x, n)
+                        let m = Float(mean), inv = Float(1 / (variance + Double(eps)).squareRoot())
+                        for j in 0..<n {
+                            var v = (x[j] - m) * inv
+                            if !w.isEmpty { v *= w[j] }
+                            if !b.isEmpty { v += b[j] }
+                            y[j] = v
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// ltx-core's PixelNorm over axis 1 of `[B, C, ...]`:
+    /// `y = x / sqrt(mean_over_C(x²) + eps)` at every position (no weights).
+    func cpuPixelNorm<R: StepRounding>(eps: Float = 1e-8, rounding: R.Type) -> Tensor {
+        precondition(rank >= 2, "pixelNorm needs [B, C, ...], got \(shape)")
+        let batch = shape[0], channels = shape[1]
+        let spatial = shape[2...].reduce(1, *)
+        return Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { src in
+                let s = src.baseAddress, d = out.baseAddress
+                guard batch * channels * spatial > 0 else { return }
+                // Work items: (batch, block of positions); channels are reduced in order.
+                let block = 1024
+                let blocks = (spatial + block - 1) / block
+                parallelFor(batch * blocks) { range in
+                    var rms = [Float](repeating: 0, count: block)
+                    for item in range {
+                        let b = item / blocks, p0 = (item % blocks) * block
+                        let len = Swift.min(block, spatial - p0)
+                        let base = b * channels * spatial + p0
+                        for j in 0..<len { rms[j] = 0 }
+                        for c in 0..<channels {
+                            let x = s! + base + c * spatial
+                            for j in 0..<len { rms[j] += R.r(x[j] * x[j]) }
+                        }
+                        for j in 0..<len { rms[j] = R.r(R.r(R.r(rms[j] / Float(channels)) + eps).squareRoot()) }
+                        for c in 0..<channels {
+                            let x = s! + base + c * spatial, y = d! + base + c * spatial
+                            for j in 0..<len { y[j] = R.r(x[j] / rms[j]) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Group norm over `[B, C, ...]` (torch `nn.GroupNorm`): channels split into `groups`
+    /// consecutive groups; each (batch, group) is normalised by its mean and biased variance,
+    /// then `* weight[c] + bias[c]`.
+    func cpuGroupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
+        precondition(rank >= 2, "groupNorm needs [B, C, ...], got \(shape)")
+        let batch = shape[0], channels = shape[1]
+        precondition(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
+        if let weight { precondition(weight.shape == [channels], "groupNorm weight must be [\(channels)]") }
+        if let bias { precondition(bias.shape == [channels], "groupNorm bias must be [\(channels)]") }
+        let spatial = shape[2...].reduce(1, *)
+        let perGroup = channels / groups
+        let w = weight?.hostScalars() ?? [], b = bias?.hostScalars() ?? []
+        return Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { src in
+                let s = src.baseAddress, d = out.baseAddress
+                guard batch * channels * spatial > 0 else { return }
+                parallelFor(batch * groups) { range in
+                    for item in range {
+                        let g = item % groups
+                        let base = item * perGroup * spatial
+                        let (mean, variance) = Reductions.meanAndVariance(s! + base, perGroup * spatial)
+                        let m = Float(mean), inv = Float(1 / (variance + Double(eps)).squareRoot())
+                        for cl in 0..<perGroup {
+                            let c = g * perGroup + cl
+                            let scale = inv * (w.isEmpty ? 1 : w[c])
+                            let shift = (b.isEmpty ? 0 : b[c]) - m * scale
+                            let x = s! + base + cl * spatial, y = d! + base + cl * spatial
+                            for j in 0..<spatial { y[j] = x[j] * scale + shift }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum Softmax {
+    /// Softmax of one row of `n` values from `x` into `y` (may alias).
+    @inline(__always)
+    static func row(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+        guard n > 0 else { return }
+        let m = reelflow_max_f32(x, n)
+        let total = reelflow_exp_shifted_sum(x, y, n, m)
+        FastMath.scale(y, n, by: 1 / total)
+    }
+}

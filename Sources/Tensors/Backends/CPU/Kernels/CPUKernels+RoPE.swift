@@ -1,0 +1,69 @@
+/// The CPU RoPE kernel. `R` rounds the intermediate steps as torch's bf16 ops do
+/// (`BF16Steps`; interleaved: each product, split: the first product, as `addcmul_` fuses the
+/// second) or not at all (`ExactSteps`, float32).
+extension Tensor {
+    /// Rotary position embedding over the full width of `[B, T, D]` (ltx-core applies it to
+    /// q and k before the heads are split). `cos`/`sin` are the tables ltx-core's
+    /// `precompute_freqs_cis` returns for the layout; their batch extent may be 1.
+    /// - interleaved: tables `[B, T, D]`.
+    /// - split: tables `[B, H, T, D/(2H)]`; head h of token t uses row `[b, h, t]`.
+    func cpuRoPE<R: StepRounding>(cos: Tensor, sin: Tensor, layout: RoPELayout, rounding: R.Type) -> Tensor {
+        precondition(rank == 3, "RoPE expects [B, T, D], got \(shape)")
+        precondition(cos.shape == sin.shape, "RoPE cos \(cos.shape) and sin \(sin.shape) differ")
+        let (b, t, width) = (shape[0], shape[1], shape[2])
+        let tableBatch = cos.shape.first ?? 0
+        precondition(tableBatch == b || tableBatch == 1, "RoPE table batch \(tableBatch) does not fit \(b)")
+        switch layout {
+        case .interleaved:
+            precondition(
+                cos.shape == [tableBatch, t, width] && width % 2 == 0,
+                "interleaved RoPE expects tables [B, \(t), \(width)], got \(cos.shape)")
+        case .split:
+            precondition(cos.rank == 4, "split RoPE expects tables [B, H, T, d/2], got \(cos.shape)")
+            let heads = cos.shape[1], half = cos.shape[3]
+            precondition(
+                cos.shape[2] == t && heads * half * 2 == width,
+                "split RoPE tables \(cos.shape) do not fit [B, \(t), \(width)]")
+        }
+        return Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { xp in
+                cos.withUnsafeBufferPointer { cp in
+                    sin.withUnsafeBufferPointer { sp in
+                        let x = xp.baseAddress, y = out.baseAddress, c = cp.baseAddress, s = sp.baseAddress
+                        parallelFor(b * t, grain: max(1, 8192 / max(1, width))) { range in
+                            for row in range {
+                                let bi = row / t, ti = row % t
+                                let xr = x! + row * width, yr = y! + row * width
+                                let tb = tableBatch == 1 ? 0 : bi
+                                switch layout {
+                                case .interleaved:
+                                    let cr = c! + (tb * t + ti) * width, sr = s! + (tb * t + ti) * width
+                                    var i = 0
+                                    while i < width {
+                                        let x0 = xr[i], x1 = xr[i + 1]
+                                        yr[i] = R.r(R.r(x0 * cr[i]) - R.r(x1 * sr[i]))
+                                        yr[i + 1] = R.r(R.r(x1 * cr[i + 1]) + R.r(x0 * sr[i + 1]))
+                                        i += 2
+                                    }
+                                case .split:
+                                    let heads = cos.shape[1], half = cos.shape[3]
+                                    for h in 0..<heads {
+                                        let off = ((tb * heads + h) * t + ti) * half
+                                        let cr = c! + off, sr = s! + off
+                                        let x1 = xr + h * 2 * half, x2 = x1 + half
+                                        let y1 = yr + h * 2 * half, y2 = y1 + half
+                                        for j in 0..<half {
+                                            y1[j] = R.r(R.r(x1[j] * cr[j]) - x2[j] * sr[j])
+                                            y2[j] = R.r(R.r(x2[j] * cr[j]) + x1[j] * sr[j])
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+

@@ -1,0 +1,106 @@
+/// Linear layers, (batched) matrix products and attention.
+extension Tensor {
+    /// A fully connected layer: `y = x · Wᵀ + b` over the last axis.
+    ///
+    /// `weight` is stored `[out, in]` as PyTorch stores `nn.Linear.weight` and is read in
+    /// place; `x` is `[..., in]`, the result `[..., out]`.
+    /// - Parameters:
+    ///   - weight: `[out, in]`.
+    ///   - bias: `[out]`, or nil.
+    public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        precondition(rank >= 1, "linear needs at least one axis, got shape \(shape)")
+        precondition(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
+        precondition(
+            weight.shape[1] == shape[rank - 1],
+            "linear: input \(shape) has \(shape[rank - 1]) features, weight \(weight.shape) expects \(weight.shape[1])")
+        if let bias {
+            precondition(bias.shape == [weight.shape[0]], "linear bias must be [\(weight.shape[0])], got \(bias.shape)")
+        }
+        return Tensor.backend(self, weight, bias).linear(self, weight: weight, bias: bias)
+    }
+
+    /// Matrix product over the last two axes, batched over the leading ones:
+    /// `[..., M, K] · [..., K, N] -> [..., M, N]` (with `transposeA`/`transposeB` the operand
+    /// is read as its transpose in place, e.g. `[..., N, K]` for B). Leading (batch) axes
+    /// broadcast by the element-wise rules, so a `[K, N]` matrix multiplies every item of a
+    /// `[B, H, M, K]` batch.
+    public static func matmul(
+        _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
+    ) -> Tensor {
+        precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
+        let ka = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
+        let kb = transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
+        precondition(ka == kb, "matmul: inner extents differ, \(a.shape) · \(b.shape)")
+        precondition(
+            broadcastShape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))) != nil,
+            "matmul: batch axes \(a.shape.dropLast(2)) and \(b.shape.dropLast(2)) do not broadcast")
+        return backend(a, b).matmul(a, b, transposeA: transposeA, transposeB: transposeB)
+    }
+
+    /// Attention in torch's SDPA layout: `query [B, H, Tq, d]`, `key [B, H, Tk, d]`,
+    /// `value [B, H, Tk, dv]` -> `[B, H, Tq, dv]`. `scale` defaults to `1/sqrt(d)`.
+    /// `softmax(q·kᵀ·scale + mask)·v` per head; memory linear in tokens on every backend.
+    public static func scaledDotProductAttention(
+        query: Tensor, key: Tensor, value: Tensor, mask: AttentionMask? = nil, scale: Float? = nil
+    ) -> Tensor {
+        precondition(
+            query.rank == 4 && key.rank == 4 && value.rank == 4,
+            "attention expects [B, H, T, d] operands, got \(query.shape), \(key.shape), \(value.shape)")
+        let (b, h, d) = (query.shape[0], query.shape[1], query.shape[3])
+        let tk = key.shape[2], dv = value.shape[3]
+        precondition(
+            key.shape == [b, h, tk, d] && value.shape == [b, h, tk, dv],
+            "attention: key \(key.shape) / value \(value.shape) do not fit query \(query.shape)")
+        return backend(query, key, value, mask?.tensor).attention(
+            query: query, key: key, value: value, layout: .headsFirst, mask: mask,
+            scale: scale ?? 1 / Float(d).squareRoot())
+    }
+
+    /// Attention in ltx-core's token layout: `query [B, Tq, H*d]`, `key [B, Tk, H*d]`,
+    /// `value [B, Tk, H*dv]` -> `[B, Tq, H*dv]`, heads split from the last axis as ltx-core's
+    /// `view(b, -1, heads, dim_head)` does (read in place, no transposed copies).
+    public static func attention(
+        query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: AttentionMask? = nil,
+        scale: Float? = nil
+    ) -> Tensor {
+        precondition(
+            query.rank == 3 && key.rank == 3 && value.rank == 3,
+            "attention expects [B, T, H*d] operands, got \(query.shape), \(key.shape), \(value.shape)")
+        let (b, width) = (query.shape[0], query.shape[2])
+        let tk = key.shape[1]
+        precondition(heads > 0 && width % heads == 0, "attention: width \(width) not divisible by \(heads) heads")
+        precondition(
+            key.shape == [b, tk, width] && value.shape[0] == b && value.shape[1] == tk
+                && value.shape[2] % heads == 0,
+            "attention: key \(key.shape) / value \(value.shape) do not fit query \(query.shape)")
+        return backend(query, key, value, mask?.tensor).attention(
+            query: query, key: key, value: value, layout: .tokensFirst(heads: heads), mask: mask,
+            scale: scale ?? 1 / Float(width / heads).squareRoot())
+    }
+}
+
+/// A mask for scaled-dot-product attention, broadcastable to `[B, H, Tq, Tk]` (shapes are
+/// aligned at the last axis, each extent equal or 1, as torch's `attn_mask`).
+public enum AttentionMask: Sendable {
+    /// Added to the scaled scores before softmax (torch's float `attn_mask`; ltx-core's
+    /// `log(M)` attention bias).
+    case additive(Tensor)
+    /// Multiplies the softmax weights before normalisation: `w ∝ M · exp(score)`, so
+    /// `M = 0` excludes a key exactly and a 0/1 mask is torch's boolean `attn_mask` (true =
+    /// attend). Equal to `additive(log M)` without computing a log per score.
+    case multiplicative(Tensor)
+
+    public var tensor: Tensor {
+        switch self {
+        case .additive(let t), .multiplicative(let t): t
+        }
+    }
+
+    /// The same kind of mask over `tensor`.
+    func replacing(_ tensor: Tensor) -> AttentionMask {
+        switch self {
+        case .additive: .additive(tensor)
+        case .multiplicative: .multiplicative(tensor)
+        }
+    }
+}
