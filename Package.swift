@@ -111,6 +111,10 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "ReelflowTestSupport", path: "Tests/ReelflowTestSupport", swiftSettings: swiftSettings),
+        // The reference backend of the shared op suite (plain loops; tests only).
+        .target(
+            name: "TensorsTestSupport", dependencies: ["Tensors"], path: "Tests/TensorsTestSupport",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "ReelflowGraphTests",
             dependencies: ["ReelflowGraph", "ReelflowTestSupport", .product(name: "OrderedCollections", package: "swift-collections")],
@@ -123,7 +127,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "TensorsTests", dependencies: ["Tensors", "CKernels", "ReelflowTestSupport"],
+            name: "TensorsTests", dependencies: ["Tensors", "TensorsTestSupport", "CKernels", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "MediaTests", dependencies: ["Media", "CKernels", "ReelflowTestSupport"],

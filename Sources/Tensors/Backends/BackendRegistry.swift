@@ -17,9 +17,20 @@ public enum BackendRegistry {
         return backend
     }
 
+    /// A backend that replaces the registered one for its device within `withBackend`.
+    @TaskLocal static var override: (any Backend)?
+
+    /// Runs `body` with every op on `backend.device` dispatched to `backend` instead of the
+    /// registered one (on this task and the tasks it starts). The shared op suite runs the
+    /// same tests on each backend this way; it is also how two backends are compared.
+    public static func withBackend<R>(_ backend: any Backend, _ body: () throws -> R) rethrows -> R {
+        try $override.withValue(backend, operation: body)
+    }
+
     /// The backend for `device`; stops with the `resolve` message when there is none (a
     /// tensor can only be on a device whose backend made it).
     public static func backend(for device: Device) -> any Backend {
+        if let o = override, o.device == device { return o }
         if device == .cpu { return CPUBackend.shared }
         do { return try resolve(device) } catch { preconditionFailure("\(error)") }
     }

@@ -96,7 +96,7 @@ extension Tensor {
 extension DType {
     /// The dtype of an op's result over `operands`, as torch decides it: promoted over the
     /// operands of rank ≥ 1, or over all operands when every one is rank 0.
-    static func result(of operands: [Tensor]) -> DType {
+    public static func result(of operands: [Tensor]) -> DType {
         let dimensioned = operands.filter { $0.rank > 0 }
         let pool = dimensioned.isEmpty ? operands : dimensioned
         guard var dtype = pool.first?.dtype else { return .f32 }

@@ -109,7 +109,12 @@ public struct SafetensorsWriter: Sendable {
         case .bfloat16Bits(let bits):
             try bits.withUnsafeBytes { try sink.write($0) }
         case .floats(let tensor):
-            try tensor.withUnsafeBufferPointer { floats in
+            let host = tensor.to(device: .cpu)
+            if host.dtype == entry.dtype {
+                try host.withUnsafeHostBytes { try sink.write($0) }
+                return
+            }
+            try host.withHostScalars { floats in
                 switch entry.dtype {
                 case .f32: try sink.write(UnsafeRawBufferPointer(floats))
                 case .bf16: try sink.writeConverted(floats) { BFloat16.bits(from: $0) }
