@@ -96,3 +96,12 @@ import Testing
         #expect(x.to(device: .cpu) == x && x.device == .cpu)
     }
 }
+
+@Suite struct ThreadCountSettingTests {
+    @Test func openBLASNumThreadsSetsTheStartingCount() {
+        #expect(TensorThreads.startingCount(environment: ["OPENBLAS_NUM_THREADS": "1"]) == 1)
+        #expect(TensorThreads.startingCount(environment: ["OPENBLAS_NUM_THREADS": "3"]) == 3)
+        #expect(TensorThreads.startingCount(environment: ["OPENBLAS_NUM_THREADS": "0"]) == TensorThreads.coreCount)
+        #expect(TensorThreads.startingCount(environment: [:]) == TensorThreads.coreCount)
+    }
+}

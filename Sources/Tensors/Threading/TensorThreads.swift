@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
@@ -10,8 +11,10 @@ import Synchronization
 ///
 /// One setting drives both levels of parallelism: the OpenBLAS thread pool used by GEMM
 /// (`linear`, `matmul`, convolution) and the parallel loops of element-wise ops, norms and
-/// attention. It defaults to the number of online cores. An engine that runs several heavy
-/// nodes at once should lower it (for example to 1 per node) so the two levels do not
+/// attention, and every other parallel loop of the process (`parallelFor`: weight conversion,
+/// LoRA fusing, media conversion). It starts at `OPENBLAS_NUM_THREADS` when that is set,
+/// otherwise at the number of online cores. An engine that runs several heavy nodes at once
+/// should lower it (`reelflow run --jobs N` sets it to cores / N) so the two levels do not
 /// oversubscribe the machine.
 public enum TensorThreads {
     private static let state = Mutex(State(count: TensorThreads.initialCount(), singleThreadedSections: 0))
@@ -45,8 +48,15 @@ public enum TensorThreads {
     /// pins the AVX2 kernels, `SkylakeX` or `Cooperlake` for AVX-512).
     public static var blasCoreName: String { BLAS.coreName() }
 
+    /// The starting thread count: `OPENBLAS_NUM_THREADS` when it is set to a positive number
+    /// (so the usual OpenBLAS knob limits every parallel loop, not just GEMM), otherwise the
+    /// number of online cores.
+    static func startingCount(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? coreCount
+    }
+
     private static func initialCount() -> Int {
-        let n = coreCount
+        let n = startingCount()
         BLAS.setThreadCount(n)
         return n
     }
