@@ -126,7 +126,7 @@ print("#\tthreads \(TensorThreads.count), OpenBLAS core \(TensorThreads.blasCore
 switch mode {
 case "linear": benchLinear(runs: runs)
 case "attention": benchAttention(runs: runs)
-case "attention-parts", "kernels", "storage", "conv", "norms", "shuffle": break
+case "attention-parts", "kernels", "storage", "conv", "norms", "shuffle", "bf16": break
 default:
     benchAttention(runs: runs)
     benchLinear(runs: runs)
@@ -241,3 +241,20 @@ func benchShuffle(runs: Int) {
 }
 if mode == "shuffle" { benchShuffle(runs: runs) }
 
+
+/// bf16 storage: the linear layer and attention with bf16 operands (widened to float32 for
+/// the kernels, the result rounded to bf16), beside the float32 figures of `all`.
+func benchBF16(runs: Int) {
+    for (rows, inF, outF) in [(1408, 4096, 4096)] {
+        let x = random([rows, inF], seed: 1).to(dtype: .bf16), w = random([outF, inF], seed: 2).to(dtype: .bf16)
+        let gflop = 2 * Double(rows) * Double(inF) * Double(outF) / 1e9
+        let ms = time(runs: runs) { _ = x.linear(weight: w) }
+        report("bf16_linear_\(rows)x\(inF)x\(outF)", ms, String(format: "%.0f GFLOP/s", gflop / ms * 1e3))
+    }
+    let (heads, dim, tokens) = (32, 128, 1408)
+    let q = random([1, tokens, heads * dim], seed: 4).to(dtype: .bf16)
+    let k = random([1, tokens, heads * dim], seed: 5).to(dtype: .bf16)
+    let v = random([1, tokens, heads * dim], seed: 6).to(dtype: .bf16)
+    report("bf16_attention_32x128x1408", time(runs: runs) { _ = Tensor.attention(query: q, key: k, value: v, heads: heads) }, "")
+}
+if mode == "bf16" { benchBF16(runs: runs) }

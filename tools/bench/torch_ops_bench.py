@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch peer figures for tensor-bench, printed as `figure<TAB>median ms<TAB>note` lines.
 
-    python tools/bench/torch_ops_bench.py [linear|attention|all] [runs] [threads]
+    python tools/bench/torch_ops_bench.py [linear|attention|all|bf16|conv|norms|shuffle|kernels] [runs] [threads]
 """
 import resource
 import sys
@@ -52,6 +52,17 @@ if mode in ("linear", "all"):
         xb, wb = x.bfloat16(), w.bfloat16()
         ms = timed(lambda: F.linear(xb, wb))
         report(f"torch_bf16_{rows}x{inf}x{outf}", ms, f"{gflop / ms * 1e3:.0f} GFLOP/s")
+
+if mode == "bf16":
+    rows, inf, outf = 1408, 4096, 4096
+    gflop = 2 * rows * inf * outf / 1e9
+    xb, wb = (torch.rand(rows, inf) - 0.5).bfloat16(), (torch.rand(outf, inf) - 0.5).bfloat16()
+    ms = timed(lambda: F.linear(xb, wb))
+    report(f"torch_bf16_linear_{rows}x{inf}x{outf}", ms, f"{gflop / ms * 1e3:.0f} GFLOP/s")
+    g = torch.Generator().manual_seed(0)
+    q, k, v = ((torch.rand(1, 32, 1408, 128, generator=g) - 0.5).bfloat16() for _ in range(3))
+    ms = timed(lambda: F.scaled_dot_product_attention(q, k, v))
+    report("torch_bf16_attention_32x128x1408", ms, "bf16 SDPA")
 
 if mode == "conv":
     # ltx-core's CausalConv3d at a VAE size: replicate the first frame twice in time, zero

@@ -71,4 +71,13 @@ float reelflow_exp_shifted_sum_portable(const float *x, float *y, size_t n, floa
 void reelflow_activation_f32_portable(int kind, const float *x, float *y, size_t n);
 void reelflow_pack_rgb8_ltx_portable(const float *red, const float *green, const float *blue, size_t n, uint8_t *out);
 
+/// float32 to bfloat16 bit patterns, round to nearest even, NaN kept (quiet): the same values
+/// as torch's `.to(torch.bfloat16)`, denormals included. AVX2 where the CPU has it.
+void reelflow_f32_to_bf16(const float *x, uint16_t *y, size_t n);
+/// Every float rounded to the nearest bfloat16 value and kept as float32 (`x` and `y` may be
+/// the same buffer).
+void reelflow_round_bf16_f32(const float *x, float *y, size_t n);
+void reelflow_f32_to_bf16_portable(const float *x, uint16_t *y, size_t n);
+void reelflow_round_bf16_f32_portable(const float *x, float *y, size_t n);
+
 #endif

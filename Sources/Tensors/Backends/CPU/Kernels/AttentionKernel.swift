@@ -152,7 +152,7 @@ enum AttentionKernel {
                 if roundProbabilities {
                     // torch's CPU flash kernel in bf16 multiplies V by the unnormalised
                     // probabilities rounded to bf16; the row sum stays float32.
-                    for j in 0..<cols { s[j] = BFloat16.round(s[j]) }
+                    reelflow_round_bf16_f32(s, s, cols)
                 }
                 let correction = FastMath.exp(rowMax[i] - newMax)
                 rowSum[i] = rowSum[i] * correction + blockSum

@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// dtype conversion of CPU tensors. Widening goes through the safetensors loader's
 /// conversion loops (`StoredScalarConversion`: exact, threaded, streaming stores for large
 /// bf16 sources); narrowing rounds to nearest even on the `TensorThreads` pool.
@@ -20,7 +22,7 @@ extension Tensor {
         return source.withUnsafeBufferPointer { src in
             switch target {
             case .bf16:
-                return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: Self.narrow(src) { BFloat16.bits(from: $0) }))
+                return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: Self.narrowToBF16(src)))
             case .f16:
                 return Tensor(shape: shape, dtype: .f16, storage: HostStorage(words: Self.narrow(src) { HalfFloat.bits(from: $0) }))
             case .f8e4m3:
@@ -30,6 +32,18 @@ extension Tensor {
             default:
                 preconditionFailure("a tensor cannot hold \(target.rawValue) elements")
             }
+        }
+    }
+
+    /// float32 to bf16 words through the C kernel (AVX2 where the CPU has it), in parallel chunks.
+    static func narrowToBF16(_ src: UnsafeBufferPointer<Float>) -> [UInt16] {
+        [UInt16](unsafeUninitializedCapacity: src.count) { out, initialized in
+            if let s = src.baseAddress, let d = out.baseAddress {
+                TensorThreads.parallelFor(src.count, grain: 1 << 15) { r in
+                    reelflow_f32_to_bf16(s + r.lowerBound, d + r.lowerBound, r.count)
+                }
+            }
+            initialized = src.count
         }
     }
 

@@ -1,0 +1,81 @@
+#include "CKernels.h"
+
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#define REELFLOW_HAVE_X86 1
+#endif
+
+// float32 -> bfloat16, round to nearest even, NaN kept quiet (the upper half with bit 0x40 set),
+// exactly as BFloat16.bits(from:) in Tensors and torch's .to(torch.bfloat16). Integer arithmetic
+// only, so denormals round like everything else (vcvtneps2bf16 would flush them).
+
+static inline uint32_t round_bits(uint32_t b) {
+    if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (b | 0x00400000u) & 0xFFFF0000u;  // NaN
+    return (b + 0x7FFFu + ((b >> 16) & 1u)) & 0xFFFF0000u;
+}
+
+void reelflow_f32_to_bf16_portable(const float *x, uint16_t *y, size_t n) {
+    const uint32_t *b = (const uint32_t *)x;
+    for (size_t i = 0; i < n; i++) y[i] = (uint16_t)(round_bits(b[i]) >> 16);
+}
+
+void reelflow_round_bf16_f32_portable(const float *x, float *y, size_t n) {
+    const uint32_t *b = (const uint32_t *)x;
+    uint32_t *o = (uint32_t *)y;
+    for (size_t i = 0; i < n; i++) o[i] = round_bits(b[i]);
+}
+
+#ifdef REELFLOW_HAVE_X86
+__attribute__((target("avx2")))
+static inline __m256i round_bits8(__m256 v) {
+    __m256i b = _mm256_castps_si256(v);
+    __m256i lsb = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
+    __m256i r = _mm256_add_epi32(b, _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), lsb));
+    __m256i quiet = _mm256_or_si256(b, _mm256_set1_epi32(0x00400000));
+    __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    r = _mm256_blendv_epi8(r, quiet, nan);
+    return _mm256_and_si256(r, _mm256_set1_epi32((int)0xFFFF0000u));
+}
+
+__attribute__((target("avx2")))
+static void f32_to_bf16_avx2(const float *x, uint16_t *y, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256i lo = _mm256_srli_epi32(round_bits8(_mm256_loadu_ps(x + i)), 16);
+        __m256i hi = _mm256_srli_epi32(round_bits8(_mm256_loadu_ps(x + i + 8)), 16);
+        // packus works per 128-bit lane: [lo0 hi0 lo1 hi1] -> reorder the 64-bit quarters.
+        __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi32(lo, hi), 0xD8);
+        _mm256_storeu_si256((__m256i *)(y + i), packed);
+    }
+    reelflow_f32_to_bf16_portable(x + i, y + i, n - i);
+}
+
+__attribute__((target("avx2")))
+static void round_bf16_avx2(const float *x, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_si256((__m256i *)(y + i), round_bits8(_mm256_loadu_ps(x + i)));
+    }
+    reelflow_round_bf16_f32_portable(x + i, y + i, n - i);
+}
+#endif
+
+void reelflow_f32_to_bf16(const float *x, uint16_t *y, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (__builtin_cpu_supports("avx2")) {
+        f32_to_bf16_avx2(x, y, n);
+        return;
+    }
+#endif
+    reelflow_f32_to_bf16_portable(x, y, n);
+}
+
+void reelflow_round_bf16_f32(const float *x, float *y, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (__builtin_cpu_supports("avx2")) {
+        round_bf16_avx2(x, y, n);
+        return;
+    }
+#endif
+    reelflow_round_bf16_f32_portable(x, y, n);
+}

@@ -1,0 +1,42 @@
+import CKernels
+import ReelflowTestSupport
+import Testing
+import Tensors
+
+/// The C bf16 rounding kernels (AVX2 where the CPU has it, plain C elsewhere) give exactly
+/// `BFloat16.bits(from:)`: on every edge value (ties, NaN, ±inf, denormals, the largest
+/// floats) and every tail length.
+@Suite struct BF16RoundingKernelTests {
+    static let edges: [Float] = [
+        0, -0, 1, -1, 1 + 0x1p-8, 1 + 0x1p-7 + 0x1p-8, 1 + 0x1p-9, .infinity, -.infinity, .nan, -.nan,
+        Float(bitPattern: 0x7FA0_0001), .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 0x1p-130,
+        .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 3.3895314e38, 65504, 0x1.0p-149 * 3,
+    ]
+
+    @Test(arguments: KernelPath.allCases)
+    func matchesTheScalarDefinition(path: KernelPath) {
+        var rng = SeededRandom(seed: 12)
+        var values = Self.edges
+        for _ in 0..<500 { values.append(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))) }
+        for n in 0...values.count {
+            let x = Array(values.prefix(n))
+            var words = [UInt16](repeating: 0xDEAD, count: n), floats = [Float](repeating: 7, count: n)
+            x.withUnsafeBufferPointer { src in
+                words.withUnsafeMutableBufferPointer { dst in
+                    path == .dispatched
+                        ? reelflow_f32_to_bf16(src.baseAddress, dst.baseAddress, n)
+                        : reelflow_f32_to_bf16_portable(src.baseAddress, dst.baseAddress, n)
+                }
+                floats.withUnsafeMutableBufferPointer { dst in
+                    path == .dispatched
+                        ? reelflow_round_bf16_f32(src.baseAddress, dst.baseAddress, n)
+                        : reelflow_round_bf16_f32_portable(src.baseAddress, dst.baseAddress, n)
+                }
+            }
+            for i in 0..<n {
+                #expect(words[i] == BFloat16.bits(from: x[i]), "n \(n), element \(i): \(x[i])")
+                #expect(floats[i].bitPattern == UInt32(BFloat16.bits(from: x[i])) << 16, "n \(n), element \(i): \(x[i])")
+            }
+        }
+    }
+}
