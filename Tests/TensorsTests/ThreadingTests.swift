@@ -63,4 +63,21 @@ import Testing
             if BLAS.threadCount() != 2 { fatalError("OpenBLAS runs \(BLAS.threadCount()) threads, expected 2") }
         }
     }
+
+    /// Attention leaves OpenBLAS at one thread when it ends (no wake-up of the pool per call);
+    /// the next GEMM outside a section gets `count` threads back. In a child process, so no
+    /// other test's section interferes.
+    @Test func poolIsRestoredLazilyBeforeTheNextGEMM() async {
+        await #expect(processExitsWith: .success) {
+            TensorThreads.count = 2
+            var rng = SeededRandom(seed: 5)
+            let q = rng.tensor([1, 2, 40, 8])
+            _ = Tensor.scaledDotProductAttention(query: q, key: q, value: q)
+            _ = Tensor.scaledDotProductAttention(query: q, key: q, value: q)
+            if BLAS.threadCount() != 1 { fatalError("after attention OpenBLAS runs \(BLAS.threadCount()) threads, expected 1") }
+            let x = rng.tensor([64, 64])
+            _ = x.linear(weight: x)
+            if BLAS.threadCount() != 2 { fatalError("after a linear OpenBLAS runs \(BLAS.threadCount()) threads, expected 2") }
+        }
+    }
 }

@@ -17,12 +17,25 @@ import Synchronization
 /// should lower it (`reelflow run --jobs N` sets it to cores / N) so the two levels do not
 /// oversubscribe the machine.
 public enum TensorThreads {
-    private static let state = Mutex(State(count: TensorThreads.initialCount(), singleThreadedSections: 0))
+    private static let state: Mutex<State> = {
+        let n = TensorThreads.initialCount()
+        return Mutex(State(count: n, singleThreadedSections: 0, blasThreads: n))
+    }()
 
     private struct State {
         var count: Int
         /// How many callers are inside `withSingleThreadedBLAS` right now.
         var singleThreadedSections: Int
+        /// OpenBLAS's thread count as last set.
+        var blasThreads: Int
+
+        /// Sets OpenBLAS's thread count unless it already is `n`.
+        mutating func setBLAS(_ n: Int) {
+            if blasThreads != n {
+                BLAS.setThreadCount(n)
+                blasThreads = n
+            }
+        }
     }
 
     /// Threads tensor ops may use; at least 1. Setting it also sets OpenBLAS's thread count
@@ -33,7 +46,7 @@ public enum TensorThreads {
             let value = max(1, newValue)
             state.withLock { s in
                 s.count = value
-                if s.singleThreadedSections == 0 { BLAS.setThreadCount(value) }
+                if s.singleThreadedSections == 0 { s.setBLAS(value) }
             }
         }
     }
@@ -75,18 +88,29 @@ public enum TensorThreads {
 
     /// Runs `body` with OpenBLAS limited to one thread, for ops that parallelise at their own
     /// level (attention over heads) and call small GEMMs from every worker. Nested and
-    /// concurrent sections are counted; the pool is restored to `count` when the last ends.
+    /// concurrent sections are counted.
+    ///
+    /// The pool is not restored when the last section ends, only before the next GEMM outside
+    /// any section (`prepareBLASForCall`): each change of OpenBLAS's thread count wakes its
+    /// workers, which then spin for about 0.1 s of CPU, so back-to-back attention calls must
+    /// not switch it off and on each time.
     static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
         state.withLock { s in
-            if s.singleThreadedSections == 0 { BLAS.setThreadCount(1) }
+            s.setBLAS(1)
             s.singleThreadedSections += 1
         }
-        defer {
-            state.withLock { s in
-                s.singleThreadedSections -= 1
-                if s.singleThreadedSections == 0 { BLAS.setThreadCount(s.count) }
-            }
-        }
+        defer { state.withLock { $0.singleThreadedSections -= 1 } }
         return try body()
     }
+
+    /// Called by the BLAS wrapper before every GEMM: outside a single-threaded section,
+    /// OpenBLAS gets `count` threads again if a section left it at one.
+    static func prepareBLASForCall() {
+        state.withLock { s in
+            if s.singleThreadedSections == 0 { s.setBLAS(s.count) }
+        }
+    }
+
+    /// OpenBLAS's thread count as last set (for tests).
+    static var blasThreadCount: Int { state.withLock { $0.blasThreads } }
 }

@@ -45,6 +45,7 @@ enum BLAS {
             }
             return
         }
+        TensorThreads.prepareBLASForCall()
         cblas_sgemm(
             CblasRowMajor, transA.cValue, transB.cValue,
             blasint(m), blasint(n), blasint(k),
