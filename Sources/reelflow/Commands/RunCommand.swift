@@ -36,7 +36,7 @@ struct RunCommand: AsyncParsableCommand {
         let cache = noCache ? nil : try cacheOptions.open()
         // One level of parallelism: nodes running side by side share the cores instead of
         // each starting a full OpenBLAS pool.
-        if jobs > 1 { TensorThreads.count = max(1, TensorThreads.coreCount / jobs) }
+        if jobs > 1 { TensorThreads.count = max(1, TensorThreads.count / jobs) }
         let sink: any EngineEventSink = json ? JSONEventSink() : TextEventSink(tty: Terminal.isTTY)
         let options = RunOptions(targets: only, jobs: jobs, cache: cache)
         let executor = Executor(registry: registry, graph: graph)
