@@ -4,9 +4,8 @@ import Yams
 /// A YAML file composed into nodes with their marks, plus what messages need: the path to
 /// print and the source lines for the caret.
 ///
-/// The block-style subset graph files are written in is read by `FastYAMLReader`; any
-/// other text (anchors, tags, block scalars, multi-line scalars, syntax errors, duplicate
-/// keys, ...) goes through Yams, which composes every YAML 1.1 document and reports errors.
+/// Yams (libyaml) composes every file, in whatever YAML 1.1 style it is written, and reports
+/// syntax errors.
 ///
 /// Yams refuses a mapping with duplicate keys and points only at the first one; Reelflow
 /// wants to report a duplicate node id (or input) at its second occurrence, next to every
@@ -43,10 +42,6 @@ struct YAMLFile {
         self.path = path
         self.directory = directory
         self.lineIndex = LineIndex(text: text)
-        if let fast = FastYAMLReader.read(text) {
-            root = fast
-            return
-        }
         var source = text
         var renamed: [String: String] = [:]
         while true {

@@ -11,9 +11,8 @@ struct TextMark: Hashable, Sendable, CustomStringConvertible {
 
 /// A composed YAML node with positions: what the loader, presets and formatter read.
 ///
-/// Reelflow's own tree rather than Yams' `Node`: it comes either from the fast reader for
-/// the block-style subset graph files use (`FastYAMLReader`) or from Yams for everything
-/// else, and it is cheap to copy (no tag objects, no weak anchor references).
+/// Reelflow's own tree rather than Yams' `Node`: composed by Yams, then converted once, and
+/// cheap to copy (no tag objects, no weak anchor references).
 indirect enum YAMLNode {
     case scalar(Scalar)
     case mapping(Mapping)
