@@ -6,4 +6,6 @@ enum ExitCodes {
     static let invalidInput = ExitCode(2)
     static let internalError = ExitCode(3)
     static let interrupted = ExitCode(130)
+    /// Stopped by SIGTERM (128 + 15).
+    static let terminated = ExitCode(143)
 }
