@@ -45,7 +45,12 @@ struct RunCommand: AsyncParsableCommand {
         // The shared lock keeps `cache gc` and `cache clear` from removing entries under a
         // running graph; other runs share it.
         let lock: CacheLock?
-        do { lock = try cache?.acquireLock(.shared) } catch {
+        do {
+            do { lock = try cache?.acquireLock(.shared, wait: false) } catch where error.kind == .busy {
+                Terminal.printError("waiting for the cache at \(cache!.root.path): `reelflow cache gc`, `verify` or `clear` holds it")
+                lock = try cache?.acquireLock(.shared)
+            }
+        } catch {
             Terminal.printError("error: \(error)")
             throw ExitCodes.internalError
         }
