@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "reelflow",
             dependencies: [
-                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "Tensors", "Media",
+                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "ReelflowIO", "Tensors", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
@@ -122,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "ReelflowEngineTests",
             dependencies: [
-                "ReelflowEngine", "CoreNodes",
+                "ReelflowEngine", "CoreNodes", "ReelflowIO",
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings),

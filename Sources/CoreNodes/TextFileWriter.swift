@@ -11,6 +11,13 @@ enum TextFileWriter {
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
         let written = try AtomicFileWriter.write(to: URL(fileURLWithPath: path), policy: policy) { tmp in
             try Data(text.utf8).write(to: tmp)
+            #if DEBUG
+            // Test hook (debug builds only): hold the temporary file open for a while, so a
+            // test can signal the process while an output is being written.
+            if let seconds = ProcessInfo.processInfo.environment["REELFLOW_DEBUG_OUTPUT_DELAY"].flatMap(Double.init) {
+                Thread.sleep(forTimeInterval: seconds)
+            }
+            #endif
         }
         return written.path
     }

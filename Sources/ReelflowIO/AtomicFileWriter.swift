@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What to do when an output path already exists.
 public enum ExistingOutputPolicy: String, Sendable, CaseIterable {
@@ -23,38 +28,54 @@ public struct OutputFileError: Error, CustomStringConvertible, Sendable {
     public var description: String { "cannot write \(path): \(reason)" }
 }
 
-/// Writes files atomically: the body writes a temporary file beside the destination,
-/// which is renamed over the destination only when the body succeeds.
+/// Writes output files atomically: the body writes a temporary file beside the destination,
+/// which is put in place only when the body succeeds.
+///
+/// Choosing the name and creating the file are one step, so concurrent writers (several
+/// runs saving to the same path) never overwrite each other's results silently:
+/// - `.overwrite` renames the temporary file over the destination;
+/// - `.refuse` hard-links it to the destination, which fails if anything is there;
+/// - `.number` hard-links it to the destination, then to `name_00001.ext`, `name_00002.ext`,
+///   ..., taking the first name nobody holds.
+/// Where the file system has no hard links, the name is reserved by creating it with
+/// `O_EXCL` and the temporary file is renamed over the reservation.
+///
+/// Outputs are only ever regular files: a directory, FIFO, device node or symbolic link at
+/// the destination is refused under every policy, and a path ending in `/` is refused.
+/// Temporary files are registered with `TemporaryOutputFiles` while they exist, so a
+/// signal handler can remove them; each write first removes temporary files in its folder
+/// left by processes that no longer exist (after `kill -9` or a power loss).
 public enum AtomicFileWriter {
-    /// Chooses the final path for `url` under `policy`.
+    /// Chooses the final path for `url` under `policy`, without reserving it. Another
+    /// process may take the name before it is written; `write(to:policy:_:)` chooses and
+    /// creates in one step and is the safe way to write under `.number` or `.refuse`.
     public static func destination(for url: URL, policy: ExistingOutputPolicy) throws -> URL {
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: url.path) else { return url }
+        guard let status = OutputPaths.linkStatus(url.path) else { return url }
+        guard status == .regular else { throw OutputPaths.notRegular(url.path, status) }
         switch policy {
         case .overwrite: return url
         case .refuse:
             throw OutputFileError(path: url.path, reason: "the file exists (set overwrite to replace it)")
         case .number:
-            let ext = url.pathExtension
-            let stem = url.deletingPathExtension().lastPathComponent
-            let dir = url.deletingLastPathComponent()
-            for n in 1...99_999 {
-                let name = String(format: "%@_%05d", stem, n) + (ext.isEmpty ? "" : ".\(ext)")
-                let candidate = dir.appendingPathComponent(name)
-                if !fm.fileExists(atPath: candidate.path) { return candidate }
+            for candidate in OutputPaths.numbered(url) where OutputPaths.linkStatus(candidate.path) == nil {
+                return candidate
             }
             throw OutputFileError(path: url.path, reason: "no free numbered name left")
         }
     }
 
-    /// Runs `body` with a temporary path in the destination's directory, then renames it
-    /// into place. On any error the temporary file is removed and the destination is untouched.
+    /// Runs `body` with a temporary path in the destination's directory, then puts the file
+    /// in place under `policy` (see the type's description). On any error the temporary file
+    /// is removed and no existing file is touched.
     /// - Returns: the path written (differs from `url` under `.number`).
     @discardableResult
     public static func write(
         to url: URL, policy: ExistingOutputPolicy = .overwrite, _ body: (URL) throws -> Void
     ) throws -> URL {
-        let final = try destination(for: url, policy: policy)
+        if url.path.hasSuffix("/") || url.hasDirectoryPath && url.path != "/" && url.relativeString.hasSuffix("/") {
+            throw OutputFileError(path: url.path, reason: "the path ends in '/'; an output must be a file name")
+        }
+        let final = url.standardizedFileURL
         let dir = final.deletingLastPathComponent()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
@@ -63,19 +84,100 @@ public enum AtomicFileWriter {
         guard FileManager.default.isWritableFile(atPath: dir.path) else {
             throw OutputFileError(path: final.path, reason: "the directory \(dir.path) is not writable")
         }
-        let tmp = dir.appendingPathComponent(
-            ".\(final.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))"
-                + (final.pathExtension.isEmpty ? "" : ".\(final.pathExtension)"))
-        do {
-            try body(tmp)
-            if rename(tmp.path, final.path) != 0 {
-                let err = String(cString: strerror(errno))
-                throw OutputFileError(path: final.path, reason: "rename failed: \(err)")
-            }
-        } catch {
-            try? FileManager.default.removeItem(at: tmp)
-            throw error
+        // Refuse early (before the body's work) what no policy may replace or reuse.
+        if let status = OutputPaths.linkStatus(final.path), status != .regular {
+            throw OutputPaths.notRegular(final.path, status)
         }
-        return final
+        if policy == .refuse, OutputPaths.linkStatus(final.path) != nil {
+            throw OutputFileError(path: final.path, reason: "the file exists (set overwrite to replace it)")
+        }
+        TemporaryOutputFiles.removeStale(in: dir.path)
+        let tmp = dir.appendingPathComponent(TemporaryOutputFiles.name(for: final.lastPathComponent))
+        TemporaryOutputFiles.register(tmp.path)
+        defer {
+            _ = unlink(tmp.path)
+            TemporaryOutputFiles.unregister(tmp.path)
+        }
+        try body(tmp)
+        switch policy {
+        case .overwrite:
+            if let status = OutputPaths.linkStatus(final.path), status != .regular {
+                throw OutputPaths.notRegular(final.path, status)
+            }
+            guard rename(tmp.path, final.path) == 0 else {
+                throw OutputFileError(path: final.path, reason: "rename failed: \(String(cString: strerror(errno)))")
+            }
+            return final
+        case .refuse:
+            if try OutputPaths.place(tmp.path, at: final.path) { return final }
+            throw OutputFileError(path: final.path, reason: "the file exists (set overwrite to replace it)")
+        case .number:
+            if try OutputPaths.place(tmp.path, at: final.path) { return final }
+            for candidate in OutputPaths.numbered(final) where try OutputPaths.place(tmp.path, at: candidate.path) {
+                return candidate
+            }
+            throw OutputFileError(path: final.path, reason: "no free numbered name left")
+        }
+    }
+}
+
+/// Name and placement helpers for output files.
+enum OutputPaths {
+    enum Kind: Equatable { case regular, directory, symbolicLink, other }
+
+    /// What is at `path` without following a final symbolic link; nil when nothing is.
+    /// The corresponding C function is `lstat`.
+    static func linkStatus(_ path: String) -> Kind? {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symbolicLink
+        default: return .other
+        }
+    }
+
+    static func notRegular(_ path: String, _ kind: Kind) -> OutputFileError {
+        let what = switch kind {
+        case .directory: "a directory"
+        case .symbolicLink: "a symbolic link"
+        default: "a special file (FIFO, device or socket)"
+        }
+        return OutputFileError(path: path, reason: "\(what) is there; outputs are only written as regular files")
+    }
+
+    /// `name_00001.ext` ... `name_99999.ext` beside `url`.
+    static func numbered(_ url: URL) -> some Sequence<URL> {
+        let ext = url.pathExtension
+        let stem = url.deletingPathExtension().lastPathComponent
+        let dir = url.deletingLastPathComponent()
+        return (1...99_999).lazy.map { n in
+            dir.appendingPathComponent(String(format: "%@_%05d", stem, n) + (ext.isEmpty ? "" : ".\(ext)"))
+        }
+    }
+
+    /// Gives the finished temporary file the name `path` if nothing holds it, atomically:
+    /// `link(2)`, or where the file system has no hard links an `O_EXCL` reservation that the
+    /// temporary file is renamed over. Returns false when the name is taken.
+    static func place(_ temporary: String, at path: String) throws -> Bool {
+        if link(temporary, path) == 0 { return true }
+        let code = errno
+        if code == EEXIST { return false }
+        guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EXDEV || code == EMLINK else {
+            throw OutputFileError(path: path, reason: "link failed: \(String(cString: strerror(code)))")
+        }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            if errno == EEXIST { return false }
+            throw OutputFileError(path: path, reason: "create failed: \(String(cString: strerror(errno)))")
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            _ = unlink(path)
+            throw OutputFileError(path: path, reason: "rename failed: \(reason)")
+        }
+        return true
     }
 }

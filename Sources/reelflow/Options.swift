@@ -75,7 +75,9 @@ struct CacheOptions: ParsableArguments {
 
     func open() throws -> CacheStore {
         do {
-            return try CacheStore(root: root, maxBytes: maxBytes)
+            // Entries in an encoding no codec here reads are damaged: recomputed, and removed by gc.
+            return try CacheStore(root: root, maxBytes: maxBytes,
+                                  knownEncodings: Set(Reelflow.registry.codecs.values.map(\.encodingName)))
         } catch {
             Terminal.printError("error: cannot open the cache at \(root.path): \(error)")
             throw ExitCodes.internalError

@@ -10,7 +10,8 @@ struct Reelflow: AsyncParsableCommand {
         abstract: "Run YAML node graphs for LTX video editing, with a per-node disk cache.",
         discussion: """
             Exit codes: 0 success; 1 a node failed; 2 the graph, a preset or an input file is \
-            invalid; 3 an internal or cache error; 64 bad command-line usage; 130 interrupted.
+            invalid; 3 an internal or cache error; 64 bad command-line usage; 130 interrupted; \
+            143 terminated (SIGTERM).
             """,
         version: ReelflowVersion.current,
         subcommands: [

@@ -58,3 +58,21 @@ public struct GCReport: Sendable, Equatable, Codable {
     /// The limit that was applied, if any.
     public var limitBytes: Int64?
 }
+
+/// What `CacheStore.verify()` checked and found.
+public struct VerifyReport: Sendable, Equatable, Codable {
+    /// Blobs re-hashed, and their bytes.
+    public var blobsChecked = 0
+    public var bytesChecked: Int64 = 0
+    /// Manifests checked.
+    public var entriesChecked = 0
+    /// One line per problem found, naming the file (and the node, for an entry).
+    public var problems: [String] = []
+    /// What was removed because of them.
+    public var damagedBlobsRemoved = 0
+    public var damagedEntriesRemoved = 0
+    public var straysRemoved = 0
+
+    /// Whether anything damaged was found.
+    public var foundDamage: Bool { !problems.isEmpty }
+}

@@ -45,6 +45,7 @@ extension CacheStore {
         defer { lock.release() }
         let now = Date()
         var report = GCReport(limitBytes: limit ?? maxBytes)
+        report.damagedEntriesRemoved += try removeStrays()
 
         var blobs: [Digest: ScannedFile] = [:]
         for file in try scan(casPath, suffix: nil) {
@@ -159,12 +160,42 @@ extension CacheStore {
             report.temporaryFilesRemoved += 1
             report.bytesFreed += file.size
         }
-        for file in try FileSystem.list(runsPath) { try FileSystem.remove(runsPath + "/" + file) }
-        try FileSystem.remove(rootPath + "/fingerprints.json")
+        // Whatever is left is not a regular file (a directory where a blob or manifest should
+        // be, a link): the store never made it, so it goes too.
         for dir in [acPath, casPath] {
-            for shard in try FileSystem.list(dir) { FileSystem.removeEmptyDirectory(dir + "/" + shard) }
+            for shard in try FileSystem.list(dir) {
+                let shardPath = dir + "/" + shard
+                guard try FileSystem.linkStatus(shardPath)?.isDirectory == true else {
+                    try FileSystem.removeTree(shardPath)
+                    continue
+                }
+                for name in try FileSystem.list(shardPath) { try FileSystem.removeTree(shardPath + "/" + name) }
+                FileSystem.removeEmptyDirectory(shardPath)
+            }
         }
+        for dir in [tmpPath, runsPath] {
+            for name in try FileSystem.list(dir) { try FileSystem.removeTree(dir + "/" + name) }
+        }
+        try FileSystem.removeTree(rootPath + "/fingerprints.json")
         return report
+    }
+
+    /// Removes what stands where a blob or manifest goes but is not a regular file (a
+    /// directory, a link): damage the store never writes. Returns how many were removed.
+    func removeStrays() throws(CacheError) -> Int {
+        var removed = 0
+        for dir in [acPath, casPath] {
+            for shard in try FileSystem.list(dir) {
+                let shardPath = dir + "/" + shard
+                guard try FileSystem.linkStatus(shardPath)?.isDirectory == true else { continue }
+                for name in try FileSystem.list(shardPath) {
+                    let path = shardPath + "/" + name
+                    guard let status = try FileSystem.linkStatus(path), !status.isRegularFile else { continue }
+                    if try FileSystem.removeTree(path) { removed += 1 }
+                }
+            }
+        }
+        return removed
     }
 
     // MARK: Scanning

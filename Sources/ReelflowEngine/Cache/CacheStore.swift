@@ -56,6 +56,10 @@ public final class CacheStore: Sendable {
     /// empty or zero-filled blobs, which lookups (size) and verified reads (digest) report
     /// as damaged; the store never serves them as valid.
     public let durable: Bool
+    /// The output encodings this process can read (`PortCodec.encodingName`s), or nil to
+    /// accept any. With a set, an entry with an output in another encoding is damaged: no
+    /// reader can use it, so it is recomputed and replaced, and `gc` removes it.
+    public let knownEncodings: Set<String>?
 
     let rootPath: String
     let casPath: String
@@ -68,12 +72,15 @@ public final class CacheStore: Sendable {
     /// - Parameters:
     ///   - maxBytes: the size limit for eviction; nil for none.
     ///   - durable: whether writes are `fsync`ed (see `durable`).
+    ///   - knownEncodings: the output encodings readable here (see `knownEncodings`).
     /// - Throws: `CacheError` if the directories cannot be created, or `.incompatibleFormat`
     ///   if `root` holds a cache of another format version.
-    public init(root: URL, maxBytes: Int64? = nil, durable: Bool = true) throws(CacheError) {
+    public init(root: URL, maxBytes: Int64? = nil, durable: Bool = true,
+                knownEncodings: Set<String>? = nil) throws(CacheError) {
         self.root = root.standardizedFileURL
         self.maxBytes = maxBytes
         self.durable = durable
+        self.knownEncodings = knownEncodings
         rootPath = self.root.path
         casPath = rootPath + "/cas"
         acPath = rootPath + "/ac"
@@ -133,8 +140,14 @@ public final class CacheStore: Sendable {
         guard manifest.key == key else {
             return .damaged(reason: "\(path): the manifest is for key \(manifest.key.hex), not \(key.hex)")
         }
-        for name in manifest.outputs.keys.sorted() {
-            let output = manifest.outputs[name]!
+        guard !manifest.outputs.isEmpty else {
+            return .damaged(reason: "\(path): the manifest of node \(manifest.nodeID) lists no outputs")
+        }
+        for (name, output) in manifest.outputs.sorted(by: { $0.key < $1.key }) {
+            if let knownEncodings, !knownEncodings.contains(output.encoding) {
+                return .damaged(reason: "\(path): output \"\(name)\" of node \(manifest.nodeID) is stored as "
+                                + "\"\(output.encoding)\", which this reelflow cannot read")
+            }
             if let problem = blobProblem(output.blob, verifyContents: verifyContents) {
                 return .damaged(reason: "output \"\(name)\" of node \(manifest.nodeID): \(problem)")
             }

@@ -127,14 +127,46 @@ enum FileSystem {
     }
 
     /// Like `rename`, but creates the destination's directory when it is missing (one
-    /// `rename` call in the common case, instead of a `mkdir` before every write).
+    /// `rename` call in the common case, instead of a `mkdir` before every write), and
+    /// removes a directory standing where the file goes: inside the store a file's name is
+    /// its identity, so anything else there is damage.
     static func renameCreatingDirectory(_ from: String, _ to: String) throws(CacheError) {
         if Glibc_rename(from, to) == 0 { return }
-        guard errno == ENOENT else {
-            throw CacheError(.io, path: to, reason: "rename from \(from) failed: \(errnoText())")
+        let code = errno
+        switch code {
+        case ENOENT:
+            try makeDirectories(parentPath(to))
+        case EISDIR, ENOTEMPTY, EEXIST:
+            try removeTree(to)
+        default:
+            throw CacheError(.io, path: to, reason: "rename from \(from) failed: \(errnoText(code))")
         }
-        try makeDirectories(parentPath(to))
         try rename(from, to)
+    }
+
+    /// What is at `path` without following a final symbolic link: nil when nothing is.
+    /// The corresponding C function is `lstat`.
+    static func linkStatus(_ path: String) throws(CacheError) -> Status? {
+        var st = stat()
+        if lstat(path, &st) != 0 {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { return nil }
+            throw failure("lstat", path, code: code)
+        }
+        return Status(st)
+    }
+
+    /// Removes `path` whatever it is: a file, a link, or a directory with its contents
+    /// (symbolic links are removed, never followed). Returns whether something was there.
+    @discardableResult
+    static func removeTree(_ path: String) throws(CacheError) -> Bool {
+        guard let status = try linkStatus(path) else { return false }
+        if status.isDirectory {
+            for name in try list(path) { try removeTree(path + "/" + name) }
+            guard rmdir(path) == 0 || errno == ENOENT else { throw failure("rmdir", path) }
+            return true
+        }
+        return try remove(path)
     }
 
     /// Removes a file; a missing file is not an error. Returns whether something was removed.

@@ -15,7 +15,9 @@ public enum EngineEvent: Sendable {
     case damaged(node: String, reason: String)
     /// Output of an output node (a file written, a value computed).
     case output(node: String, name: String, summary: String)
-    case runFinished(ran: Int, cached: Int, seconds: Double)
+    /// The run ended: `error` is nil on success, else why it stopped (a node's failure, or
+    /// "cancelled"). Sent on failure too, so a consumer of events always sees the end.
+    case runFinished(ran: Int, cached: Int, seconds: Double, error: String? = nil)
 
     public struct PlannedNode: Sendable, Equatable {
         public var id: String

@@ -40,6 +40,9 @@ public struct Executor: Sendable {
             try await run.execute(registry: registry, events: events)
         } catch {
             run.saveHistory()
+            let message = error is CancellationError ? "cancelled" : String(describing: error)
+            events.handle(.runFinished(ran: run.ran.count, cached: run.cached.count,
+                                       seconds: (ContinuousClock.now - start).seconds, error: message))
             throw error
         }
         run.saveHistory()

@@ -9,22 +9,44 @@ struct LoadJob: Sendable {
     let cache: CacheStore
     let registry: NodeRegistry
 
-    func load() throws -> NodeOutputs {
-        guard case .hit(let manifest) = cache.lookup(key) else {
-            throw EngineError.cache("the entry for \(node.id) vanished while the run used it (evicted by gc?)")
+    /// The node's cached outputs, or `.damaged` with the reason when the entry cannot be
+    /// used after all (a blob altered on disk, an entry gone): the run then recomputes it.
+    func load(index: Int) -> RunState.WorkResult {
+        switch cache.lookup(key) {
+        case .hit(let manifest):
+            do { return .loaded(node: index, outputs: try decode(manifest)) } catch {
+                return .damaged(node: index, reason: String(describing: error))
+            }
+        case .damaged(let reason):
+            return .damaged(node: index, reason: reason)
+        case .miss:
+            return .damaged(node: index, reason: "the entry vanished while the run used it (removed by another process?)")
         }
-        return try decode(manifest)
+    }
+
+    /// Whether `manifest` holds every output of the node in the encoding its codec reads.
+    /// Nil when it does; otherwise what is wrong.
+    static func problem(with manifest: CacheManifest, of node: ResolvedNode, registry: NodeRegistry) -> String? {
+        for spec in node.schema.outputs {
+            guard let record = manifest.outputs[spec.name] else {
+                return "the entry \(manifest.key.short) has no output \"\(spec.name)\""
+            }
+            guard let codec = registry.codec(for: spec.type), record.encoding == codec.encodingName else {
+                return "the entry \(manifest.key.short) stores \"\(spec.name)\" as \"\(record.encoding)\", "
+                    + "not \"\(registry.codec(for: spec.type)?.encodingName ?? "?")\""
+            }
+        }
+        return nil
     }
 
     func decode(_ manifest: CacheManifest) throws -> NodeOutputs {
         var outputs: NodeOutputs = [:]
+        if let problem = Self.problem(with: manifest, of: node, registry: registry) {
+            throw EngineError.cache(problem)
+        }
         for spec in node.schema.outputs {
-            guard let record = manifest.outputs[spec.name], let codec = registry.codec(for: spec.type) else {
-                throw EngineError.cache("entry \(key) of \(node.id) lacks output \(spec.name)")
-            }
-            guard record.encoding == codec.encodingName else {
-                throw EngineError.cache("entry \(key) of \(node.id) stores \(spec.name) as \(record.encoding), expected \(codec.encodingName)")
-            }
+            let record = manifest.outputs[spec.name]!
+            let codec = registry.codec(for: spec.type)!
             let url = try cache.verifiedBlobURL(record.blob)
             outputs[spec.name] = try codec.decode(url.path)
         }
@@ -89,7 +111,8 @@ struct RunJob: Sendable {
                 records[spec.name] = CacheOutput(blob, portType: spec.type.kindName, encoding: codec.encodingName)
             }
             try Task.checkCancellation()
-            try cache.commit(manifest(outputs: records, seconds: seconds))
+            // An entry with no outputs would read as damaged; such a node simply reruns.
+            if !records.isEmpty { try cache.commit(manifest(outputs: records, seconds: seconds)) }
             return .ran(node: index, outputs: outputs, digests: records.mapValues(\.digest), seconds: seconds)
         } catch is CancellationError {
             throw CancellationError()

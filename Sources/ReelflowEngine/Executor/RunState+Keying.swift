@@ -27,7 +27,11 @@ extension RunState {
             return
         }
         let cache = options.cache!
-        switch cache.lookup(key) {
+        var found = cache.lookup(key)
+        if case .hit(let manifest) = found, let problem = LoadJob.problem(with: manifest, of: node, registry: registry) {
+            found = .damaged(reason: "\(cache.manifestURL(key).path): \(problem)")
+        }
+        switch found {
         case .hit(let manifest):
             if node.schema.isOutput {
                 // Output nodes are decoded now to check that what they wrote still stands.

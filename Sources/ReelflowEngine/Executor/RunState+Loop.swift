@@ -17,7 +17,7 @@ extension RunState {
                 for i in toLoad {
                     let job = LoadJob(node: nodes[i], key: states[i].components!.key, cache: cache!, registry: registry)
                     inFlight += 1
-                    group.addTask { .loaded(node: i, outputs: try job.load()) }
+                    group.addTask { job.load(index: i) }
                 }
                 toLoad.removeAll()
                 while running < options.jobs, let i = runnable.popMin() {
@@ -53,9 +53,33 @@ extension RunState {
                 case .ran(let i, let outputs, let digests, let seconds):
                     running -= 1
                     finishRun(i, outputs: outputs, digests: digests, seconds: seconds, events: events)
+                case .damaged(let i, let reason):
+                    recompute(i, reason: reason, events: events)
                 }
             }
         }
+    }
+
+    /// A hit whose entry turned out unusable when loaded: report it, naming the node, and
+    /// run the node in this run (its commit replaces the entry). Its dependencies are wanted
+    /// again: their values may have been dropped when this node counted as finished.
+    /// Consumers were keyed on the recorded output digests, which a deterministic node
+    /// reproduces.
+    mutating func recompute(_ i: Int, reason: String, events: any EngineEventSink) {
+        let node = nodes[i]
+        events.handle(.damaged(node: node.id, reason: reason + "; running it again"))
+        states[i].loading = false
+        cached.removeAll { $0 == node.id }
+        states[i].phase = .needsRun
+        for d in deps[i] {
+            states[d].pendingConsumers += 1  // finishRun counts this consumer again
+            if !states[d].wanted {
+                want(d)
+            } else if states[d].values == nil, states[d].phase == .hit || states[d].phase == .done {
+                requestLoad(d)
+            }
+        }
+        checkRunnable(i)
     }
 
     var allTargetsSatisfied: Bool {

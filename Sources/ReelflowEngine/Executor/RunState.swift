@@ -71,7 +71,8 @@ struct RunState {
         self.order = order
         self.options = options
         history = options.cache?.runHistory(graph: graph.file) ?? RunHistory(graph: graph.file)
-        quickCache = options.cache.flatMap { try? CacheStore(root: $0.root, maxBytes: $0.maxBytes, durable: false) }
+        quickCache = options.cache.flatMap { try? CacheStore(root: $0.root, maxBytes: $0.maxBytes, durable: false,
+                                                                    knownEncodings: $0.knownEncodings) }
         var indexOf: [String: Int] = [:]
         for (i, id) in order.enumerated() { indexOf[id] = i }
         self.indexOf = indexOf
@@ -104,5 +105,8 @@ struct RunState {
     enum WorkResult: Sendable {
         case ran(node: Int, outputs: NodeOutputs, digests: [String: Digest], seconds: Double)
         case loaded(node: Int, outputs: NodeOutputs)
+        /// A cached entry could not be loaded after all (a blob altered on disk, an
+        /// unreadable encoding): the node is recomputed in this run.
+        case damaged(node: Int, reason: String)
     }
 }

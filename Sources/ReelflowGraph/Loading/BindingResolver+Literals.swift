@@ -42,9 +42,16 @@ extension BindingResolver {
         case (.path(let mustExist), .string(let value)):
             guard !value.isEmpty else { return mismatch() }
             let path = Self.absolutePath(value, relativeTo: baseDirectory ?? site.baseDirectory)
-            if mustExist, !FileManager.default.fileExists(atPath: path) {
-                fail(site, mark, "\(label()): no such file: \(path)\(origin)")
-                return nil
+            if mustExist {
+                guard let kind = (try? FileManager.default.attributesOfItem(atPath: path))?[.type] as? FileAttributeType else {
+                    fail(site, mark, "\(label()): no such file: \(path)\(origin)")
+                    return nil
+                }
+                // A FIFO, device or socket (`/dev/zero`) would block or never end when read.
+                guard kind == .typeRegular || kind == .typeDirectory else {
+                    fail(site, mark, "\(label()): not a regular file: \(path)\(origin)")
+                    return nil
+                }
             }
             return .path(path)
         default:
@@ -64,13 +71,17 @@ extension BindingResolver {
         return true
     }
 
-    /// `value` made absolute against `directory` (with `~/` expanded), normalised.
+    /// `value` made absolute against `directory` (with `~/` expanded to `$HOME`, or the
+    /// password file's home when `HOME` is unset or empty), normalised. A trailing `/` is
+    /// kept: it says the path names a directory, and writers refuse to make it a file.
     static func absolutePath(_ value: String, relativeTo directory: String) -> String {
-        let expanded = value.hasPrefix("~/") ? NSHomeDirectory() + value.dropFirst(1) : value
+        let home = ProcessInfo.processInfo.environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        let expanded = value.hasPrefix("~/") ? home + value.dropFirst(1) : value
         let url = expanded.hasPrefix("/")
             ? URL(fileURLWithPath: expanded)
             : URL(fileURLWithPath: directory, isDirectory: true).appendingPathComponent(expanded)
-        return url.standardizedFileURL.path
+        let path = url.standardizedFileURL.path
+        return value.hasSuffix("/") && !path.hasSuffix("/") ? path + "/" : path
     }
 
     // MARK: References

@@ -78,6 +78,12 @@ struct GraphDocument {
                              into diagnostics: inout [GraphDiagnostic]) -> NodeDeclaration? {
         guard let entries = mapping(entry.value, file: file, what: "node '\(entry.key)'", node: entry.key,
                                     into: &diagnostics) else { return nil }
+        // `$a.text` must mean one thing: output `text` of node `a`, never node `a.text`.
+        if let bad = entry.key.first(where: { $0 == "." || $0 == "$" }) {
+            diagnostics.append(file.diagnostic(at: entry.keyMark, node: entry.key,
+                                               message: "node id '\(entry.key)' contains '\(bad)'; ids may not contain '.' or '$' (they would make references ambiguous)"))
+            return nil
+        }
         var declaration = NodeDeclaration(id: entry.key, idMark: entry.keyMark, inputs: [], entries: entries)
         for item in entries {
             switch item.key {

@@ -28,7 +28,7 @@ public struct ParamOverride: Hashable, Sendable {
     /// Applies the override to `param`, or explains why the value does not fit.
     func apply(to param: ParamValue) throws(GraphDiagnostics) -> ParamValue {
         let scalar: YAMLScalar
-        if let composed = try? Yams.compose(yaml: value, .basic), case .scalar(let node) = YAMLNode(composed) {
+        if let composed = try? Yams.compose(yaml: value, .basic), case .scalar(let node)? = try? YAMLNode.converting(composed) {
             scalar = YAMLScalar(node, text: node.string)
         } else {
             scalar = .string(value)

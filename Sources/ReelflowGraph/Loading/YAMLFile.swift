@@ -4,9 +4,10 @@ import Yams
 /// A YAML file composed into nodes with their marks, plus what messages need: the path to
 /// print and the source lines for the caret.
 ///
-/// The block-style subset graph files are written in is read by `FastYAMLReader`; any
-/// other text (anchors, tags, block scalars, multi-line scalars, syntax errors, duplicate
-/// keys, ...) goes through Yams, which composes every YAML 1.1 document and reports errors.
+/// Yams (libyaml) composes every file, in whatever YAML 1.1 style it is written, and reports
+/// syntax errors. A leading byte-order mark is skipped; nesting and alias expansion are
+/// bounded (`YAMLNode.Limits`), so a hostile file fails with a message instead of exhausting
+/// memory or the stack.
 ///
 /// Yams refuses a mapping with duplicate keys and points only at the first one; Reelflow
 /// wants to report a duplicate node id (or input) at its second occurrence, next to every
@@ -42,17 +43,26 @@ struct YAMLFile {
     init(text: String, path: String, directory: String) throws(GraphDiagnostics) {
         self.path = path
         self.directory = directory
+        // A UTF-8 byte-order mark (common Windows editors write one) is not part of the text.
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.unicodeScalars.dropFirst()) : text
         self.lineIndex = LineIndex(text: text)
-        if let fast = FastYAMLReader.read(text) {
-            root = fast
-            return
+        if let mark = YAMLNode.flowDepthExceeding(YAMLNode.Limits.depth, in: text) {
+            throw GraphDiagnostics([diagnostic(at: mark, message:
+                "collections are nested more than \(YAMLNode.Limits.depth) levels deep (the limit for a graph file)")])
         }
         var source = text
         var renamed: [String: String] = [:]
         while true {
             do {
-                root = try Yams.compose(yaml: source, .basic).map(YAMLNode.init)
+                let composed = try Yams.compose(yaml: source, .basic)
+                do throws(YAMLNode.LimitExceeded) {
+                    root = try composed.map(YAMLNode.converting)
+                } catch {
+                    throw GraphDiagnostics([limitDiagnostic(error, source: source)])
+                }
                 break
+            } catch let error as GraphDiagnostics {
+                throw error
             } catch let YamlError.duplicatedKeysInMapping(duplicates, context) {
                 guard renamed.count < 10_000, let key = duplicates.sorted().first,
                       let (edited, placeholder) = Self.rename(key: key, at: context.mark, in: source,
@@ -97,6 +107,36 @@ struct YAMLFile {
     }
 
     // MARK: Private
+
+    private func limitDiagnostic(_ error: YAMLNode.LimitExceeded, source: String) -> GraphDiagnostic {
+        switch error {
+        case .tooDeep(let mark):
+            return diagnostic(at: mark, message:
+                "collections are nested more than \(YAMLNode.Limits.depth) levels deep (the limit for a graph file)")
+        case .tooManyNodes(let anchor):
+            let digits = Array(String(YAMLNode.Limits.nodes))
+            let limit = String(digits.enumerated().flatMap { i, d in (digits.count - i) % 3 == 0 && i > 0 ? [",", d] : [d] })
+            let name = anchor.flatMap { Self.anchorName(at: $0, in: lines) }
+            let what = name.map { "alias *\($0)" } ?? "aliases"
+            return diagnostic(at: anchor, message:
+                "\(what) expands the file past \(limit) nodes (the limit for a graph file); "
+                + "aliases are copied in full, so anchors aliasing each other grow exponentially")
+        }
+    }
+
+    /// The anchor name written at `mark` (`&name`), where an aliased node starts.
+    private static func anchorName(at mark: TextMark, in lines: [Substring]) -> String? {
+        guard mark.line >= 1, mark.line <= lines.count else { return nil }
+        let scalars = Array(lines[mark.line - 1].unicodeScalars)
+        var i = mark.column - 1
+        guard i >= 0, i < scalars.count, scalars[i] == "&" else { return nil }
+        i += 1
+        var name = String.UnicodeScalarView()
+        while i < scalars.count, !" \t\r,[]{}".unicodeScalars.contains(scalars[i]) {
+            name.append(scalars[i]); i += 1
+        }
+        return name.isEmpty ? nil : String(name)
+    }
 
     private func syntaxDiagnostic(_ error: any Error) -> GraphDiagnostic {
         guard let error = error as? YamlError else {

@@ -6,7 +6,7 @@ struct CacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cache",
         abstract: "Inspect and clean the node cache.",
-        subcommands: [Stats.self, List.self, GC.self, Clear.self])
+        subcommands: [Stats.self, List.self, GC.self, Verify.self, Clear.self])
 
     struct Stats: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "stats", abstract: "Entries, blobs, size and limit.")
@@ -74,6 +74,29 @@ struct CacheCommand: AsyncParsableCommand {
                     + "\(report.runHistoriesRemoved) run histor\(report.runHistoriesRemoved == 1 ? "y" : "ies") of deleted graphs; "
                     + "freed \(ByteSize.format(report.bytesFreed)); "
                     + "now \(ByteSize.format(report.bytesAfter))")
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Re-hash every blob and check every entry; remove what is damaged.",
+            discussion: "Exit code 0 when nothing was damaged, 1 when something was found (and removed), 3 on errors.")
+        @OptionGroup var cacheOptions: CacheOptions
+
+        func run() async throws {
+            let cache = try cacheOptions.open()
+            let report = try CacheCommand.run { () throws(CacheError) in try cache.verify() }
+            for problem in report.problems { Terminal.printLine("damaged: \(problem)") }
+            Terminal.printLine(
+                "verify: checked \(report.blobsChecked) blob\(report.blobsChecked == 1 ? "" : "s") "
+                    + "(\(ByteSize.format(report.bytesChecked))) and \(report.entriesChecked) entr\(report.entriesChecked == 1 ? "y" : "ies"); "
+                    + (report.foundDamage
+                        ? "removed \(report.damagedBlobsRemoved) damaged blob\(report.damagedBlobsRemoved == 1 ? "" : "s"), "
+                            + "\(report.damagedEntriesRemoved) damaged entr\(report.damagedEntriesRemoved == 1 ? "y" : "ies"), "
+                            + "\(report.straysRemoved) other file\(report.straysRemoved == 1 ? "" : "s")"
+                        : "nothing damaged"))
+            if report.foundDamage { throw ExitCodes.nodeFailed }
         }
     }
 

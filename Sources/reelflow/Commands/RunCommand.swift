@@ -3,6 +3,8 @@ import Foundation
 import OrderedCollections
 import ReelflowEngine
 import ReelflowGraph
+import ReelflowIO
+import Synchronization
 import Tensors
 
 struct RunCommand: AsyncParsableCommand {
@@ -43,7 +45,12 @@ struct RunCommand: AsyncParsableCommand {
         // The shared lock keeps `cache gc` and `cache clear` from removing entries under a
         // running graph; other runs share it.
         let lock: CacheLock?
-        do { lock = try cache?.acquireLock(.shared) } catch {
+        do {
+            do { lock = try cache?.acquireLock(.shared, wait: false) } catch where error.kind == .busy {
+                Terminal.printError("waiting for the cache at \(cache!.root.path): `reelflow cache gc`, `verify` or `clear` holds it")
+                lock = try cache?.acquireLock(.shared)
+            }
+        } catch {
             Terminal.printError("error: \(error)")
             throw ExitCodes.internalError
         }
@@ -56,7 +63,7 @@ struct RunCommand: AsyncParsableCommand {
             lock?.release()
         } catch is CancellationError {
             Terminal.printError("interrupted: running nodes were stopped; nothing partial was cached")
-            throw ExitCodes.interrupted
+            throw interrupt.signalReceived == SIGTERM ? ExitCodes.terminated : ExitCodes.interrupted
         } catch let error as EngineError {
             Terminal.printError("error: \(error)")
             throw error.isUserError ? ExitCodes.nodeFailed : ExitCodes.internalError
@@ -71,19 +78,80 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// Turns SIGINT (Ctrl-C) into a task cancellation while a run is in progress.
-final class InterruptHandler {
-    private let source: any DispatchSourceSignal
+/// Turns SIGINT (Ctrl-C) and SIGTERM into a task cancellation while a run is in progress.
+///
+/// Cancelled nodes stop at their next check and their writers remove their temporary
+/// files. A node blocked in a long C call may not check for a while, so after a grace
+/// period (or at a second signal) the handler removes every output temporary file still in
+/// flight and exits at once with 128 + the signal number.
+///
+/// The C handler only writes the signal number to a pipe (the self-pipe trick: `write` is
+/// async-signal-safe); a thread reads the pipe and does the work. A dispatch signal source
+/// is not used because on Linux it loses a signal delivered to a thread that does not
+/// block it while the disposition is `SIG_IGN`.
+final class InterruptHandler: Sendable {
+    static let signals = [SIGINT, SIGTERM]
+    static let gracePeriod = 2.0
+    /// The first signal received (0 for none).
+    private let received = Mutex<Int32>(0)
 
     init(_ onInterrupt: @escaping @Sendable () -> Void) {
-        signal(SIGINT, SIG_IGN)
-        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler(handler: onInterrupt)
-        source.resume()
+        let pipe = SignalPipe.shared
+        Thread.detachNewThread { [self] in
+            while true {
+                let number = pipe.next()
+                let first = received.withLock { value in
+                    defer { if value == 0 { value = number } }
+                    return value == 0
+                }
+                guard first else { Self.abandon(number) }
+                onInterrupt()
+                DispatchQueue.global().asyncAfter(deadline: .now() + Self.gracePeriod) { Self.abandon(number) }
+            }
+        }
+        for number in Self.signals { signal(number, signalPipeHandler) }
+    }
+
+    /// The signal that interrupted the run, if one did.
+    var signalReceived: Int32? {
+        let value = received.withLock { $0 }
+        return value == 0 ? nil : value
+    }
+
+    /// Removes the output temporary files in flight and exits with 128 + `signal`.
+    private static func abandon(_ signal: Int32) -> Never {
+        TemporaryOutputFiles.removeAll()
+        Terminal.printError("interrupted: stopped without waiting for running nodes; nothing partial was cached")
+        _exit(128 + signal)
     }
 
     func cancel() {
-        source.cancel()
-        signal(SIGINT, SIG_DFL)
+        for number in Self.signals { signal(number, SIG_DFL) }
     }
+}
+
+/// The pipe the C signal handler writes signal numbers to.
+struct SignalPipe: Sendable {
+    let readEnd: Int32
+    let writeEnd: Int32
+
+    /// Created before any handler is installed, so the handler only loads it.
+    static let shared: SignalPipe = {
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { fatalError("pipe failed: \(String(cString: strerror(errno)))") }
+        return SignalPipe(readEnd: ends[0], writeEnd: ends[1])
+    }()
+
+    /// Blocks until a signal number arrives.
+    func next() -> Int32 {
+        var byte: UInt8 = 0
+        while read(readEnd, &byte, 1) != 1 {}
+        return Int32(byte)
+    }
+}
+
+/// The C signal handler: async-signal-safe, it only writes the number to the pipe.
+private func signalPipeHandler(_ number: Int32) {
+    var byte = UInt8(truncatingIfNeeded: number)
+    _ = write(SignalPipe.shared.writeEnd, &byte, 1)
 }

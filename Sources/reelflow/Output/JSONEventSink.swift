@@ -29,8 +29,10 @@ final class JSONEventSink: EngineEventSink {
             object.merge(["event": "damaged", "node": node, "reason": reason]) { $1 }
         case .output(let node, let name, let summary):
             object.merge(["event": "output", "node": node, "output": name, "value": summary]) { $1 }
-        case .runFinished(let ran, let cached, let seconds):
-            object.merge(["event": "run-finished", "ran": ran, "cached": cached, "seconds": seconds]) { $1 }
+        case .runFinished(let ran, let cached, let seconds, let error):
+            object.merge(["event": "run-finished", "ran": ran, "cached": cached, "seconds": seconds,
+                          "ok": error == nil]) { $1 }
+            if let error { object["error"] = error }
         }
         emit(object)
     }

@@ -52,8 +52,8 @@ final class TextEventSink: EngineEventSink {
                 line("damaged  \(node): \(reason)", &st)
             case .output(let node, let name, let summary):
                 line("output   \(node).\(name) = \(summary)", &st)
-            case .runFinished(let ran, let cached, let seconds):
-                line("finished: \(ran) ran, \(cached) cached, \(String(format: "%.2f", seconds))s", &st)
+            case .runFinished(let ran, let cached, let seconds, let error):
+                line("\(error == nil ? "finished" : "stopped"): \(ran) ran, \(cached) cached, \(String(format: "%.2f", seconds))s", &st)
             }
             if tty { drawStatus(&st) }
         }
