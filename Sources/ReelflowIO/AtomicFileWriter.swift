@@ -50,8 +50,23 @@ public enum AtomicFileWriter {
     /// process may take the name before it is written; `write(to:policy:_:)` chooses and
     /// creates in one step and is the safe way to write under `.number` or `.refuse`.
     public static func destination(for url: URL, policy: ExistingOutputPolicy) throws -> URL {
+        try destination(for: url, policy: policy, expecting: .regular)
+    }
+
+    /// `destination(for:policy:)` for an output that is a directory (a PNG sequence): an
+    /// existing directory at the path is an earlier output; anything else there is refused.
+    public static func directoryDestination(for url: URL, policy: ExistingOutputPolicy) throws -> URL {
+        try destination(for: url, policy: policy, expecting: .directory)
+    }
+
+    static func destination(for url: URL, policy: ExistingOutputPolicy, expecting kind: OutputPaths.Kind) throws -> URL {
         guard let status = OutputPaths.linkStatus(url.path) else { return url }
-        guard status == .regular else { throw OutputPaths.notRegular(url.path, status) }
+        guard status == kind else {
+            if kind == .directory {
+                throw OutputFileError(path: url.path, reason: "something other than a directory is there; a PNG sequence is written as a directory")
+            }
+            throw OutputPaths.notRegular(url.path, status)
+        }
         switch policy {
         case .overwrite: return url
         case .refuse:

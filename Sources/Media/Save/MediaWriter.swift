@@ -81,7 +81,7 @@ extension MediaWriter {
         let (frames, height, width) = try videoShape(pixels, path: path)
         let url = URL(fileURLWithPath: path)
         let final: URL
-        do { final = try AtomicFileWriter.destination(for: url, policy: existing) } catch {
+        do { final = try AtomicFileWriter.directoryDestination(for: url, policy: existing) } catch {
             throw MediaError(.unwritable, path: path, Self.reason(error))
         }
         let parent = final.deletingLastPathComponent()
