@@ -118,34 +118,35 @@ func readAll(_ path: String) throws -> Double {
     return t
 }
 
-/// Reads every tensor's stored bytes through the zero-copy view (an XOR of 8-byte words,
-/// split over the cores like the loader's conversion): the mapping's read speed.
+/// XOR of a buffer's 8-byte words, split over two threads: reads every byte once.
+func xorWords(_ raw: UnsafeRawBufferPointer, into checksum: borrowing Mutex<UInt64>) {
+    let words = raw.count / 8, parts = 2
+    let base = Int(bitPattern: raw.baseAddress)
+    DispatchQueue.concurrentPerform(iterations: parts) { p in
+        let pointer = UnsafeRawPointer(bitPattern: base)!
+        var x: UInt64 = 0
+        for i in (p * words / parts)..<((p + 1) * words / parts) {
+            x ^= pointer.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
+        }
+        checksum.withLock { $0 ^= x }
+    }
+}
+
+/// Reads every tensor's stored bytes through the zero-copy view (`xorWords`): the mapping's
+/// read speed.
 func readAllRaw(_ path: String) throws -> Double {
     let checksum = Mutex<UInt64>(0)
     let t = try seconds {
         let file = try SafetensorsFile(path: path)
-        for stored in file.tensors {
-            stored.withUnsafeBytes { raw in
-                let words = raw.count / 8, parts = 2
-                let base = Int(bitPattern: raw.baseAddress)
-                DispatchQueue.concurrentPerform(iterations: parts) { p in
-                    let pointer = UnsafeRawPointer(bitPattern: base)!
-                    var x: UInt64 = 0
-                    for i in (p * words / parts)..<((p + 1) * words / parts) {
-                        x ^= pointer.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
-                    }
-                    checksum.withLock { $0 ^= x }
-                }
-            }
-        }
+        for stored in file.tensors { stored.withUnsafeBytes { xorWords($0, into: checksum) } }
     }
     if checksum.withLock({ $0 }) == 42 { say("") }
     return t
 }
 
 /// Opens every tensor as a bf16 `Tensor` in its stored dtype (`StoredTensor.tensor()`, a
-/// zero-copy view of the mapping) and reads its bytes through the tensor's storage (the same
-/// XOR as `readAllRaw`): what a bf16 model pays to bring a checkpoint in.
+/// zero-copy view of the mapping) and reads its bytes through the tensor's storage
+/// (`xorWords`): what a bf16 model pays to bring a checkpoint in.
 func readAllViews(_ path: String) throws -> Double {
     let checksum = Mutex<UInt64>(0)
     let t = try seconds {
@@ -153,18 +154,7 @@ func readAllViews(_ path: String) throws -> Double {
         for stored in file.tensors {
             let tensor = stored.tensor()
             precondition(tensor.dtype == stored.dtype)
-            tensor.withUnsafeHostBytes { raw in
-                let words = raw.count / 8, parts = 2
-                let base = Int(bitPattern: raw.baseAddress)
-                DispatchQueue.concurrentPerform(iterations: parts) { p in
-                    let pointer = UnsafeRawPointer(bitPattern: base)!
-                    var x: UInt64 = 0
-                    for i in (p * words / parts)..<((p + 1) * words / parts) {
-                        x ^= pointer.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)
-                    }
-                    checksum.withLock { $0 ^= x }
-                }
-            }
+            tensor.withUnsafeHostBytes { xorWords($0, into: checksum) }
         }
     }
     if checksum.withLock({ $0 }) == 42 { say("") }

@@ -26,8 +26,9 @@ cleanup() { git worktree remove --force "$WORK/tree" >/dev/null 2>&1 || true; rm
 trap cleanup EXIT
 git worktree add --detach -q "$WORK/tree" "$BASE"
 echo "building $BASE and the working tree (release) ..." >&2
-swift build -c release --product tensor-bench --package-path "$WORK/tree" --scratch-path "$WORK/build" >/dev/null
-swift build -c release --product tensor-bench >/dev/null
+swift build -c release --product tensor-bench --package-path "$WORK/tree" --scratch-path "$WORK/build" \
+    >"$WORK/base-build.log" 2>&1 || { tail -20 "$WORK/base-build.log"; exit 1; }
+swift build -c release --product tensor-bench >"$WORK/build.log" 2>&1 || { tail -20 "$WORK/build.log"; exit 1; }
 BEFORE="$WORK/build/release/tensor-bench"
 AFTER=.build/release/tensor-bench
 

@@ -18,14 +18,9 @@ extension Tensor {
         queryBlock: Int = attentionQueryBlock, keyBlock: Int = attentionKeyBlock,
         roundProbabilities: Bool = false
     ) -> Tensor {
-        precondition(
-            query.rank == 4 && key.rank == 4 && value.rank == 4,
-            "attention expects [B, H, T, d] operands, got \(query.shape), \(key.shape), \(value.shape)")
+        // Shapes were checked by `Tensor.scaledDotProductAttention`.
         let (b, h, tq, d) = (query.shape[0], query.shape[1], query.shape[2], query.shape[3])
         let tk = key.shape[2], dv = value.shape[3]
-        precondition(
-            key.shape == [b, h, tk, d] && value.shape == [b, h, tk, dv],
-            "attention: key \(key.shape) / value \(value.shape) do not fit query \(query.shape)")
         let geometry = AttentionGeometry(
             batch: b, heads: h, queryTokens: tq, keyTokens: tk, headDim: d, valueDim: dv,
             // [B, H, T, d]: head (b, h) starts at ((b*H)+h)*T*d, rows d apart.
@@ -48,16 +43,9 @@ extension Tensor {
         scale: Float? = nil, queryBlock: Int = attentionQueryBlock, keyBlock: Int = attentionKeyBlock,
         roundProbabilities: Bool = false
     ) -> Tensor {
-        precondition(
-            query.rank == 3 && key.rank == 3 && value.rank == 3,
-            "attention expects [B, T, H*d] operands, got \(query.shape), \(key.shape), \(value.shape)")
+        // Shapes were checked by `Tensor.attention`.
         let (b, tq, width) = (query.shape[0], query.shape[1], query.shape[2])
         let tk = key.shape[1]
-        precondition(heads > 0 && width % heads == 0, "attention: width \(width) not divisible by \(heads) heads")
-        precondition(
-            key.shape == [b, tk, width] && value.shape[0] == b && value.shape[1] == tk
-                && value.shape[2] % heads == 0,
-            "attention: key \(key.shape) / value \(value.shape) do not fit query \(query.shape)")
         let d = width / heads, vWidth = value.shape[2], dv = vWidth / heads
         let geometry = AttentionGeometry(
             batch: b, heads: heads, queryTokens: tq, keyTokens: tk, headDim: d, valueDim: dv,

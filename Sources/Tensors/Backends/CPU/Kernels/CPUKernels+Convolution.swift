@@ -14,10 +14,8 @@ extension Tensor {
         weight: Tensor, bias: Tensor? = nil, stride: [Int] = [1, 1, 1],
         padding: [AxisPadding] = [.none, .none, .none]
     ) -> Tensor {
-        precondition(rank == 5, "conv3d expects [B, C, F, H, W], got \(shape)")
-        precondition(weight.rank == 5, "conv3d weight must be [Cout, Cin, kt, kh, kw], got \(weight.shape)")
-        precondition(stride.count == 3 && padding.count == 3, "conv3d needs three strides and paddings")
-        return Convolution.run(
+        // Ranks were checked by `Tensor.conv3d`; `Convolution.run` checks the extents.
+        Convolution.run(
             input: self, weight: weight, bias: bias, stride: stride, padding: padding)
     }
 }

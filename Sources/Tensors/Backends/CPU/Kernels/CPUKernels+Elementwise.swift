@@ -129,17 +129,10 @@ struct BroadcastPlan {
         guard total > 0, let a, let b, let out else { return }
         let rows = total / inner
         let la = lhsStrides[extents.count - 1], lb = rhsStrides[extents.count - 1]
-        let outer = Array(extents.dropLast())
-        let outerA = Array(lhsStrides.dropLast()), outerB = Array(rhsStrides.dropLast())
+        let outer = self.outer
         parallelFor(rows, grain: max(1, (1 << 15) / inner)) { range in
             for row in range {
-                var rem = row, offA = 0, offB = 0
-                for axis in outer.indices.reversed() {
-                    let i = rem % outer[axis]
-                    rem /= outer[axis]
-                    offA += i * outerA[axis]
-                    offB += i * outerB[axis]
-                }
+                let (offA, offB) = outer.offsets(row)
                 let pa = a + offA, pb = b + offB, po = out + row * inner
                 switch (la, lb) {
                 case (1, 1): for j in 0..<inner { po[j] = Op.apply(pa[j], pb[j]) }
@@ -153,5 +146,34 @@ struct BroadcastPlan {
                 }
             }
         }
+    }
+}
+
+/// Strided axes of two operands walked together: the element offsets of item `i` (row-major
+/// over `extents`) in both.
+struct StridedOffsets {
+    let extents: [Int], lhs: [Int], rhs: [Int]
+
+    func offsets(_ item: Int) -> (Int, Int) {
+        var rem = item, offA = 0, offB = 0
+        for axis in extents.indices.reversed() {
+            let i = rem % extents[axis]
+            rem /= extents[axis]
+            offA += i * lhs[axis]
+            offB += i * rhs[axis]
+        }
+        return (offA, offB)
+    }
+}
+
+extension BroadcastPlan {
+    /// All axes: offsets of output item `item` (matmul's batch items).
+    func offsets(ofItem item: Int) -> (Int, Int) {
+        StridedOffsets(extents: extents, lhs: lhsStrides, rhs: rhsStrides).offsets(item)
+    }
+
+    /// The outer (all but the innermost) axes: offsets of each output row.
+    var outer: StridedOffsets {
+        StridedOffsets(extents: Array(extents.dropLast()), lhs: Array(lhsStrides.dropLast()), rhs: Array(rhsStrides.dropLast()))
     }
 }

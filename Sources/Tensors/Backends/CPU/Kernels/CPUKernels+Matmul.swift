@@ -103,17 +103,3 @@ extension Tensor {
         }
     }
 }
-
-extension BroadcastPlan {
-    /// Element offsets (in units of whole items) of output item `item` in both operands.
-    func offsets(ofItem item: Int) -> (Int, Int) {
-        var rem = item, offA = 0, offB = 0
-        for axis in extents.indices.reversed() {
-            let i = rem % extents[axis]
-            rem /= extents[axis]
-            offA += i * lhsStrides[axis]
-            offB += i * rhsStrides[axis]
-        }
-        return (offA, offB)
-    }
-}

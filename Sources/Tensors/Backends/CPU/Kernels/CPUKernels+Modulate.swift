@@ -30,7 +30,7 @@ extension Tensor {
                         let x = xb.baseAddress!, pa = ab.baseAddress!, pb = bb.baseAddress!, o = out.baseAddress!
                         let la = plan.lhsStrides[plan.extents.count - 1], lb = plan.rhsStrides[plan.extents.count - 1]
                         let rows = total / inner
-                        let outerPlan = BroadcastPlan.Outer(plan)
+                        let outerPlan = plan.outer
                         TensorThreads.parallelFor(rows, grain: Swift.max(1, (1 << 15) / inner)) { range in
                             for row in range {
                                 let (offA, offB) = outerPlan.offsets(row)
@@ -50,31 +50,6 @@ extension Tensor {
                     }
                 }
             }
-        }
-    }
-}
-
-extension BroadcastPlan {
-    /// The outer (all but the innermost) axes of a plan, for per-row operand offsets.
-    struct Outer {
-        let extents: [Int], lhs: [Int], rhs: [Int]
-
-        init(_ plan: BroadcastPlan) {
-            extents = Array(plan.extents.dropLast())
-            lhs = Array(plan.lhsStrides.dropLast())
-            rhs = Array(plan.rhsStrides.dropLast())
-        }
-
-        /// Offsets of output row `row` in both operands.
-        func offsets(_ row: Int) -> (Int, Int) {
-            var rem = row, offA = 0, offB = 0
-            for axis in extents.indices.reversed() {
-                let i = rem % extents[axis]
-                rem /= extents[axis]
-                offA += i * lhs[axis]
-                offB += i * rhs[axis]
-            }
-            return (offA, offB)
         }
     }
 }

@@ -44,15 +44,8 @@ extension Tensor {
 
     /// Tensors joined along `axis`; every other extent must match.
     static func cpuConcatenated(_ tensors: [Tensor], axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "concat of no tensors")
+        // Shapes were checked by `Tensor.concatenated`.
         let first = tensors[0]
-        let axis = first.normalizedAxis(axis)
-        for t in tensors {
-            precondition(
-                t.rank == first.rank
-                    && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
-                "concat along axis \(axis): shape \(t.shape) does not match \(first.shape)")
-        }
         var outShape = first.shape
         outShape[axis] = tensors.reduce(0) { $0 + $1.shape[axis] }
         let outer = first.shape[..<axis].reduce(1, *)
