@@ -66,6 +66,9 @@ let package = Package(
             dependencies: ["CFFmpeg", "CPNG", "CKernels", "Tensors", "ReelflowIO"],
             swiftSettings: swiftSettings),
 
+        // MARK: Model code (Tensor ops only; runs on every backend)
+        .target(name: "LTX", dependencies: ["Tensors"], swiftSettings: swiftSettings),
+
         // MARK: Node libraries
         .target(
             name: "CoreNodes",
@@ -128,6 +131,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "TensorsTests", dependencies: ["Tensors", "TensorsTestSupport", "CKernels", "ReelflowTestSupport"],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LTXTests", dependencies: ["LTX", "Tensors", "TensorsTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "MediaTests", dependencies: ["Media", "CKernels", "ReelflowTestSupport"],

@@ -90,3 +90,20 @@ import TensorsTestSupport
         }
     }
 }
+
+@Suite struct NormWithoutWeightTests {
+    /// RMSNorm without a weight (the transformer's pre-norms) once read an empty array's
+    /// dangling base address as the weight on the CPU backend.
+    @Test(arguments: TestBackend.allCases)
+    func rmsNormWithoutWeightIsPlainRMS(on backend: TestBackend) {
+        var rng = SeededRandom(seed: 4)
+        let x = rng.tensor([3, 5, 16])
+        let y = backend.run { x.rmsNorm(eps: 1e-6) }
+        let v = x.hostScalars(), out = y.hostScalars()
+        for r in 0..<15 {
+            let row = v[(r * 16)..<(r * 16 + 16)]
+            let inv = 1 / (row.map { $0 * $0 }.reduce(0, +) / 16 + 1e-6).squareRoot()
+            for j in 0..<16 { #expect(abs(out[r * 16 + j] - row[row.startIndex + j] * inv) <= 1e-5) }
+        }
+    }
+}

@@ -30,7 +30,8 @@ extension Tensor {
         return Tensor(shape: shape) { out in
             withUnsafeBufferPointer { src in
                 w.withUnsafeBufferPointer { wp in
-                    let s = src.baseAddress, d = out.baseAddress, wb = wp.baseAddress
+                    // An empty array's buffer may still have a base address: test the weight itself.
+                    let s = src.baseAddress, d = out.baseAddress, wb = weight == nil ? nil : wp.baseAddress
                     parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
                         for r in range {
                             let x = s! + r * n, y = d! + r * n

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Writes tiny random-weight LTX video transformers and their ltx-core 1.0.0 outputs, for the
+Swift parity tests in Tests/LTXTests. Run from the repository root:
+
+    /work/venv/bin/python tools/reference/make_transformer_fixtures.py
+
+For each style (`ltx2`: LTX-2-shaped, interleaved RoPE, caption projection, no gating;
+`ltx23`: LTX-2.3-shaped, split RoPE with the float64 frequency grid, gated attention,
+cross-attention AdaLN and the prompt AdaLN) it writes two files into Tests/LTXTests/Fixtures:
+
+  transformer_<style>.safetensors   the checkpoint, ComfyUI-style: every transformer key under
+                                    `model.diffusion_model.`, float32, metadata `config` =
+                                    json({"transformer": ...}) as real LTX files carry it
+  rope_grid.safetensors             the RoPE frequency grid at width 4096, float32 and float64 paths
+  forward_<style>.safetensors       one forward of ltx-core's LTXVideoOnlyModelConfigurator model
+                                    (float32, CPU):
+    latent      [1, T, 128]   patchified tokens of a [1, 128, 2, 3, 4] latent (T = 24)
+    positions   [1, 3, T, 2]  VideoLatentTools' pixel bounds (causal fix, time / fps 24), float32
+    timesteps   [1, T, 1]     sigma * denoise mask (frame 0 clean: mask 0)
+    sigma       [1]           0.7
+    context     [1, 5, W]     prompt context (W = caption_channels 24 for ltx2, D = 16 for ltx23)
+    velocity    [1, T, 128]   the model's output
+    x0          [1, T, 128]   X0Model's output (latent - velocity * timesteps)
+    pe_cos, pe_sin            the RoPE tables the model computed (layout of the style)
+    mask        [1, T, T]     a [0, 1] self-attention mask (rows of the last frame attend to
+                              frame 0 with weight 0.5, to one token not at all)
+    velocity_masked           the output with that mask
+"""
+import json
+import os
+
+import torch
+from safetensors.torch import save_file
+
+from ltx_core.components.patchifiers import VideoLatentPatchifier
+from ltx_core.model.transformer.modality import Modality
+from ltx_core.model.transformer.rope import generate_freq_grid_np, generate_freq_grid_pytorch
+from ltx_core.model.transformer.model import X0Model
+from ltx_core.model.transformer.model_configurator import LTXVideoOnlyModelConfigurator
+from ltx_core.tools import VideoLatentTools
+from ltx_core.types import VideoLatentShape
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "LTXTests", "Fixtures")
+
+COMMON = {
+    "dropout": 0.0, "attention_bias": True, "num_vector_embeds": None, "activation_fn": "gelu-approximate",
+    "num_embeds_ada_norm": 1000, "use_linear_projection": False, "only_cross_attention": False,
+    "cross_attention_norm": True, "double_self_attention": False, "upcast_attention": False,
+    "standardization_norm": "rms_norm", "norm_elementwise_affine": False, "qk_norm": "rms_norm",
+    "positional_embedding_type": "rope", "use_middle_indices_grid": True,
+    "num_attention_heads": 2, "attention_head_dim": 8, "num_layers": 2, "cross_attention_dim": 16,
+    "in_channels": 128, "out_channels": 128, "norm_eps": 1e-6, "positional_embedding_theta": 10000.0,
+    "positional_embedding_max_pos": [20, 2048, 2048], "timestep_scale_multiplier": 1000,
+}
+STYLES = {
+    "ltx2": dict(COMMON, caption_channels=24),
+    "ltx23": dict(COMMON, rope_type="split", frequencies_precision="float64", apply_gated_attention=True,
+                  cross_attention_adaln=True, caption_proj_before_connector=True),
+}
+
+
+def build(config: dict, seed: int) -> torch.nn.Module:
+    model = LTXVideoOnlyModelConfigurator.from_config({"transformer": config})
+    model = model.to_empty(device="cpu")
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * (0.3 if "scale_shift" in name else 0.2))
+    return model.float().eval()
+
+
+def main() -> None:
+    torch.set_grad_enabled(False)
+    os.makedirs(OUT, exist_ok=True)
+    for seed, (style, config) in enumerate(STYLES.items(), start=1):
+        model = build(config, seed)
+        state = {f"model.diffusion_model.{k}": v.contiguous() for k, v in model.state_dict().items()}
+        save_file(state, os.path.join(OUT, f"transformer_{style}.safetensors"),
+                  metadata={"config": json.dumps({"transformer": config}), "model_version": "tiny-test",
+                            "generator": "tools/reference/make_transformer_fixtures.py"})
+
+        g = torch.Generator().manual_seed(100 + seed)
+        shape = VideoLatentShape(batch=1, channels=128, frames=2, height=3, width=4)
+        tools = VideoLatentTools(patchifier=VideoLatentPatchifier(patch_size=1), target_shape=shape, fps=24.0)
+        state0 = tools.create_initial_state(device="cpu", dtype=torch.float32,
+                                            initial_latent=torch.randn(shape.to_torch_shape(), generator=g))
+        tokens, positions = state0.latent, state0.positions
+        t = tokens.shape[1]
+        sigma = torch.tensor([0.7])
+        mask = torch.ones(1, t, 1)
+        mask[:, :12] = 0  # frame 0 is clean
+        timesteps = sigma[:, None, None] * mask
+        width = config.get("caption_channels", 16) if style == "ltx2" else 16
+        context = torch.randn(1, 5, width, generator=g)
+
+        def modality(attention_mask=None):
+            return Modality(latent=tokens, sigma=sigma, timesteps=timesteps, positions=positions, context=context,
+                            attention_mask=attention_mask)
+
+        velocity, _ = model(video=modality(), audio=None, perturbations=None)
+        x0, _ = X0Model(model)(video=modality(), audio=None, perturbations=None)
+        args = model.video_args_preprocessor.prepare(modality())
+        pe_cos, pe_sin = args.positional_embeddings
+        attention = torch.ones(1, t, t)
+        attention[:, 12:, :12] = 0.5
+        attention[:, 12:, 3] = 0.0
+        velocity_masked, _ = model(video=modality(attention), audio=None, perturbations=None)
+        save_file({
+            "latent": tokens.contiguous(), "positions": positions.float().contiguous(),
+            "timesteps": timesteps.contiguous(), "sigma": sigma, "context": context,
+            "velocity": velocity.contiguous(), "x0": x0.contiguous(),
+            "pe_cos": pe_cos.float().contiguous(), "pe_sin": pe_sin.float().contiguous(),
+            "mask": attention, "velocity_masked": velocity_masked.contiguous(),
+        }, os.path.join(OUT, f"forward_{style}.safetensors"),
+            metadata={"generator": "tools/reference/make_transformer_fixtures.py", "torch": torch.__version__})
+        for name in os.listdir(OUT):
+            os.chmod(os.path.join(OUT, name), 0o644)
+        print(style, "tokens", t, "velocity", tuple(velocity.shape), "max", float(velocity.abs().max()))
+
+    # The RoPE frequency grids at the real width (4096: 682 frequencies), both precisions.
+    save_file({
+        "grid_f32_4096": generate_freq_grid_pytorch(10000.0, 3, 4096).contiguous(),
+        "grid_f64_4096": generate_freq_grid_np(10000.0, 3, 4096).contiguous(),
+    }, os.path.join(OUT, "rope_grid.safetensors"), metadata={"generator": "tools/reference/make_transformer_fixtures.py"})
+    os.chmod(os.path.join(OUT, "rope_grid.safetensors"), 0o644)
+
+
+if __name__ == "__main__":
+    main()
