@@ -11,6 +11,10 @@ cross-attention AdaLN and the prompt AdaLN) it writes two files into Tests/LTXTe
   transformer_<style>.safetensors   the checkpoint, ComfyUI-style: every transformer key under
                                     `model.diffusion_model.`, float32, metadata `config` =
                                     json({"transformer": ...}) as real LTX files carry it
+  euler_loop.safetensors            an 8-step distilled Euler loop (float32 and bf16) on the
+                                    LTX-2.3-shaped model with seed 2: image latent at frame 0
+                                    (strength 1), injected noise `eps` [1, 24, 128], context; the
+                                    latent after step 0 and at the end
   rope_grid.safetensors             the RoPE frequency grid at width 4096, float32 and float64 paths
   forward_<style>.safetensors       one forward of ltx-core's LTXVideoOnlyModelConfigurator model
                                     (float32, CPU):
@@ -28,6 +32,7 @@ cross-attention AdaLN and the prompt AdaLN) it writes two files into Tests/LTXTe
 """
 import json
 import os
+from dataclasses import replace
 
 import torch
 from safetensors.torch import save_file
@@ -37,7 +42,11 @@ from ltx_core.model.transformer.modality import Modality
 from ltx_core.model.transformer.rope import generate_freq_grid_np, generate_freq_grid_pytorch
 from ltx_core.model.transformer.model import X0Model
 from ltx_core.model.transformer.model_configurator import LTXVideoOnlyModelConfigurator
+from ltx_core.components.diffusion_steps import EulerDiffusionStep
+from ltx_core.conditioning.types.latent_cond import VideoConditionByLatentIndex
 from ltx_core.tools import VideoLatentTools
+from ltx_pipelines.utils.constants import DISTILLED_SIGMA_VALUES
+from ltx_pipelines.utils.helpers import modality_from_latent_state, post_process_latent
 from ltx_core.types import VideoLatentShape
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "LTXTests", "Fixtures")
@@ -116,6 +125,41 @@ def main() -> None:
         for name in os.listdir(OUT):
             os.chmod(os.path.join(OUT, name), 0o644)
         print(style, "tokens", t, "velocity", tuple(velocity.shape), "max", float(velocity.abs().max()))
+
+    # An 8-step distilled Euler loop on the LTX-2.3-shaped model, float32 and bf16, with a
+    # latent-index conditioning at frame 0 and injected noise; each step uses ltx-core's and
+    # ltx-pipelines' own pieces (X0Model, post_process_latent, EulerDiffusionStep).
+    model = build(STYLES["ltx23"], 2)
+    g = torch.Generator().manual_seed(300)
+    shape = VideoLatentShape(batch=1, channels=128, frames=2, height=3, width=4)
+    image_latent = torch.randn(1, 128, 1, 3, 4, generator=g)
+    eps32 = torch.randn(1, 24, 128, generator=g)
+    context = torch.randn(1, 5, 16, generator=g)
+    record = {"image_latent": image_latent, "eps": eps32, "context": context,
+              "sigmas": torch.tensor(DISTILLED_SIGMA_VALUES, dtype=torch.float32)}
+    for name, dtype in (("f32", torch.float32), ("bf16", torch.bfloat16)):
+        m = model.to(dtype)
+        tools = VideoLatentTools(patchifier=VideoLatentPatchifier(patch_size=1), target_shape=shape, fps=24.0)
+        state = tools.create_initial_state(device="cpu", dtype=dtype)
+        state = VideoConditionByLatentIndex(image_latent.to(dtype), strength=1.0, latent_idx=0).apply_to(state, tools)
+        eps = eps32.to(dtype)
+        sm = state.denoise_mask * 1.0
+        state = replace(state, latent=(eps * sm + state.latent * (1 - sm)).to(dtype))  # GaussianNoiser's formula
+        sigmas = torch.tensor(DISTILLED_SIGMA_VALUES, dtype=torch.float32)
+        x0_model, stepper = X0Model(m), EulerDiffusionStep()
+        record[f"loop_{name}.positions"] = state.positions.float()
+        for i in range(len(sigmas) - 1):
+            video = modality_from_latent_state(state, context.to(dtype), sigmas[i])
+            denoised, _ = x0_model(video=video, audio=None, perturbations=None)
+            denoised = post_process_latent(denoised, state.denoise_mask, state.clean_latent)
+            state = replace(state, latent=stepper.step(state.latent, denoised, sigmas, i))
+            if i == 0:
+                record[f"loop_{name}.after_step0"] = state.latent.float()
+        record[f"loop_{name}.final"] = state.latent.float()
+        print("loop", name, float(state.latent.float().abs().max()))
+    save_file({k: v.contiguous() for k, v in record.items()}, os.path.join(OUT, "euler_loop.safetensors"),
+              metadata={"generator": "tools/reference/make_transformer_fixtures.py", "torch": torch.__version__})
+    os.chmod(os.path.join(OUT, "euler_loop.safetensors"), 0o644)
 
     # The RoPE frequency grids at the real width (4096: 682 frequencies), both precisions.
     save_file({

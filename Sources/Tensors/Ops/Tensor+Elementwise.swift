@@ -19,6 +19,8 @@ extension Tensor {
     public static func / (lhs: Tensor, rhs: Float) -> Tensor { binary(.divide, lhs, lhs.scalar(rhs)) }
     public static func * (lhs: Float, rhs: Tensor) -> Tensor { binary(.multiply, rhs.scalar(lhs), rhs) }
     public static func + (lhs: Float, rhs: Tensor) -> Tensor { binary(.add, rhs.scalar(lhs), rhs) }
+    public static func - (lhs: Float, rhs: Tensor) -> Tensor { binary(.subtract, rhs.scalar(lhs), rhs) }
+    public static func / (lhs: Float, rhs: Tensor) -> Tensor { binary(.divide, rhs.scalar(lhs), rhs) }
     public static prefix func - (x: Tensor) -> Tensor { binary(.multiply, x.scalar(-1), x) }
 
     /// A rank-0 float32 CPU tensor holding `value`.
