@@ -15,6 +15,10 @@ cross-attention AdaLN and the prompt AdaLN) it writes two files into Tests/LTXTe
                                     LTX-2.3-shaped model with seed 2: image latent at frame 0
                                     (strength 1), injected noise `eps` [1, 24, 128], context; the
                                     latent after step 0 and at the end
+  conditioning.safetensors          states built by ltx-core's conditioning items (image at frame 0,
+                                    reference at downscale 2 with attention strength 0.5 or per-token
+                                    weights, keyframe at pixel frame 8 with strength 0.8), float32
+                                    and bf16, and one X0 forward on each at sigma 0.9
   rope_grid.safetensors             the RoPE frequency grid at width 4096, float32 and float64 paths
   forward_<style>.safetensors       one forward of ltx-core's LTXVideoOnlyModelConfigurator model
                                     (float32, CPU):
@@ -43,7 +47,10 @@ from ltx_core.model.transformer.rope import generate_freq_grid_np, generate_freq
 from ltx_core.model.transformer.model import X0Model
 from ltx_core.model.transformer.model_configurator import LTXVideoOnlyModelConfigurator
 from ltx_core.components.diffusion_steps import EulerDiffusionStep
+from ltx_core.conditioning.types.attention_strength_wrapper import ConditioningItemAttentionStrengthWrapper
+from ltx_core.conditioning.types.keyframe_cond import VideoConditionByKeyframeIndex
 from ltx_core.conditioning.types.latent_cond import VideoConditionByLatentIndex
+from ltx_core.conditioning.types.reference_video_cond import VideoConditionByReferenceLatent
 from ltx_core.tools import VideoLatentTools
 from ltx_pipelines.utils.constants import DISTILLED_SIGMA_VALUES
 from ltx_pipelines.utils.helpers import modality_from_latent_state, post_process_latent
@@ -138,7 +145,7 @@ def main() -> None:
     record = {"image_latent": image_latent, "eps": eps32, "context": context,
               "sigmas": torch.tensor(DISTILLED_SIGMA_VALUES, dtype=torch.float32)}
     for name, dtype in (("f32", torch.float32), ("bf16", torch.bfloat16)):
-        m = model.to(dtype)
+        m = build(STYLES["ltx23"], 2).to(dtype)  # fresh: .to() converts in place
         tools = VideoLatentTools(patchifier=VideoLatentPatchifier(patch_size=1), target_shape=shape, fps=24.0)
         state = tools.create_initial_state(device="cpu", dtype=dtype)
         state = VideoConditionByLatentIndex(image_latent.to(dtype), strength=1.0, latent_idx=0).apply_to(state, tools)
@@ -160,6 +167,45 @@ def main() -> None:
     save_file({k: v.contiguous() for k, v in record.items()}, os.path.join(OUT, "euler_loop.safetensors"),
               metadata={"generator": "tools/reference/make_transformer_fixtures.py", "torch": torch.__version__})
     os.chmod(os.path.join(OUT, "euler_loop.safetensors"), 0o644)
+
+    # Conditioned states: image at frame 0, a reference latent at downscale factor 2 (its
+    # positions scaled) wrapped in attention strength 0.5 (or a per-token weight), and a
+    # keyframe at pixel frame 8 with strength 0.8; one X0 forward at sigma 0.9 on each.
+    g = torch.Generator().manual_seed(400)
+    image = torch.randn(1, 128, 1, 3, 4, generator=g)
+    reference = torch.randn(1, 128, 2, 2, 2, generator=g)  # half the target's 3x4 grid would not divide; any grid works
+    keyframe = torch.randn(1, 128, 1, 3, 4, generator=g)
+    per_token = torch.rand(8, generator=g)
+    eps = torch.randn(1, 24 + 8 + 12, 128, generator=g)
+    record = {"image": image, "reference": reference, "keyframe": keyframe, "per_token": per_token, "eps": eps,
+              "context": context}
+    for name, dtype in (("f32", torch.float32), ("bf16", torch.bfloat16)):
+        m = build(STYLES["ltx23"], 2).to(dtype)  # fresh: .to() converts in place
+        for variant, strength in (("scalar", 0.5), ("tokens", per_token)):
+            tools = VideoLatentTools(patchifier=VideoLatentPatchifier(patch_size=1), target_shape=shape, fps=24.0)
+            state = tools.create_initial_state(device="cpu", dtype=dtype)
+            items = [
+                VideoConditionByLatentIndex(image.to(dtype), strength=1.0, latent_idx=0),
+                ConditioningItemAttentionStrengthWrapper(
+                    VideoConditionByReferenceLatent(reference.to(dtype), downscale_factor=2, strength=1.0),
+                    attention_mask=strength),
+                VideoConditionByKeyframeIndex(keyframes=keyframe.to(dtype), frame_idx=8, strength=0.8),
+            ]
+            for item in items:
+                state = item.apply_to(state, tools)
+            sm = state.denoise_mask * 1.0
+            state = replace(state, latent=(eps.to(dtype) * sm + state.latent * (1 - sm)).to(dtype))
+            video = modality_from_latent_state(state, context.to(dtype), torch.tensor(0.9))
+            x0, _ = X0Model(m)(video=video, audio=None, perturbations=None)
+            key = f"cond_{name}_{variant}"
+            record[f"{key}.positions"] = state.positions.float()
+            record[f"{key}.denoise_mask"] = state.denoise_mask.float()
+            record[f"{key}.attention_mask"] = state.attention_mask.float()
+            record[f"{key}.latent"] = state.latent.float()
+            record[f"{key}.x0"] = x0.float()
+    save_file({k: v.contiguous() for k, v in record.items()}, os.path.join(OUT, "conditioning.safetensors"),
+              metadata={"generator": "tools/reference/make_transformer_fixtures.py", "torch": torch.__version__})
+    os.chmod(os.path.join(OUT, "conditioning.safetensors"), 0o644)
 
     # The RoPE frequency grids at the real width (4096: 682 frequencies), both precisions.
     save_file({

@@ -12,10 +12,10 @@ public struct ConditioningError: Error, Sendable, Equatable, CustomStringConvert
 /// becomes `1 - strength` (0 for strength 1: kept as given).
 public struct ConditionByLatentIndex: Sendable {
     public var latent: Tensor
-    public var strength: Float
+    public var strength: Double
     public var latentIndex: Int
 
-    public init(latent: Tensor, strength: Float = 1, latentIndex: Int = 0) {
+    public init(latent: Tensor, strength: Double = 1, latentIndex: Int = 0) {
         self.latent = latent
         self.strength = strength
         self.latentIndex = latentIndex
@@ -43,7 +43,7 @@ public struct ConditionByLatentIndex: Sendable {
         out.cleanLatent = splice(state.cleanLatent, tokens)
         out.denoiseMask = splice(
             state.denoiseMask,
-            Tensor(repeating: 1 - strength, shape: [b, stop - start, 1], device: state.latent.device))
+            Tensor(repeating: Float(1 - strength), shape: [b, stop - start, 1], device: state.latent.device))
         return out
     }
 }
