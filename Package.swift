@@ -133,7 +133,7 @@ let package = Package(
             name: "TensorsTests", dependencies: ["Tensors", "TensorsTestSupport", "CKernels", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "LTXTests", dependencies: ["LTX", "Tensors", "TensorsTestSupport"],
+            name: "LTXTests", dependencies: ["LTX", "Tensors", "TensorsTestSupport", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "MediaTests", dependencies: ["Media", "CKernels", "ReelflowTestSupport"],

@@ -1,5 +1,6 @@
 import Foundation
 import LTX
+import ReelflowTestSupport
 import Testing
 import Tensors
 import TensorsTestSupport
@@ -64,5 +65,40 @@ import TensorsTestSupport
         // No attention strength and no mask so far: no mask exists at all (the fast path).
         let plain = try ConditionByReferenceLatent(latent: Tensor(zeros: [1, 128, 1, 3, 4])).apply(to: state, noisyTokens: 24, fps: 24)
         #expect(plain.attentionMask == nil && plain.latent.shape == [1, 36, 128])
+    }
+}
+
+@Suite struct MaskConditioningTests {
+    @Test func pixelMaskDownsamplesAsLTXPipelines() throws {
+        let f = try SafetensorsFile(path: try TransformerParityTests.url("conditioning").path)
+        let latent = try LatentMask.downsample(try f.tensor("pixel_mask").tensor(), frames: 3, height: 5, width: 7)
+        #expect(TransformerParityTests.relativeError(latent, try f.tensor("latent_mask").tensor()) <= 1e-6)
+        #expect(throws: ConditioningError.self) {
+            _ = try LatentMask.downsample(try f.tensor("pixel_mask").tensor(), frames: 4, height: 5, width: 7)
+        }
+    }
+
+    /// Kept tokens (weight 1, strength 1) never change through a whole loop; the others move.
+    @Test func keptTokensSurviveTheSampler() throws {
+        let checkpoint = try SafetensorsFile(path: try TransformerParityTests.url("transformer_ltx23").path)
+        let config = try TransformerConfig(file: checkpoint)
+        let model = VideoTransformer(config: config, weights: try TransformerWeights.load(from: checkpoint, config: config).0)
+        var rng = SeededRandom(seed: 3)
+        let source = Tensor(shape: [1, 128, 2, 3, 4], scalars: (0..<(128 * 24)).map { _ in Float.random(in: -1...1, using: &rng) })
+        let keep = Tensor(shape: [1, 24], scalars: (0..<24).map { $0 % 3 == 0 ? 1 : ($0 % 3 == 1 ? 0.5 : 0) })
+        var state = LatentState.initial(channels: 128, frames: 2, height: 3, width: 4, fps: 24, dtype: .f32)
+        state = try ConditionByMask(source: source, keep: keep).apply(to: state, noisyTokens: 24)
+        #expect(state.denoiseMask.hostScalars() == keep.hostScalars().map { 1 - $0 })
+        let eps = Tensor(shape: [1, 24, 128], scalars: (0..<(24 * 128)).map { _ in Float.random(in: -2...2, using: &rng) })
+        state = state.noised(with: eps)
+        let context = Tensor(shape: [1, 5, 16], scalars: (0..<80).map { _ in Float.random(in: -1...1, using: &rng) })
+        let final = try EulerSampler(sigmas: DistilledSchedule.stage2).sample(state) { s, sigma in
+            model.denoised(s, sigma: sigma, context: context)
+        }
+        let src = Patchify.tokens(source).hostScalars(), out = final.latent.hostScalars()
+        for token in 0..<24 {
+            let same = (0..<128).allSatisfy { out[token * 128 + $0] == src[token * 128 + $0] }
+            #expect(same == (token % 3 == 0), "token \(token)")
+        }
     }
 }

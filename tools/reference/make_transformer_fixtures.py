@@ -203,6 +203,11 @@ def main() -> None:
             record[f"{key}.attention_mask"] = state.attention_mask.float()
             record[f"{key}.latent"] = state.latent.float()
             record[f"{key}.x0"] = x0.float()
+    # A pixel mask video brought to latent tokens by ltx-pipelines' IC-LoRA helper.
+    from ltx_pipelines.ic_lora import ICLoraPipeline
+    pixel_mask = torch.rand(1, 1, 17, 40, 56, generator=g)
+    record["pixel_mask"] = pixel_mask
+    record["latent_mask"] = ICLoraPipeline._downsample_mask_to_latent(pixel_mask, VideoLatentShape(1, 128, 3, 5, 7))
     save_file({k: v.contiguous() for k, v in record.items()}, os.path.join(OUT, "conditioning.safetensors"),
               metadata={"generator": "tools/reference/make_transformer_fixtures.py", "torch": torch.__version__})
     os.chmod(os.path.join(OUT, "conditioning.safetensors"), 0o644)
