@@ -32,7 +32,7 @@ import TensorsTestSupport
         #expect(state.positions.dtype == .f32, "appended float32 positions promote the whole tensor")
         #expect(state.positions == (try f.tensor("\(key).positions").tensor()))
         #expect(state.denoiseMask == (try f.tensor("\(key).denoise_mask").tensor()))
-        #expect(state.attentionMask?.to(dtype: .f32) == (try f.tensor("\(key).attention_mask").tensor()))
+        #expect(state.attentionWeights?.denseWeights() == (try f.tensor("\(key).attention_mask").tensor()))
         #expect(state.latent.to(dtype: .f32) == (try f.tensor("\(key).latent").tensor()))
         let checkpoint = try SafetensorsFile(path: try TransformerParityTests.url("transformer_ltx23").path)
         let config = try TransformerConfig(file: checkpoint)
@@ -64,7 +64,7 @@ import TensorsTestSupport
         }
         // No attention strength and no mask so far: no mask exists at all (the fast path).
         let plain = try ConditionByReferenceLatent(latent: Tensor(zeros: [1, 128, 1, 3, 4])).apply(to: state, noisyTokens: 24, fps: 24)
-        #expect(plain.attentionMask == nil && plain.latent.shape == [1, 36, 128])
+        #expect(plain.attentionWeights == nil && plain.latent.shape == [1, 36, 128])
     }
 }
 

@@ -155,8 +155,11 @@ public final class ReferenceBackend: Backend {
         let (nb, nh, tq, d) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
         let tk = k.shape[2], dv = v.shape[3]
         let qv = values(q), kv = values(k), vv = values(v)
-        let maskShape = mask.map { [Int](repeating: 1, count: 4 - $0.tensor.rank) + $0.tensor.shape }
-        let mv = mask.map { values($0.tensor) }
+        // Grouped weights are expanded to their dense bias here: the plainest reading.
+        var mask = mask
+        if case .groups(let g)? = mask { mask = .additive(g.denseBias()) }
+        let maskShape = mask?.tensor.map { [Int](repeating: 1, count: 4 - $0.rank) + $0.shape }
+        let mv = mask?.tensor.map(values)
         var additive = false
         if case .additive = mask { additive = true }
         var out = [Double](repeating: 0, count: nb * nh * tq * dv)

@@ -25,13 +25,13 @@ public enum AttentionStrength: Sendable {
 }
 
 /// Appending conditioning tokens to a state, shared by the reference-latent and keyframe
-/// items (ltx-core's concatenations and `update_attention_mask`).
+/// items (ltx-core's concatenations and `update_attention_mask`, in block form).
 enum AppendedTokens {
     /// `state` with `tokens` `[B, M, C]` (in the state's dtype) appended: positions
     /// `[B, 3, M, 2]` float32 (concatenating them onto bf16 positions makes the whole
     /// positions tensor float32, as torch's `cat` promotes), mask `1 - strength` rounded to
     /// the latent dtype (ltx-core builds it in that dtype), and the attention weights
-    /// extended when a mask exists or `attention` is given.
+    /// extended when weights exist or `attention` is given.
     static func append(
         _ tokens: Tensor, positions: Tensor, strength: Double, attention: AttentionStrength?, to state: LatentState,
         noisyTokens: Int
@@ -45,40 +45,43 @@ enum AppendedTokens {
         out.cleanLatent = Tensor.concatenated([state.cleanLatent, tokens], axis: 1)
         out.denoiseMask = Tensor.concatenated([state.denoiseMask, maskValue.to(dtype: .f32)], axis: 1)
         out.positions = Tensor.concatenated([state.positions, positions.to(device: state.positions.device)], axis: 2)
-        if attention != nil || state.attentionMask != nil {
+        if attention != nil || state.attentionWeights != nil {
             let cross = try (attention ?? .scalar(1)).weights(batch: b, tokens: m)
-            out.attentionMask = extendedMask(
-                existing: state.attentionMask, noisy: noisyTokens, existingCount: n, new: m, cross: cross, batch: b,
+            out.attentionWeights = extendedWeights(
+                existing: state.attentionWeights, noisy: noisyTokens, existingCount: n, new: m, cross: cross, batch: b,
                 dtype: dtype)
         }
         return out
     }
 
-    /// ltx-core's `build_attention_mask`: `[B, N+M, N+M]`, the previous mask (or ones) top
-    /// left, ones among the new tokens, the cross weights between the noisy tokens and the
-    /// new ones, 0 between the new tokens and earlier appended groups; values in `dtype`.
-    static func extendedMask(
-        existing: Tensor?, noisy: Int, existingCount n: Int, new m: Int, cross: [Float], batch b: Int, dtype: DType
-    ) -> Tensor {
-        let total = n + m
-        var v = [Float](repeating: 0, count: b * total * total)
-        let previous = existing?.hostScalars()
-        let crossRounded = Tensor(shape: [cross.count], scalars: cross).to(dtype: dtype).hostScalars()
-        for bi in 0..<b {
-            let base = bi * total * total
-            for i in 0..<n {
-                for j in 0..<n { v[base + i * total + j] = previous?[(bi * n + i) * n + j] ?? 1 }
-            }
-            for i in n..<total { for j in n..<total { v[base + i * total + j] = 1 } }
-            for k in 0..<m {
-                let w = crossRounded[bi * m + k]
-                for i in 0..<noisy {
-                    v[base + i * total + n + k] = w
-                    v[base + (n + k) * total + i] = w
-                }
-            }
+    /// ltx-core's `build_attention_mask` in block form: the new tokens form a group of their
+    /// own that attends to the grid with the cross weights (rounded to `dtype`, as ltx-core's
+    /// mask is in the latent dtype) and to no earlier appended group. Tokens appended before
+    /// any mask existed form group 1 with weight 1 to everything before.
+    static func extendedWeights(
+        existing: TokenGroupWeights?, noisy: Int, existingCount n: Int, new m: Int, cross: [Float], batch b: Int,
+        dtype: DType
+    ) -> TokenGroupWeights {
+        let rounded = Tensor(shape: [cross.count], scalars: cross).to(dtype: dtype).hostScalars()
+        let groups: [Int], previousCross: [Float], isolated: Int
+        if let existing {
+            groups = existing.groups
+            previousCross = existing.batch == b ? existing.cross : (0..<b).flatMap { _ in existing.cross }
+            isolated = existing.firstIsolatedGroup
+        } else {
+            groups = (0..<n).map { $0 < noisy ? 0 : 1 }
+            previousCross = Array(repeating: 1, count: b * n)
+            isolated = (groups.max() ?? 0) + 1
         }
-        return Tensor(shape: [b, total, total], scalars: v).to(dtype: dtype)
+        let newGroup = (groups.max() ?? 0) + 1
+        var allCross: [Float] = []
+        for bi in 0..<b {
+            allCross += previousCross[(bi * n)..<((bi + 1) * n)]
+            allCross += rounded[(bi * m)..<((bi + 1) * m)]
+        }
+        return TokenGroupWeights(
+            groups: groups + Array(repeating: newGroup, count: m), cross: allCross, batch: b,
+            firstIsolatedGroup: isolated, dtype: dtype)
     }
 }
 

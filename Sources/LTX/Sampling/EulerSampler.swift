@@ -59,6 +59,6 @@ extension VideoTransformer {
         return denoised(Input(
             latent: state.latent, timesteps: state.denoiseMask * sigma,
             sigma: Tensor(shape: [b], scalars: Array(repeating: sigma, count: b)).to(device: state.latent.device),
-            positions: state.positions, context: context, attentionMask: state.attentionMask))
+            positions: state.positions, context: context, groupWeights: state.attentionWeights))
     }
 }

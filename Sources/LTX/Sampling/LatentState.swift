@@ -3,20 +3,21 @@ import Tensors
 /// The state of the video latent during sampling, as ltx-core's `LatentState` holds it:
 /// patchified tokens `[B, T, C]` in the compute dtype, the per-token denoise mask `[B, T, 1]`
 /// in float32 (1 = generate, 0 = keep), positions `[B, 3, T, 2]`, the clean latent the mask
-/// blends back in, and an optional `[B, T, T]` self-attention weight matrix.
+/// blends back in, and optional self-attention weights between token groups (ltx-core's
+/// `[B, T, T]` attention mask, kept in block form so memory stays linear in tokens).
 public struct LatentState: Sendable {
     public var latent: Tensor
     public var denoiseMask: Tensor
     public var positions: Tensor
     public var cleanLatent: Tensor
-    public var attentionMask: Tensor?
+    public var attentionWeights: TokenGroupWeights?
 
-    public init(latent: Tensor, denoiseMask: Tensor, positions: Tensor, cleanLatent: Tensor, attentionMask: Tensor? = nil) {
+    public init(latent: Tensor, denoiseMask: Tensor, positions: Tensor, cleanLatent: Tensor, attentionWeights: TokenGroupWeights? = nil) {
         self.latent = latent
         self.denoiseMask = denoiseMask
         self.positions = positions
         self.cleanLatent = cleanLatent
-        self.attentionMask = attentionMask
+        self.attentionWeights = attentionWeights
     }
 
     /// The state `VideoLatentTools.create_initial_state` makes for a `[B, C, F, H, W]` latent

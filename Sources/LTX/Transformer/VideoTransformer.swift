@@ -25,16 +25,23 @@ public struct VideoTransformer: Sendable {
         public var positions: Tensor
         /// The prompt context `[B, S, W]`.
         public var context: Tensor
-        /// Optional `[B, T, T]` self-attention weights in `[0, 1]`.
+        /// Optional `[B, T, T]` self-attention weights in `[0, 1]` (ltx-core's dense form).
         public var attentionMask: Tensor?
+        /// Optional self-attention weights in block form (what conditioning builds); used
+        /// instead of `attentionMask` when both are set.
+        public var groupWeights: TokenGroupWeights?
 
-        public init(latent: Tensor, timesteps: Tensor, sigma: Tensor, positions: Tensor, context: Tensor, attentionMask: Tensor? = nil) {
+        public init(
+            latent: Tensor, timesteps: Tensor, sigma: Tensor, positions: Tensor, context: Tensor,
+            attentionMask: Tensor? = nil, groupWeights: TokenGroupWeights? = nil
+        ) {
             self.latent = latent
             self.timesteps = timesteps
             self.sigma = sigma
             self.positions = positions
             self.context = context
             self.attentionMask = attentionMask
+            self.groupWeights = groupWeights
         }
     }
 
@@ -54,7 +61,8 @@ public struct VideoTransformer: Sendable {
         var context = input.context.to(dtype: dtype)
         if let (l1, l2) = w.captionProjection { context = l2(l1(context).geluTanh()) }
         let (cos, sin) = RoPEFrequencies.tables(positions: input.positions, config: c, dtype: dtype)
-        let mask = input.attentionMask.map { Self.selfAttentionBias($0, dtype: dtype) }
+        let mask: AttentionMask? = input.groupWeights.map { .groups($0) }
+            ?? input.attentionMask.map { Self.selfAttentionBias($0, dtype: dtype) }
         for block in w.blocks {
             x = forwardBlock(
                 block, x: x, modulation: modulation, promptModulation: promptModulation, context: context,
@@ -79,9 +87,7 @@ public struct VideoTransformer: Sendable {
     /// `[B, T, T]` weights in [0, 1] to the additive bias ltx-core adds to every head's
     /// logits: `log(max(m, tiny))` where m > 0, the dtype's lowest value where m ≤ 0.
     static func selfAttentionBias(_ mask: Tensor, dtype: DType) -> AttentionMask {
-        let lowest: Float = dtype == .bf16 ? -3.3895314e38 : -Float.greatestFiniteMagnitude
-        let tiny: Float = Float.leastNormalMagnitude
-        let bias = mask.map { $0 > 0 ? Foundation.log(Swift.max($0, tiny)) : lowest }
+        let bias = mask.map { TokenGroupWeights.bias($0, dtype: .f32) }
         return .additive(bias.to(dtype: dtype).unsqueezed(1))
     }
 

@@ -51,6 +51,7 @@ extension Tensor {
         precondition(
             key.shape == [b, h, tk, d] && value.shape == [b, h, tk, dv],
             "attention: key \(key.shape) / value \(value.shape) do not fit query \(query.shape)")
+        checkGroups(mask, batch: b, queryTokens: query.shape[2], keyTokens: tk)
         return backend(query, key, value, mask?.tensor).attention(
             query: query, key: key, value: value, layout: .headsFirst, mask: mask,
             scale: scale ?? 1 / Float(d).squareRoot())
@@ -73,9 +74,19 @@ extension Tensor {
             key.shape == [b, tk, width] && value.shape[0] == b && value.shape[1] == tk
                 && value.shape[2] % heads == 0,
             "attention: key \(key.shape) / value \(value.shape) do not fit query \(query.shape)")
+        checkGroups(mask, batch: b, queryTokens: query.shape[1], keyTokens: tk)
         return backend(query, key, value, mask?.tensor).attention(
             query: query, key: key, value: value, layout: .tokensFirst(heads: heads), mask: mask,
             scale: scale ?? 1 / Float(width / heads).squareRoot())
+    }
+}
+
+extension Tensor {
+    static func checkGroups(_ mask: AttentionMask?, batch: Int, queryTokens: Int, keyTokens: Int) {
+        guard case .groups(let g)? = mask else { return }
+        precondition(
+            g.tokenCount == queryTokens && g.tokenCount == keyTokens && (g.batch == batch || g.batch == 1),
+            "grouped attention weights for \(g.batch) x \(g.tokenCount) tokens, attention over \(batch) x \(queryTokens) x \(keyTokens)")
     }
 }
 
@@ -89,18 +100,24 @@ public enum AttentionMask: Sendable {
     /// `M = 0` excludes a key exactly and a 0/1 mask is torch's boolean `attn_mask` (true =
     /// attend). Equal to `additive(log M)` without computing a log per score.
     case multiplicative(Tensor)
+    /// Self-attention weights between token groups in block form (memory linear in tokens),
+    /// turned into ltx-core's log bias; query and key tokens must both be the grouped tokens.
+    case groups(TokenGroupWeights)
 
-    public var tensor: Tensor {
+    /// The mask tensor of `.additive` and `.multiplicative`; nil for `.groups`.
+    public var tensor: Tensor? {
         switch self {
         case .additive(let t), .multiplicative(let t): t
+        case .groups: nil
         }
     }
 
-    /// The same kind of mask over `tensor`.
+    /// The same kind of mask over `tensor` (`.groups` stays as it is).
     func replacing(_ tensor: Tensor) -> AttentionMask {
         switch self {
         case .additive: .additive(tensor)
         case .multiplicative: .multiplicative(tensor)
+        case .groups: self
         }
     }
 }

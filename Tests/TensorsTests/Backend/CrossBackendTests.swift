@@ -107,3 +107,32 @@ import TensorsTestSupport
         }
     }
 }
+
+@Suite struct GroupedAttentionTests {
+    /// Block-form weights give the same attention as their dense bias, on every backend, in
+    /// float32 and bf16, with a batch of two and groups added before and after the first mask.
+    @Test(arguments: TestBackend.allCases, [DType.f32, .bf16])
+    func groupedEqualsDense(on backend: TestBackend, dtype: DType) {
+        var rng = SeededRandom(seed: 21)
+        let (t, heads, width) = (30, 2, 16)
+        // Grid 0..<12, group 1 (added before any mask) 12..<18, group 2 18..<25, group 3 25..<30.
+        let groups = (0..<t).map { $0 < 12 ? 0 : ($0 < 18 ? 1 : ($0 < 25 ? 2 : 3)) }
+        let cross = (0..<(2 * t)).map { i -> Float in
+            let token = i % t
+            return token < 18 ? 1 : (token % 5 == 0 ? 0 : Float.random(in: 0.05...1, using: &rng))
+        }
+        let weights = TokenGroupWeights(
+            groups: groups, cross: Tensor(shape: [2 * t], scalars: cross).to(dtype: dtype).hostScalars(), batch: 2,
+            firstIsolatedGroup: 2, dtype: dtype)
+        let q = rng.tensor([2, t, width]).to(dtype: dtype), k = rng.tensor([2, t, width]).to(dtype: dtype)
+        let v = rng.tensor([2, t, width]).to(dtype: dtype)
+        let grouped = backend.run { Tensor.attention(query: q, key: k, value: v, heads: heads, mask: .groups(weights)) }
+        let dense = backend.run {
+            Tensor.attention(query: q, key: k, value: v, heads: heads, mask: .additive(weights.denseBias().to(dtype: dtype)))
+        }
+        #expect(grouped == dense)
+        // The structure ltx-core builds: 0 between group 2 and groups 1 and 3, 1 between 1 and the grid.
+        let w = weights.denseWeights().hostScalars()
+        #expect(w[12 * t + 3] == 1 && w[20 * t + 13] == 0 && w[26 * t + 19] == 0 && w[13 * t + 14] == 1)
+    }
+}

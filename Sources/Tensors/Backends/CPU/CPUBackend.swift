@@ -52,7 +52,7 @@ public final class CPUBackend: Backend {
         scale: Float
     ) -> Tensor {
         let dtype = DType.result(of: [query, key, value])
-        let mask = mask.map { $0.replacing(f32($0.tensor)) }
+        let mask = mask.map { m in m.tensor.map { m.replacing(f32($0)) } ?? m }
         let (q, k, v) = (f32(query), f32(key), f32(value))
         let out: Tensor
         switch layout {

@@ -21,7 +21,9 @@ enum AttentionKernel {
         mask: AttentionMask?, scale: Float, queryBlock: Int, keyBlock: Int, roundProbabilities: Bool = false
     ) -> Tensor {
         precondition(queryBlock > 0 && keyBlock > 0, "attention blocks must be positive")
-        let maskLayout = mask.map { MaskLayout(shape: $0.tensor.shape, geometry: g) }
+        let maskLayout = mask?.tensor.map { MaskLayout(shape: $0.shape, geometry: g) }
+        var grouped: GroupBias?
+        if case .groups(let weights)? = mask { grouped = GroupBias(weights) }
         let multiplicative: Bool
         if case .multiplicative = mask { multiplicative = true } else { multiplicative = false }
         let maskTensor = mask?.tensor ?? Tensor(zeros: [0])
@@ -56,7 +58,8 @@ enum AttentionKernel {
                                     processTile(
                                         tile, g, pointers, maskLayout: maskLayout, multiplicative: multiplicative,
                                         scale: scale, keyBlock: bk, scores: s, rowMax: s + bq * bk,
-                                        rowSum: s + bq * bk + bq, roundProbabilities: roundProbabilities)
+                                        rowSum: s + bq * bk + bq, roundProbabilities: roundProbabilities,
+                                        grouped: grouped)
                                 }
                                 if workers > 1 {
                                     TensorThreads.withSingleThreadedBLAS {
@@ -89,7 +92,7 @@ enum AttentionKernel {
         _ t: Tile, _ g: AttentionGeometry, _ p: Pointers, maskLayout: MaskLayout?, multiplicative: Bool,
         scale: Float, keyBlock: Int, scores: UnsafeMutablePointer<Float>,
         rowMax: UnsafeMutablePointer<Float>, rowSum: UnsafeMutablePointer<Float>,
-        roundProbabilities: Bool = false
+        roundProbabilities: Bool = false, grouped: GroupBias? = nil
     ) {
         let d = g.headDim, dv = g.valueDim
         let q = p.q + g.query.offset(batch: t.batch, head: t.head) + t.q0 * g.query.rowStride
@@ -117,6 +120,7 @@ enum AttentionKernel {
                     maskRow = m + layout.offset(batch: t.batch, head: t.head, row: t.q0 + i, column: k0)
                     maskStep = layout.columnStride
                 }
+                grouped?.add(to: s, count: cols, batch: t.batch, row: t.q0 + i, firstKey: k0)
                 if let mr = maskRow, !multiplicative {
                     if maskStep == 1 {
                         for j in 0..<cols { s[j] += mr[j] }
@@ -204,5 +208,46 @@ struct MaskLayout {
 
     func offset(batch: Int, head: Int, row: Int, column: Int) -> Int {
         batch * batchStride + head * headStride + row * rowStride + column * columnStride
+    }
+}
+
+/// `TokenGroupWeights` prepared for the tile loop: the group of each token and the bias of
+/// its cross weight, so a score row gets its bias from two table lookups per key.
+struct GroupBias: Sendable {
+    let groups: [Int32]
+    let crossBias: [Float]
+    let batch: Int
+    let tokens: Int
+    let isolated: Int32
+    let lowest: Float
+
+    init(_ w: TokenGroupWeights) {
+        groups = w.groups.map { Int32($0) }
+        crossBias = w.cross.map { TokenGroupWeights.bias($0, dtype: w.dtype) }
+        batch = w.batch
+        tokens = w.groups.count
+        isolated = Int32(w.firstIsolatedGroup)
+        lowest = TokenGroupWeights.bias(0, dtype: w.dtype)
+    }
+
+    /// Adds the bias of query token `row` against keys `firstKey ..< firstKey + count`.
+    func add(to s: UnsafeMutablePointer<Float>, count: Int, batch b: Int, row: Int, firstKey: Int) {
+        let bb = batch == 1 ? 0 : b
+        groups.withUnsafeBufferPointer { g in
+            crossBias.withUnsafeBufferPointer { c in
+                let gi = g[row], cross = c.baseAddress! + bb * tokens
+                for j in 0..<count {
+                    let key = firstKey + j, gj = g[key]
+                    if gi == gj { continue }
+                    if gi == 0 {
+                        s[j] += cross[key]
+                    } else if gj == 0 {
+                        s[j] += cross[row]
+                    } else if Swift.max(gi, gj) >= isolated {
+                        s[j] += lowest
+                    }
+                }
+            }
+        }
     }
 }
