@@ -69,3 +69,32 @@ func ulpDistances(_ a: Tensor, _ b: Tensor) -> (max: Int, differing: Int) {
     let d = zip(a.hostScalars(), b.hostScalars()).map { abs(ordered($0) - ordered($1)) }
     return (d.max() ?? 0, d.filter { $0 > 0 }.count)
 }
+
+@Suite struct SeededLoopTests {
+    /// The loop with ltx-core's GaussianNoiser on torch's CPU generator (seed 7), and a second
+    /// draw from the same generator: Reelflow's generator must give the same noise, in order.
+    @Test(arguments: [DType.f32, .bf16])
+    func seededLoopMatches(dtype: DType) throws {
+        let f = try SafetensorsFile(path: try TransformerParityTests.url("euler_loop").path)
+        let checkpoint = try SafetensorsFile(path: try TransformerParityTests.url("transformer_ltx23").path)
+        let config = try TransformerConfig(file: checkpoint)
+        let model = VideoTransformer(config: config, weights: try TransformerWeights.load(from: checkpoint, config: config, dtype: dtype).0)
+        var generator = TorchGenerator.cpu(seed: 7)
+        var state = LatentState.initial(channels: 128, frames: 2, height: 3, width: 4, fps: 24, dtype: dtype)
+        state = try ConditionByLatentIndex(latent: try f.tensor("image_latent").tensor()).apply(to: state, frames: 2, height: 3, width: 4)
+        state = state.noised(generator: &generator)
+        let context = try f.tensor("context").tensor().to(dtype: dtype)
+        let final = try EulerSampler(sigmas: DistilledSchedule.stage1).sample(state) { s, sigma in
+            model.denoised(s, sigma: sigma, context: context)
+        }
+        let name = dtype == .f32 ? "f32" : "bf16"
+        let renoised = final.noised(generator: &generator, scale: 0.909375)
+        if dtype == .f32 {
+            #expect(TransformerParityTests.relativeError(final.latent, try f.tensor("seeded_f32.final").tensor()) <= 1e-4)
+            #expect(TransformerParityTests.relativeError(renoised.latent, try f.tensor("seeded_f32.renoised").tensor()) <= 1e-4)
+        } else {
+            #expect(ulpDistances(final.latent, try f.tensor("seeded_\(name).final").tensor()).max <= 4)
+            #expect(ulpDistances(renoised.latent, try f.tensor("seeded_\(name).renoised").tensor()).max <= 4)
+        }
+    }
+}

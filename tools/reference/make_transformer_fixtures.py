@@ -164,6 +164,25 @@ def main() -> None:
                 record[f"loop_{name}.after_step0"] = state.latent.float()
         record[f"loop_{name}.final"] = state.latent.float()
         print("loop", name, float(state.latent.float().abs().max()))
+    # The same loop seeded: ltx-core's GaussianNoiser with torch's CPU generator (seed 7), then
+    # a stage-2-style second draw from the same generator (noise scale 0.909375).
+    from ltx_core.components.noisers import GaussianNoiser
+    for name, dtype in (("f32", torch.float32), ("bf16", torch.bfloat16)):
+        m = build(STYLES["ltx23"], 2).to(dtype)
+        tools = VideoLatentTools(patchifier=VideoLatentPatchifier(patch_size=1), target_shape=shape, fps=24.0)
+        state = tools.create_initial_state(device="cpu", dtype=dtype)
+        state = VideoConditionByLatentIndex(image_latent.to(dtype), strength=1.0, latent_idx=0).apply_to(state, tools)
+        noiser = GaussianNoiser(torch.Generator().manual_seed(7))
+        state = noiser(state, 1.0)
+        sigmas = torch.tensor(DISTILLED_SIGMA_VALUES, dtype=torch.float32)
+        x0_model, stepper = X0Model(m), EulerDiffusionStep()
+        for i in range(len(sigmas) - 1):
+            video = modality_from_latent_state(state, context.to(dtype), sigmas[i])
+            denoised, _ = x0_model(video=video, audio=None, perturbations=None)
+            denoised = post_process_latent(denoised, state.denoise_mask, state.clean_latent)
+            state = replace(state, latent=stepper.step(state.latent, denoised, sigmas, i))
+        record[f"seeded_{name}.final"] = state.latent.float()
+        record[f"seeded_{name}.renoised"] = noiser(state, 0.909375).latent.float()
     save_file({k: v.contiguous() for k, v in record.items()}, os.path.join(OUT, "euler_loop.safetensors"),
               metadata={"generator": "tools/reference/make_transformer_fixtures.py", "torch": torch.__version__})
     os.chmod(os.path.join(OUT, "euler_loop.safetensors"), 0o644)

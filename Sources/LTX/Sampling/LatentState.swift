@@ -48,6 +48,14 @@ public struct LatentState: Sendable {
         return state
     }
 
+    /// Noised as ltx-core's `GaussianNoiser` does it, drawing the noise from `generator`
+    /// (`torch.randn(latent.shape, dtype=latent.dtype, generator=g)` over every token, appended
+    /// ones included, so successive draws advance the generator as torch does).
+    public func noised(generator: inout TorchGenerator, scale: Float = 1) -> LatentState {
+        let eps = generator.randn(shape: latent.shape, dtype: latent.dtype).to(device: latent.device)
+        return noised(with: eps, scale: scale)
+    }
+
     /// The first `count` tokens only (ltx-core's `clear_conditioning`: appended reference and
     /// keyframe tokens are dropped, the mask is reset to ones, the attention mask dropped).
     public func clearingConditioning(keeping count: Int) -> LatentState {
