@@ -116,7 +116,7 @@ let package = Package(
         .target(name: "ReelflowTestSupport", path: "Tests/ReelflowTestSupport", swiftSettings: swiftSettings),
         // The reference backend of the shared op suite (plain loops; tests only).
         .target(
-            name: "TensorsTestSupport", dependencies: ["Tensors"], path: "Tests/TensorsTestSupport",
+            name: "TensorsTestSupport", dependencies: ["Tensors", "ReelflowTestSupport"], path: "Tests/TensorsTestSupport",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ReelflowGraphTests",

@@ -1,6 +1,7 @@
 import ReelflowTestSupport
 import Testing
 @testable import Tensors
+import TensorsTestSupport
 
 /// Blocked attention against the naive full-softmax attention.
 @Suite struct AttentionTests {

@@ -2,6 +2,7 @@ import CKernels
 import ReelflowTestSupport
 import Testing
 import Tensors
+import TensorsTestSupport
 
 /// The C bf16 rounding kernels (AVX2 where the CPU has it, plain C elsewhere) give exactly
 /// `BFloat16.bits(from:)`: on every edge value (ties, NaN, ±inf, denormals, the largest

@@ -1,6 +1,7 @@
 import ReelflowTestSupport
 import Testing
 @testable import Tensors
+import TensorsTestSupport
 
 /// im2col + GEMM convolution against the naive direct convolution.
 @Suite struct ConvolutionTests {

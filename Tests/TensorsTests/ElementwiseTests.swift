@@ -2,6 +2,7 @@ import Foundation
 import ReelflowTestSupport
 import Testing
 @testable import Tensors
+import TensorsTestSupport
 
 @Suite struct ElementwiseTests {
     @Test func fastExpIsAccurate() {

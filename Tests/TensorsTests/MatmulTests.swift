@@ -1,6 +1,7 @@
 import ReelflowTestSupport
 import Testing
 @testable import Tensors
+import TensorsTestSupport
 
 /// GEMM-backed ops against the naive triple loop (Support/Naive.swift).
 @Suite struct MatmulTests {

@@ -1,6 +1,7 @@
 import ReelflowTestSupport
 import Testing
 @testable import Tensors
+import TensorsTestSupport
 
 @Suite struct ShapeTests {
     @Test func permuteMatchesNaiveAndRoundTrips() {

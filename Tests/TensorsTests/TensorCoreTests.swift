@@ -2,6 +2,7 @@ import Foundation
 import ReelflowTestSupport
 import Testing
 @testable import Tensors
+import TensorsTestSupport
 
 /// The tensor model: dtypes, devices, copy-on-write storage, explicit conversions.
 @Suite struct TensorCoreTests {

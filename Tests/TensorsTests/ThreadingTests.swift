@@ -1,6 +1,7 @@
 import ReelflowTestSupport
 import Testing
 @testable import Tensors
+import TensorsTestSupport
 
 /// Results must not depend on the thread count: chunks are disjoint and every element's
 /// arithmetic is the same whichever thread computes it.

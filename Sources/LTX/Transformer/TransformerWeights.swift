@@ -1,11 +1,38 @@
 import Tensors
 
-/// A linear layer's weight `[out, in]` and bias `[out]`.
+/// A linear layer's weight `[out, in]` and bias `[out]`, with the unfused LoRA updates
+/// applied beside it.
 public struct LinearWeights: Sendable {
     public var weight: Tensor
     public var bias: Tensor?
+    /// Unfused LoRA updates: `y += scale · (x · downᵀ) · upᵀ` each.
+    public var updates: [LowRankUpdate] = []
 
-    func callAsFunction(_ x: Tensor) -> Tensor { x.linear(weight: weight, bias: bias) }
+    public init(weight: Tensor, bias: Tensor?, updates: [LowRankUpdate] = []) {
+        self.weight = weight
+        self.bias = bias
+        self.updates = updates
+    }
+
+    func callAsFunction(_ x: Tensor) -> Tensor {
+        var y = x.linear(weight: weight, bias: bias)
+        for u in updates {
+            y = y.addingGated(x.linear(weight: u.down).linear(weight: u.up), gate: u.scaleTensor)
+        }
+        return y
+    }
+}
+
+/// One LoRA's update of one linear layer, held on the device for unfused mode.
+public struct LowRankUpdate: Sendable {
+    /// `A`, `[rank, in]`.
+    public var down: Tensor
+    /// `B`, `[out, rank]`.
+    public var up: Tensor
+    /// strength (ltx-core applies no alpha/rank scaling).
+    public var scale: Float
+
+    var scaleTensor: Tensor { Tensor(scale).to(device: down.device) }
 }
 
 /// One attention module (`attn1` self-attention or `attn2` text cross-attention).
@@ -98,13 +125,22 @@ public struct TransformerWeights: Sendable {
     ///     view on the CPU).
     ///   - device: where they live.
     /// - Returns: the weights and the keys the file has that the model does not use.
+    ///   - fusing: LoRAs to fuse into the base weights as ltx-core's `apply_loras` does
+    ///     (bf16 or fp8 base weights only, as there); nil for none.
     public static func load(
-        from file: SafetensorsFile, config c: TransformerConfig, dtype: DType = .f32, device: Device = .cpu
+        from file: SafetensorsFile, config c: TransformerConfig, dtype: DType = .f32, device: Device = .cpu,
+        fusing: LoRAStack? = nil
     ) throws(WeightFileError) -> (TransformerWeights, UnexpectedKeys) {
         let mapped = try LTXComponent.transformer.keyMap.apply(to: file)
-        let unexpected = try mapped.check(expected: expectedShapes(c), ignoring: ignoredPrefixes)
+        let shapes = expectedShapes(c)
+        let unexpected = try mapped.check(expected: shapes, ignoring: ignoredPrefixes)
+        let bound = try fusing?.bind(to: shapes.keys, baseShapes: shapes)
         func t(_ key: String) throws(WeightFileError) -> Tensor {
-            try mapped.tensor(key).tensor(dtype: dtype, device: device)
+            let stored = try mapped.tensor(key)
+            if let bound, bound.contributions[key] != nil {
+                return try bound.fusedWeight(for: key, base: stored).to(dtype: dtype).to(device: device)
+            }
+            return stored.tensor(dtype: dtype, device: device)
         }
         func linear(_ name: String) throws(WeightFileError) -> LinearWeights {
             LinearWeights(weight: try t("\(name).weight"), bias: try t("\(name).bias"))
@@ -138,5 +174,65 @@ public struct TransformerWeights: Sendable {
                 ? (try linear("caption_projection.linear_1"), try linear("caption_projection.linear_2")) : nil,
             blocks: blocks, outputScaleShift: try t("scale_shift_table"), projOut: try linear("proj_out"))
         return (weights, unexpected)
+    }
+}
+
+extension TransformerWeights {
+    /// Calls `body` with every linear layer and its weight key (`….weight`).
+    mutating func forEachLinear(_ body: (String, inout LinearWeights) throws(WeightFileError) -> Void) throws(WeightFileError) {
+        try body("patchify_proj.weight", &patchify)
+        try body("proj_out.weight", &projOut)
+        for name in ["adaln_single"] + (promptAdaLN == nil ? [] : ["prompt_adaln_single"]) {
+            var a = name == "adaln_single" ? adaLN : promptAdaLN!
+            try body("\(name).emb.timestep_embedder.linear_1.weight", &a.embedder1)
+            try body("\(name).emb.timestep_embedder.linear_2.weight", &a.embedder2)
+            try body("\(name).linear.weight", &a.linear)
+            if name == "adaln_single" { adaLN = a } else { promptAdaLN = a }
+        }
+        if var (l1, l2) = captionProjection {
+            try body("caption_projection.linear_1.weight", &l1)
+            try body("caption_projection.linear_2.weight", &l2)
+            captionProjection = (l1, l2)
+        }
+        for i in blocks.indices {
+            let b = "transformer_blocks.\(i)"
+            for (name, keyPath) in [("attn1", \BlockWeights.selfAttention), ("attn2", \BlockWeights.crossAttention)] {
+                var a = blocks[i][keyPath: keyPath]
+                try body("\(b).\(name).to_q.weight", &a.toQ)
+                try body("\(b).\(name).to_k.weight", &a.toK)
+                try body("\(b).\(name).to_v.weight", &a.toV)
+                try body("\(b).\(name).to_out.0.weight", &a.toOut)
+                if var g = a.gateLogits {
+                    try body("\(b).\(name).to_gate_logits.weight", &g)
+                    a.gateLogits = g
+                }
+                blocks[i][keyPath: keyPath] = a
+            }
+            try body("\(b).ff.net.0.proj.weight", &blocks[i].feedForwardIn)
+            try body("\(b).ff.net.2.weight", &blocks[i].feedForwardOut)
+        }
+    }
+
+    /// The same base weights (shared, not copied) with `stack` applied unfused: every linear
+    /// layer a LoRA targets gets its low-rank updates, every other loses any it had. Switching
+    /// LoRAs between stages costs loading the small A and B factors only, never a fuse of the
+    /// base weights.
+    /// - Throws: the binding errors of `LoRAStack.bind` (modules matching no weight, wrong shapes).
+    public func withUnfusedLoRAs(_ stack: LoRAStack?, config c: TransformerConfig, dtype: DType, device: Device = .cpu)
+        throws(WeightFileError) -> TransformerWeights
+    {
+        let shapes = Self.expectedShapes(c)
+        let bound = try stack?.bind(to: shapes.keys, baseShapes: shapes)
+        var out = self
+        try out.forEachLinear { (key: String, linear: inout LinearWeights) throws(WeightFileError) in
+            linear.updates = []
+            guard let bound, bound.targetKeys.contains(key), let contributions = bound.contributions[key] else { return }
+            for c in contributions {
+                linear.updates.append(LowRankUpdate(
+                    down: c.pair.down.tensor(dtype: dtype, device: device), up: c.pair.up.tensor(dtype: dtype, device: device),
+                    scale: c.scale))
+            }
+        }
+        return out
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import ReelflowTestSupport
 import Testing
 @testable import Tensors
+import TensorsTestSupport
 
 /// A small seeded mutation fuzzer: thousands of damaged variants of a valid file, each of
 /// which must either be rejected with a `WeightFileError` naming the file or open and read
