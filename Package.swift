@@ -109,6 +109,9 @@ let package = Package(
             name: "safetensors-bench", dependencies: ["Tensors"],
             path: "Benchmarks/SafetensorsBench", swiftSettings: swiftSettings),
         .executableTarget(
+            name: "ltx-bench", dependencies: ["LTX", "Tensors"], path: "Benchmarks/LTXBench",
+            swiftSettings: swiftSettings),
+        .executableTarget(
             name: "tensor-bench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorBench",
             swiftSettings: swiftSettings),
 

@@ -1,0 +1,68 @@
+import Foundation
+import LTX
+import Tensors
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+// Reelflow's side of the transformer benchmark (tools/bench/ltx-bench.sh runs it beside
+// tools/bench/ltx_transformer_bench.py in the same invocation).
+//
+//     ltx-bench DIR NAME DTYPE RUNS MASKED
+//
+// Loads DIR/transformer_NAME.safetensors (written by the Python side's `make`) in DTYPE (f32 or
+// bf16), builds the same state as the Python side (target grid, a reference latent appended,
+// with attention strength 0.5 when MASKED is 1) and times one X0 forward; prints
+// `name<TAB>median ms<TAB>peak RSS growth MiB`.
+
+func peakMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func random(_ shape: [Int], seed: UInt64) -> Tensor {
+    var state = seed
+    let values = (0..<shape.reduce(1, *)).map { _ -> Float in
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Float(Int32(truncatingIfNeeded: state >> 33)) / Float(Int32.max)
+    }
+    return Tensor(shape: shape, scalars: values)
+}
+
+let args = CommandLine.arguments
+guard args.count == 6, let runs = Int(args[4]) else {
+    FileHandle.standardError.write("usage: ltx-bench DIR NAME DTYPE RUNS MASKED\n".data(using: .utf8)!)
+    exit(2)
+}
+TensorThreads.stopIdleBLASThreads()
+let (dir, name, dtype, masked) = (args[1], args[2], args[3] == "bf16" ? DType.bf16 : DType.f32, args[5] == "1")
+let grids = ["tiny": (5, 8, 8), "small": (11, 8, 8)]
+guard let (f, h, w) = grids[name] else { fatalError("unknown shape \(name)") }
+
+let file = try SafetensorsFile(path: "\(dir)/transformer_\(name).safetensors")
+let config = try TransformerConfig(file: file)
+let (weights, _) = try TransformerWeights.load(from: file, config: config, dtype: dtype)
+let model = VideoTransformer(config: config, weights: weights)
+
+var state = LatentState.initial(
+    channels: 128, frames: f, height: h, width: w, fps: 24, dtype: dtype, latent: random([1, 128, f, h, w], seed: 1))
+state = try ConditionByReferenceLatent(
+    latent: random([1, 128, f, h, w], seed: 2), strength: 1, attention: masked ? .scalar(0.5) : nil)
+    .apply(to: state, noisyTokens: f * h * w, fps: 24)
+let context = random([1, 128, config.width], seed: 3).to(dtype: dtype)
+
+let before = peakMiB()
+_ = model.denoised(state, sigma: 0.9, context: context)  // warm-up
+let growth = peakMiB() - before
+var times: [Double] = []
+for _ in 0..<runs {
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let x0 = model.denoised(state, sigma: 0.9, context: context)
+    _ = x0.count
+    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+}
+times.sort()
+let median = times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
+print("\(name)_\(args[3])\(masked ? "_masked" : "")\t\(String(format: "%.2f", median))\t\(String(format: "%.1f", growth))")

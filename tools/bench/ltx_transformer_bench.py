@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""The ltx-core side of the transformer benchmark (tools/bench/ltx-bench.sh runs it beside
+Reelflow's ltx-bench in the same invocation).
+
+    python tools/bench/ltx_transformer_bench.py make  DIR              # writes the checkpoints
+    python tools/bench/ltx_transformer_bench.py time  DIR NAME DTYPE RUNS THREADS MASK
+
+`make` writes random-weight LTX-2.3-shaped video transformers as ComfyUI-style checkpoints
+(float32, `config` metadata), one per benchmark shape:
+  tiny:  4 layers, 4 heads x 32  (D = 128), 320 target + 320 reference tokens
+  small: 8 layers, 32 heads x 64 (D = 2048), 704 target + 704 reference tokens
+`time` builds the state with ltx-core's own items (target grid, reference latent appended,
+optionally wrapped in attention strength 0.5 so a mask exists) and times X0Model's forward;
+prints one line `name<TAB>median ms<TAB>peak RSS growth MiB`.
+"""
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+import torch
+from safetensors.torch import save_file
+
+from ltx_core.components.patchifiers import VideoLatentPatchifier
+from ltx_core.conditioning.types.attention_strength_wrapper import ConditioningItemAttentionStrengthWrapper
+from ltx_core.conditioning.types.reference_video_cond import VideoConditionByReferenceLatent
+from ltx_core.model.transformer.model import X0Model
+from ltx_core.model.transformer.model_configurator import LTXVideoOnlyModelConfigurator
+from ltx_core.tools import VideoLatentTools
+from ltx_core.types import VideoLatentShape
+from ltx_pipelines.utils.helpers import modality_from_latent_state
+
+BASE = {
+    "dropout": 0.0, "attention_bias": True, "num_vector_embeds": None, "activation_fn": "gelu-approximate",
+    "num_embeds_ada_norm": 1000, "use_linear_projection": False, "only_cross_attention": False,
+    "cross_attention_norm": True, "double_self_attention": False, "upcast_attention": False,
+    "standardization_norm": "rms_norm", "norm_elementwise_affine": False, "qk_norm": "rms_norm",
+    "positional_embedding_type": "rope", "use_middle_indices_grid": True, "in_channels": 128,
+    "out_channels": 128, "norm_eps": 1e-6, "positional_embedding_theta": 10000.0,
+    "positional_embedding_max_pos": [20, 2048, 2048], "timestep_scale_multiplier": 1000,
+    "rope_type": "split", "frequencies_precision": "float64", "apply_gated_attention": True,
+    "cross_attention_adaln": True, "caption_proj_before_connector": True,
+}
+SHAPES = {
+    "tiny": dict(layers=4, heads=4, head_dim=32, grid=(5, 8, 8)),
+    "small": dict(layers=8, heads=32, head_dim=64, grid=(11, 8, 8)),
+}
+CONTEXT_TOKENS = 128
+
+
+def config(name):
+    s = SHAPES[name]
+    d = s["heads"] * s["head_dim"]
+    return dict(BASE, num_layers=s["layers"], num_attention_heads=s["heads"], attention_head_dim=s["head_dim"],
+                cross_attention_dim=d)
+
+
+def make(directory):
+    os.makedirs(directory, exist_ok=True)
+    for name in SHAPES:
+        path = os.path.join(directory, f"transformer_{name}.safetensors")
+        if os.path.exists(path):
+            continue
+        cfg = config(name)
+        model = LTXVideoOnlyModelConfigurator.from_config({"transformer": cfg}).to_empty(device="cpu")
+        g = torch.Generator().manual_seed(1)
+        sd = {}
+        for key, p in model.state_dict().items():
+            sd[f"model.diffusion_model.{key}"] = (torch.randn(p.shape, generator=g) * 0.02).contiguous()
+        save_file(sd, path, metadata={"config": json.dumps({"transformer": cfg})})
+        print("wrote", path)
+
+
+def peak_mib():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def time_forward(directory, name, dtype_name, runs, threads, masked):
+    torch.set_num_threads(threads)
+    torch.set_grad_enabled(False)
+    dtype = torch.float32 if dtype_name == "f32" else torch.bfloat16
+    cfg = config(name)
+    model = LTXVideoOnlyModelConfigurator.from_config({"transformer": cfg}).to_empty(device="cpu")
+    from safetensors.torch import load_file
+    sd = load_file(os.path.join(directory, f"transformer_{name}.safetensors"))
+    model.load_state_dict({k[len("model.diffusion_model."):]: v for k, v in sd.items()})
+    model = X0Model(model.to(dtype).eval())
+    f, h, w = SHAPES[name]["grid"]
+    shape = VideoLatentShape(batch=1, channels=128, frames=f, height=h, width=w)
+    tools = VideoLatentTools(patchifier=VideoLatentPatchifier(patch_size=1), target_shape=shape, fps=24.0)
+    g = torch.Generator().manual_seed(2)
+    state = tools.create_initial_state(device="cpu", dtype=dtype,
+                                       initial_latent=torch.randn(shape.to_torch_shape(), generator=g).to(dtype))
+    item = VideoConditionByReferenceLatent(torch.randn(shape.to_torch_shape(), generator=g).to(dtype), 1, 1.0)
+    if masked:
+        item = ConditioningItemAttentionStrengthWrapper(item, attention_mask=0.5)
+    state = item.apply_to(state, tools)
+    d = cfg["num_attention_heads"] * cfg["attention_head_dim"]
+    context = torch.randn(1, CONTEXT_TOKENS, d, generator=g).to(dtype)
+    video = modality_from_latent_state(state, context, torch.tensor(0.9))
+    before = peak_mib()
+    model(video=video, audio=None, perturbations=None)  # warm-up
+    growth = peak_mib() - before
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        model(video=video, audio=None, perturbations=None)
+        times.append((time.perf_counter() - t0) * 1e3)
+    label = f"{name}_{dtype_name}{'_masked' if masked else ''}"
+    print(f"{label}\t{statistics.median(times):.2f}\t{growth:.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "make":
+        make(sys.argv[2])
+    else:
+        time_forward(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == "1")
