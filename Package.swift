@@ -39,6 +39,7 @@ let package = Package(
         .target(
             name: "ReelflowGraph",
             dependencies: [
+                "ReelflowIO",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
@@ -46,14 +47,15 @@ let package = Package(
         .target(
             name: "ReelflowEngine",
             dependencies: [
-                "ReelflowGraph",
+                "ReelflowGraph", "ReelflowIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings),
 
-        // MARK: Shared file output (atomic writes, numbering); Foundation only
+        // MARK: Shared low-level pieces below the graph, the engine and the tensor core: atomic
+        // file writes and output naming, file system calls, the JSON string escaper
         .target(name: "ReelflowIO", swiftSettings: swiftSettings),
 
         // MARK: Numerics and media

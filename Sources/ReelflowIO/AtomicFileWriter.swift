@@ -46,24 +46,6 @@ public struct OutputFileError: Error, CustomStringConvertible, Sendable {
 /// signal handler can remove them; each write first removes temporary files in its folder
 /// left by processes that no longer exist (after `kill -9` or a power loss).
 public enum AtomicFileWriter {
-    /// Chooses the final path for `url` under `policy`, without reserving it. Another
-    /// process may take the name before it is written; `write(to:policy:_:)` chooses and
-    /// creates in one step and is the safe way to write under `.number` or `.refuse`.
-    public static func destination(for url: URL, policy: ExistingOutputPolicy) throws -> URL {
-        guard let status = OutputPaths.linkStatus(url.path) else { return url }
-        guard status == .regular else { throw OutputPaths.notRegular(url.path, status) }
-        switch policy {
-        case .overwrite: return url
-        case .refuse:
-            throw OutputFileError(path: url.path, reason: "the file exists (set overwrite to replace it)")
-        case .number:
-            for candidate in OutputPaths.numbered(url) where OutputPaths.linkStatus(candidate.path) == nil {
-                return candidate
-            }
-            throw OutputFileError(path: url.path, reason: "no free numbered name left")
-        }
-    }
-
     /// Runs `body` with a temporary path in the destination's directory, then puts the file
     /// in place under `policy` (see the type's description). On any error the temporary file
     /// is removed and no existing file is touched.
@@ -119,6 +101,62 @@ public enum AtomicFileWriter {
             throw OutputFileError(path: final.path, reason: "no free numbered name left")
         }
     }
+
+    /// Like `write(to:policy:_:)` for an output that is a directory of files (a PNG
+    /// sequence): `body` fills a temporary directory beside the destination, which then takes
+    /// its name in one step, so the directory appears complete or not at all:
+    /// - `.refuse` and `.number` reserve the name with `mkdir` (which fails when anything holds
+    ///   it, so concurrent writers never share a name) and rename the finished directory over
+    ///   the empty reservation; `.number` tries `name_00001`, `name_00002`, ... in turn;
+    /// - `.overwrite` moves an existing directory aside, renames the new one in, then removes
+    ///   the old one.
+    /// - Returns: the directory written (differs from `url` under `.number`).
+    @discardableResult
+    public static func writeDirectory(
+        to url: URL, policy: ExistingOutputPolicy = .overwrite, _ body: (URL) throws -> Void
+    ) throws -> URL {
+        let final = url.standardizedFileURL
+        let dir = final.deletingLastPathComponent()
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw OutputFileError(path: final.path, reason: "the directory \(dir.path) does not exist")
+        }
+        if policy == .refuse, OutputPaths.linkStatus(final.path) != nil {
+            throw OutputFileError(path: final.path, reason: "the file exists (set overwrite to replace it)")
+        }
+        TemporaryOutputFiles.removeStale(in: dir.path)
+        let tmp = dir.appendingPathComponent(TemporaryOutputFiles.name(for: final.lastPathComponent))
+        do { try FileSystemCalls.makeDirectory(tmp.path) } catch {
+            throw OutputFileError(path: final.path, reason: "cannot create the directory: \(error.reason)")
+        }
+        TemporaryOutputFiles.register(tmp.path)
+        defer {
+            _ = try? FileSystemCalls.removeTree(tmp.path)
+            TemporaryOutputFiles.unregister(tmp.path)
+        }
+        try body(tmp)
+        switch policy {
+        case .overwrite:
+            var old: String? = nil
+            if OutputPaths.linkStatus(final.path) != nil {
+                let aside = dir.appendingPathComponent(TemporaryOutputFiles.name(for: final.lastPathComponent)).path
+                do { try FileSystemCalls.rename(final.path, aside) } catch { throw OutputFileError(path: final.path, reason: error.reason) }
+                old = aside
+            }
+            do { try FileSystemCalls.rename(tmp.path, final.path) } catch { throw OutputFileError(path: final.path, reason: error.reason) }
+            if let old { _ = try? FileSystemCalls.removeTree(old) }
+            return final
+        case .refuse:
+            if try OutputPaths.placeDirectory(tmp.path, at: final.path) { return final }
+            throw OutputFileError(path: final.path, reason: "the file exists (set overwrite to replace it)")
+        case .number:
+            if try OutputPaths.placeDirectory(tmp.path, at: final.path) { return final }
+            for candidate in OutputPaths.numbered(final) where try OutputPaths.placeDirectory(tmp.path, at: candidate.path) {
+                return candidate
+            }
+            throw OutputFileError(path: final.path, reason: "no free numbered name left")
+        }
+    }
 }
 
 /// Name and placement helpers for output files.
@@ -155,6 +193,22 @@ enum OutputPaths {
         return (1...99_999).lazy.map { n in
             dir.appendingPathComponent(String(format: "%@_%05d", stem, n) + (ext.isEmpty ? "" : ".\(ext)"))
         }
+    }
+
+    /// Gives the finished temporary directory the name `path` if nothing holds it: `mkdir`
+    /// reserves the name (atomically), then the directory is renamed over the empty
+    /// reservation. Returns false when the name is taken.
+    static func placeDirectory(_ temporary: String, at path: String) throws -> Bool {
+        do { try FileSystemCalls.makeDirectory(path) } catch where error.code == EEXIST {
+            return false
+        } catch {
+            throw OutputFileError(path: path, reason: error.reason)
+        }
+        do { try FileSystemCalls.rename(temporary, path) } catch {
+            FileSystemCalls.removeEmptyDirectory(path)
+            throw OutputFileError(path: path, reason: error.reason)
+        }
+        return true
     }
 
     /// Gives the finished temporary file the name `path` if nothing holds it, atomically:
