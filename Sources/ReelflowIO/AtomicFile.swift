@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
 
 /// Write-then-rename with the temporary file in a directory of the caller's choosing: how
 /// the cache puts every file in place (manifests, blobs, run records, the fingerprint memo).
@@ -21,7 +17,7 @@ package enum AtomicFile {
             let name = "\(FileSystemCalls.processID)-\(String(UInt64.random(in: 0...UInt64.max), radix: 16)).\(purpose).tmp"
             let path = directory + "/" + name
             do throws(FileSystemError) {
-                if let fd = try FileSystemCalls.open(path, FileSystemCalls.createExclusive, mode: 0o644) {
+                if let fd = try FileSystemCalls.open(path, FileSystemCalls.createExclusive) {
                     return (fd, path)
                 }
             } catch where (try? FileSystemCalls.status(path)) != nil {
@@ -30,7 +26,7 @@ package enum AtomicFile {
                 try FileSystemCalls.makeDirectories(directory)  // someone removed it: recreate it
             }
         }
-        throw FileSystemError(action: "create a unique temporary file", path: directory, code: EEXIST)
+        throw FileSystemError(action: "create a unique temporary file", path: directory, code: Errno.fileExists.rawValue)
     }
 
     /// Writes `bytes` to a temporary file in `tempDirectory` and renames it to `destination`,

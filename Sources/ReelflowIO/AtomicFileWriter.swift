@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
 
 /// What to do when an output path already exists.
 public enum ExistingOutputPolicy: String, Sendable, CaseIterable {
@@ -77,7 +73,7 @@ public enum AtomicFileWriter {
         let tmp = dir.appendingPathComponent(TemporaryOutputFiles.name(for: final.lastPathComponent))
         TemporaryOutputFiles.register(tmp.path)
         defer {
-            _ = unlink(tmp.path)
+            _ = try? FileSystemCalls.remove(tmp.path)
             TemporaryOutputFiles.unregister(tmp.path)
         }
         try body(tmp)
@@ -86,8 +82,8 @@ public enum AtomicFileWriter {
             if let status = OutputPaths.linkStatus(final.path), status != .regular {
                 throw OutputPaths.notRegular(final.path, status)
             }
-            guard rename(tmp.path, final.path) == 0 else {
-                throw OutputFileError(path: final.path, reason: "rename failed: \(String(cString: strerror(errno)))")
+            do { try FileSystemCalls.rename(tmp.path, final.path) } catch {
+                throw OutputFileError(path: final.path, reason: "rename failed: \(FileSystemCalls.errnoText(error.code))")
             }
             return final
         case .refuse:
@@ -166,14 +162,11 @@ enum OutputPaths {
     /// What is at `path` without following a final symbolic link; nil when nothing is.
     /// The corresponding C function is `lstat`.
     static func linkStatus(_ path: String) -> Kind? {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: return .regular
-        case S_IFDIR: return .directory
-        case S_IFLNK: return .symbolicLink
-        default: return .other
-        }
+        guard let status = (try? FileSystemCalls.linkStatus(path)) ?? nil else { return nil }
+        if status.isRegularFile { return .regular }
+        if status.isDirectory { return .directory }
+        if status.isSymbolicLink { return .symbolicLink }
+        return .other
     }
 
     static func notRegular(_ path: String, _ kind: Kind) -> OutputFileError {
@@ -199,7 +192,7 @@ enum OutputPaths {
     /// reserves the name (atomically), then the directory is renamed over the empty
     /// reservation. Returns false when the name is taken.
     static func placeDirectory(_ temporary: String, at path: String) throws -> Bool {
-        do { try FileSystemCalls.makeDirectory(path) } catch where error.code == EEXIST {
+        do { try FileSystemCalls.makeDirectory(path) } catch where error.code == Errno.fileExists.rawValue {
             return false
         } catch {
             throw OutputFileError(path: path, reason: error.reason)
@@ -215,22 +208,24 @@ enum OutputPaths {
     /// `link(2)`, or where the file system has no hard links an `O_EXCL` reservation that the
     /// temporary file is renamed over. Returns false when the name is taken.
     static func place(_ temporary: String, at path: String) throws -> Bool {
-        if link(temporary, path) == 0 { return true }
-        let code = errno
-        if code == EEXIST { return false }
-        guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EXDEV || code == EMLINK else {
-            throw OutputFileError(path: path, reason: "link failed: \(String(cString: strerror(code)))")
+        do { try FileSystemCalls.link(temporary, path); return true } catch {
+            let code = Errno(rawValue: error.code)
+            if code == .fileExists { return false }
+            guard code == .notPermitted || code == .notSupported || code == .notSupportedOnSocket
+                    || code == .improperLink || code == .tooManyLinks else {
+                throw OutputFileError(path: path, reason: error.reason)
+            }
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 {
-            if errno == EEXIST { return false }
-            throw OutputFileError(path: path, reason: "create failed: \(String(cString: strerror(errno)))")
+        do {
+            guard let fd = try FileSystemCalls.open(path, FileSystemCalls.createExclusive) else { return false }
+            FileSystemCalls.close(fd)
+        } catch {
+            if error.code == Errno.fileExists.rawValue { return false }
+            throw OutputFileError(path: path, reason: "create failed: \(FileSystemCalls.errnoText(error.code))")
         }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            _ = unlink(path)
-            throw OutputFileError(path: path, reason: "rename failed: \(reason)")
+        do { try FileSystemCalls.rename(temporary, path) } catch {
+            _ = try? FileSystemCalls.remove(path)
+            throw OutputFileError(path: path, reason: "rename failed: \(FileSystemCalls.errnoText(error.code))")
         }
         return true
     }

@@ -12,8 +12,8 @@ enum FileSystem {
     static func status(_ path: String) throws(CacheError) -> Status? { try io { () throws(FileSystemError) in try FileSystemCalls.status(path) } }
     static func status(fd: Int32, path: String) throws(CacheError) -> Status { try io { () throws(FileSystemError) in try FileSystemCalls.status(fd: fd, path: path) } }
     static func linkStatus(_ path: String) throws(CacheError) -> Status? { try io { () throws(FileSystemError) in try FileSystemCalls.linkStatus(path) } }
-    static func open(_ path: String, _ flags: Int32, missingIsNil: Bool = false) throws(CacheError) -> Int32? {
-        try io { () throws(FileSystemError) in try FileSystemCalls.open(path, flags, missingIsNil: missingIsNil) }
+    static func open(_ path: String, _ mode: FileSystemCalls.OpenMode, missingIsNil: Bool = false) throws(CacheError) -> Int32? {
+        try io { () throws(FileSystemError) in try FileSystemCalls.open(path, mode, missingIsNil: missingIsNil) }
     }
     static func close(_ fd: Int32) { FileSystemCalls.close(fd) }
     static func readFile(_ path: String) throws(CacheError) -> [UInt8]? { try io { () throws(FileSystemError) in try FileSystemCalls.readFile(path) } }
