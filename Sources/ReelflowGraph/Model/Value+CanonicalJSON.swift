@@ -31,7 +31,6 @@ extension Value {
         case .record(let fields): writeCanonicalRecord(fields, to: &out)
         }
     }
-
 }
 
 extension Binding {
