@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // MARK: C system libraries (thin; nothing above them sees a C pointer)
@@ -39,6 +40,7 @@ let package = Package(
         .target(
             name: "ReelflowGraph",
             dependencies: [
+                "ReelflowIO",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
@@ -46,15 +48,19 @@ let package = Package(
         .target(
             name: "ReelflowEngine",
             dependencies: [
-                "ReelflowGraph",
+                "ReelflowGraph", "ReelflowIO",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings),
 
-        // MARK: Shared file output (atomic writes, numbering); Foundation only
-        .target(name: "ReelflowIO", swiftSettings: swiftSettings),
+        // MARK: Shared low-level pieces below the graph, the engine and the tensor core: atomic
+        // file writes and output naming, file system calls (on swift-system), the JSON string escaper
+        .target(
+            name: "ReelflowIO",
+            dependencies: [.product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: swiftSettings),
 
         // MARK: Numerics and media
         .target(

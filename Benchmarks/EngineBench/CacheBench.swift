@@ -80,16 +80,7 @@ enum CacheBench {
         })
         report("lookup + touch + verified blob read", withRead, peer: ("same syscalls + blob read", floorRead))
 
-        // Where lookup time goes: parsing the manifest JSON.
-        let manifestBytes = paths.map { FileManager.default.contents(atPath: $0)! }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        let (decode, serialization) = paired(repetitions, {
-            for bytes in manifestBytes { _ = try! decoder.decode(CacheManifest.self, from: bytes) }
-        }, {
-            for bytes in manifestBytes { _ = try! JSONSerialization.jsonObject(with: bytes) }
-        })
-        report("(for reference) JSONDecoder manifest decode", decode, peer: ("JSONSerialization", serialization))
+        // Parsing the manifest JSON alone: `engine-bench manifest` (ManifestDecodeBench).
 
         // Maintenance over the same 1000 entries.
         report("stats()", median { _ = try! store.stats() }, peer: nil, perNode: false)

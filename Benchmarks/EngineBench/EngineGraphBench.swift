@@ -53,7 +53,10 @@ enum EngineGraphBench {
             let start = try Measure.median(runs: 7, warmUp: true) { try launch(["--version"]) }
             let rerun = try Measure.median(runs: 7, warmUp: true) { try launch(["run", path, "--cache-dir", cacheDir]) }
             Measure.report("process start (reelflow --version)", start, unit: .milliseconds, versus: "-", start)
-            Measure.report("cached rerun beyond process start", rerun - start, unit: .milliseconds, versus: "target", 0.100)
+            // The 100 ms target was retired by issue 8 (docs/benchmarks.md); the engine's speed
+            // target is now the cached rerun of graphs/hello.yaml (tools/bench/cached-rerun.sh).
+            Measure.report("cached rerun beyond process start", rerun - start, unit: .milliseconds,
+                           versus: "retired target", 0.100)
         } else {
             print("skipped: no reelflow binary at \(reelflowBinary) (build it with --product reelflow)")
         }

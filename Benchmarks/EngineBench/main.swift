@@ -1,6 +1,6 @@
 // engine-bench: benchmarks of the engine (release build).
 //   swift build -c release --product engine-bench --product reelflow
-//   .build/release/engine-bench [graph|cache|cache-profile|all] [--reelflow PATH]
+//   .build/release/engine-bench [graph|cache|cache-profile|manifest|all] [--reelflow PATH]
 // Each mode lives in its own file with a `run()` entry; figures are medians, printed beside
 // their target or peer with the ratio. Results: docs/benchmarks.md.
 
@@ -12,9 +12,12 @@ case "cache":
     CacheBench.run()
 case "cache-profile":
     CacheBench.profileLookups()
+case "manifest":
+    ManifestDecodeBench.run()
 case "all":
     try await EngineGraphBench.run()
     CacheBench.run()
+    ManifestDecodeBench.run()
 default:
-    print("usage: engine-bench [graph|cache|cache-profile|all] [--reelflow PATH]")
+    print("usage: engine-bench [graph|cache|cache-profile|manifest|all] [--reelflow PATH]")
 }

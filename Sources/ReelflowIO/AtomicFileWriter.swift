@@ -1,9 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
 
 /// What to do when an output path already exists.
 public enum ExistingOutputPolicy: String, Sendable, CaseIterable {
@@ -46,39 +42,6 @@ public struct OutputFileError: Error, CustomStringConvertible, Sendable {
 /// signal handler can remove them; each write first removes temporary files in its folder
 /// left by processes that no longer exist (after `kill -9` or a power loss).
 public enum AtomicFileWriter {
-    /// Chooses the final path for `url` under `policy`, without reserving it. Another
-    /// process may take the name before it is written; `write(to:policy:_:)` chooses and
-    /// creates in one step and is the safe way to write under `.number` or `.refuse`.
-    public static func destination(for url: URL, policy: ExistingOutputPolicy) throws -> URL {
-        try destination(for: url, policy: policy, expecting: .regular)
-    }
-
-    /// `destination(for:policy:)` for an output that is a directory (a PNG sequence): an
-    /// existing directory at the path is an earlier output; anything else there is refused.
-    public static func directoryDestination(for url: URL, policy: ExistingOutputPolicy) throws -> URL {
-        try destination(for: url, policy: policy, expecting: .directory)
-    }
-
-    static func destination(for url: URL, policy: ExistingOutputPolicy, expecting kind: OutputPaths.Kind) throws -> URL {
-        guard let status = OutputPaths.linkStatus(url.path) else { return url }
-        guard status == kind else {
-            if kind == .directory {
-                throw OutputFileError(path: url.path, reason: "something other than a directory is there; a PNG sequence is written as a directory")
-            }
-            throw OutputPaths.notRegular(url.path, status)
-        }
-        switch policy {
-        case .overwrite: return url
-        case .refuse:
-            throw OutputFileError(path: url.path, reason: "the file exists (set overwrite to replace it)")
-        case .number:
-            for candidate in OutputPaths.numbered(url) where OutputPaths.linkStatus(candidate.path) == nil {
-                return candidate
-            }
-            throw OutputFileError(path: url.path, reason: "no free numbered name left")
-        }
-    }
-
     /// Runs `body` with a temporary path in the destination's directory, then puts the file
     /// in place under `policy` (see the type's description). On any error the temporary file
     /// is removed and no existing file is touched.
@@ -110,7 +73,7 @@ public enum AtomicFileWriter {
         let tmp = dir.appendingPathComponent(TemporaryOutputFiles.name(for: final.lastPathComponent))
         TemporaryOutputFiles.register(tmp.path)
         defer {
-            _ = unlink(tmp.path)
+            _ = try? FileSystemCalls.remove(tmp.path)
             TemporaryOutputFiles.unregister(tmp.path)
         }
         try body(tmp)
@@ -119,8 +82,8 @@ public enum AtomicFileWriter {
             if let status = OutputPaths.linkStatus(final.path), status != .regular {
                 throw OutputPaths.notRegular(final.path, status)
             }
-            guard rename(tmp.path, final.path) == 0 else {
-                throw OutputFileError(path: final.path, reason: "rename failed: \(String(cString: strerror(errno)))")
+            do { try FileSystemCalls.rename(tmp.path, final.path) } catch {
+                throw OutputFileError(path: final.path, reason: "rename failed: \(FileSystemCalls.errnoText(error.code))")
             }
             return final
         case .refuse:
@@ -129,6 +92,62 @@ public enum AtomicFileWriter {
         case .number:
             if try OutputPaths.place(tmp.path, at: final.path) { return final }
             for candidate in OutputPaths.numbered(final) where try OutputPaths.place(tmp.path, at: candidate.path) {
+                return candidate
+            }
+            throw OutputFileError(path: final.path, reason: "no free numbered name left")
+        }
+    }
+
+    /// Like `write(to:policy:_:)` for an output that is a directory of files (a PNG
+    /// sequence): `body` fills a temporary directory beside the destination, which then takes
+    /// its name in one step, so the directory appears complete or not at all:
+    /// - `.refuse` and `.number` reserve the name with `mkdir` (which fails when anything holds
+    ///   it, so concurrent writers never share a name) and rename the finished directory over
+    ///   the empty reservation; `.number` tries `name_00001`, `name_00002`, ... in turn;
+    /// - `.overwrite` moves an existing directory aside, renames the new one in, then removes
+    ///   the old one.
+    /// - Returns: the directory written (differs from `url` under `.number`).
+    @discardableResult
+    public static func writeDirectory(
+        to url: URL, policy: ExistingOutputPolicy = .overwrite, _ body: (URL) throws -> Void
+    ) throws -> URL {
+        let final = url.standardizedFileURL
+        let dir = final.deletingLastPathComponent()
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDir), isDir.boolValue else {
+            throw OutputFileError(path: final.path, reason: "the directory \(dir.path) does not exist")
+        }
+        if policy == .refuse, OutputPaths.linkStatus(final.path) != nil {
+            throw OutputFileError(path: final.path, reason: "the file exists (set overwrite to replace it)")
+        }
+        TemporaryOutputFiles.removeStale(in: dir.path)
+        let tmp = dir.appendingPathComponent(TemporaryOutputFiles.name(for: final.lastPathComponent))
+        do { try FileSystemCalls.makeDirectory(tmp.path) } catch {
+            throw OutputFileError(path: final.path, reason: "cannot create the directory: \(error.reason)")
+        }
+        TemporaryOutputFiles.register(tmp.path)
+        defer {
+            _ = try? FileSystemCalls.removeTree(tmp.path)
+            TemporaryOutputFiles.unregister(tmp.path)
+        }
+        try body(tmp)
+        switch policy {
+        case .overwrite:
+            var old: String? = nil
+            if OutputPaths.linkStatus(final.path) != nil {
+                let aside = dir.appendingPathComponent(TemporaryOutputFiles.name(for: final.lastPathComponent)).path
+                do { try FileSystemCalls.rename(final.path, aside) } catch { throw OutputFileError(path: final.path, reason: error.reason) }
+                old = aside
+            }
+            do { try FileSystemCalls.rename(tmp.path, final.path) } catch { throw OutputFileError(path: final.path, reason: error.reason) }
+            if let old { _ = try? FileSystemCalls.removeTree(old) }
+            return final
+        case .refuse:
+            if try OutputPaths.placeDirectory(tmp.path, at: final.path) { return final }
+            throw OutputFileError(path: final.path, reason: "the file exists (set overwrite to replace it)")
+        case .number:
+            if try OutputPaths.placeDirectory(tmp.path, at: final.path) { return final }
+            for candidate in OutputPaths.numbered(final) where try OutputPaths.placeDirectory(tmp.path, at: candidate.path) {
                 return candidate
             }
             throw OutputFileError(path: final.path, reason: "no free numbered name left")
@@ -143,14 +162,11 @@ enum OutputPaths {
     /// What is at `path` without following a final symbolic link; nil when nothing is.
     /// The corresponding C function is `lstat`.
     static func linkStatus(_ path: String) -> Kind? {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: return .regular
-        case S_IFDIR: return .directory
-        case S_IFLNK: return .symbolicLink
-        default: return .other
-        }
+        guard let status = (try? FileSystemCalls.linkStatus(path)) ?? nil else { return nil }
+        if status.isRegularFile { return .regular }
+        if status.isDirectory { return .directory }
+        if status.isSymbolicLink { return .symbolicLink }
+        return .other
     }
 
     static func notRegular(_ path: String, _ kind: Kind) -> OutputFileError {
@@ -172,26 +188,44 @@ enum OutputPaths {
         }
     }
 
+    /// Gives the finished temporary directory the name `path` if nothing holds it: `mkdir`
+    /// reserves the name (atomically), then the directory is renamed over the empty
+    /// reservation. Returns false when the name is taken.
+    static func placeDirectory(_ temporary: String, at path: String) throws -> Bool {
+        do { try FileSystemCalls.makeDirectory(path) } catch where error.code == Errno.fileExists.rawValue {
+            return false
+        } catch {
+            throw OutputFileError(path: path, reason: error.reason)
+        }
+        do { try FileSystemCalls.rename(temporary, path) } catch {
+            FileSystemCalls.removeEmptyDirectory(path)
+            throw OutputFileError(path: path, reason: error.reason)
+        }
+        return true
+    }
+
     /// Gives the finished temporary file the name `path` if nothing holds it, atomically:
     /// `link(2)`, or where the file system has no hard links an `O_EXCL` reservation that the
     /// temporary file is renamed over. Returns false when the name is taken.
     static func place(_ temporary: String, at path: String) throws -> Bool {
-        if link(temporary, path) == 0 { return true }
-        let code = errno
-        if code == EEXIST { return false }
-        guard code == EPERM || code == ENOTSUP || code == EOPNOTSUPP || code == EXDEV || code == EMLINK else {
-            throw OutputFileError(path: path, reason: "link failed: \(String(cString: strerror(code)))")
+        do { try FileSystemCalls.link(temporary, path); return true } catch {
+            let code = Errno(rawValue: error.code)
+            if code == .fileExists { return false }
+            guard code == .notPermitted || code == .notSupported || code == .notSupportedOnSocket
+                    || code == .improperLink || code == .tooManyLinks else {
+                throw OutputFileError(path: path, reason: error.reason)
+            }
         }
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        if fd < 0 {
-            if errno == EEXIST { return false }
-            throw OutputFileError(path: path, reason: "create failed: \(String(cString: strerror(errno)))")
+        do {
+            guard let fd = try FileSystemCalls.open(path, FileSystemCalls.createExclusive) else { return false }
+            FileSystemCalls.close(fd)
+        } catch {
+            if error.code == Errno.fileExists.rawValue { return false }
+            throw OutputFileError(path: path, reason: "create failed: \(FileSystemCalls.errnoText(error.code))")
         }
-        close(fd)
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            _ = unlink(path)
-            throw OutputFileError(path: path, reason: "rename failed: \(reason)")
+        do { try FileSystemCalls.rename(temporary, path) } catch {
+            _ = try? FileSystemCalls.remove(path)
+            throw OutputFileError(path: path, reason: "rename failed: \(FileSystemCalls.errnoText(error.code))")
         }
         return true
     }

@@ -1,10 +1,5 @@
 import Foundation
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The temporary files output writers have in flight, so that they can be removed when the
 /// process is told to stop, and those of processes that died can be found later.
@@ -17,7 +12,7 @@ public enum TemporaryOutputFiles {
     /// The temporary name for an output called `finalName`, owned by this process.
     static func name(for finalName: String) -> String {
         let ext = (finalName as NSString).pathExtension
-        return ".\(finalName).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))" + (ext.isEmpty ? "" : ".\(ext)")
+        return ".\(finalName).tmp-\(FileSystemCalls.processID)-\(UInt32.random(in: 0...UInt32.max))" + (ext.isEmpty ? "" : ".\(ext)")
     }
 
     static func register(_ path: String) { _ = live.withLock { $0.insert(path) } }
@@ -30,7 +25,7 @@ public enum TemporaryOutputFiles {
     /// Removes every temporary file this process has in flight. For a SIGTERM or SIGINT
     /// handler running outside signal context (a dispatch source), before the process exits.
     public static func removeAll() {
-        for path in live.withLock({ set in defer { set.removeAll() }; return set }) { _ = unlink(path) }
+        for path in live.withLock({ set in defer { set.removeAll() }; return set }) { _ = try? FileSystemCalls.remove(path) }
     }
 
     /// Removes temporary output files in `directory` whose process no longer exists (killed
@@ -39,22 +34,21 @@ public enum TemporaryOutputFiles {
     /// considered.
     public static func removeStale(in directory: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        let me = getpid()
+        let me = FileSystemCalls.processID
         for name in names where name.hasPrefix(".") {
-            guard let pid = owner(of: name), pid != me, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            guard let pid = owner(of: name), pid != me, SystemCallsMissing.processIsGone(pid) else { continue }
             let path = directory + "/" + name
-            var st = stat()
-            guard lstat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { continue }
-            _ = unlink(path)
+            guard (try? FileSystemCalls.linkStatus(path))??.isRegularFile == true else { continue }
+            _ = try? FileSystemCalls.remove(path)
         }
     }
 
     /// The process id in a temporary output name, or nil if `name` is not one.
-    static func owner(of name: String) -> pid_t? {
+    static func owner(of name: String) -> Int32? {
         guard let marker = name.range(of: ".tmp-", options: .backwards) else { return nil }
         let rest = name[marker.upperBound...]
         let parts = rest.split(separator: "-", maxSplits: 1)
-        guard parts.count == 2, let pid = pid_t(parts[0]), pid > 0 else { return nil }
+        guard parts.count == 2, let pid = Int32(parts[0]), pid > 0 else { return nil }
         let random = parts[1].prefix { $0 != "." }
         guard !random.isEmpty, random.allSatisfy(\.isNumber) else { return nil }
         return pid

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Tensors
 
@@ -70,5 +71,41 @@ import Tensors
         #expect(try MediaWriter.savePNGSequence(one, to: dir.path("frames"), existing: .overwrite) == dir.path("frames"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out) == ["frame_00000.png"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted() == ["frames", "frames_00001"])
+    }
+
+    /// Saves to one path from several threads at once: every save gets its own name under
+    /// `.number` and exactly one wins under `.refuse`, for files and PNG-sequence directories.
+    @Test func concurrentSavesNeverShareAName() throws {
+        let dir = try TemporaryDirectory()
+        let image = Synthetic.video(frames: 1, width: 8, height: 6)
+        func saveConcurrently(_ count: Int, _ save: @Sendable (Int) throws -> String) -> ([String], Int) {
+            let results = Mutex<([String], Int)>(([], 0))
+            DispatchQueue.concurrentPerform(iterations: count) { i in
+                do {
+                    let path = try save(i)
+                    results.withLock { $0.0.append(path) }
+                } catch {
+                    results.withLock { $0.1 += 1 }
+                }
+            }
+            return results.withLock { $0 }
+        }
+        let (still, once, frames) = (dir.path("still.png"), dir.path("once.png"), dir.path("frames"))
+        let (numbered, numberedErrors) = saveConcurrently(6) { _ in
+            try MediaWriter.saveImage(image, to: still, existing: .number)
+        }
+        #expect(numberedErrors == 0 && Set(numbered).count == 6)
+        let (refused, refusedErrors) = saveConcurrently(4) { _ in
+            try MediaWriter.saveImage(image, to: once, existing: .refuse)
+        }
+        #expect(refused == [once] && refusedErrors == 3)
+        let (sequences, sequenceErrors) = saveConcurrently(4) { _ in
+            try MediaWriter.savePNGSequence(image, to: frames, existing: .number)
+        }
+        #expect(sequenceErrors == 0 && Set(sequences).count == 4)
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.url.path)
+        #expect(names.filter { $0.hasPrefix("still") }.count == 6)
+        #expect(names.filter { $0.hasPrefix("frames") }.count == 4)
+        #expect(!names.contains { $0.hasPrefix(".") }, "no temporary file or directory is left: \(names)")
     }
 }

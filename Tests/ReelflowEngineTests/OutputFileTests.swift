@@ -42,6 +42,14 @@ import Testing
         #expect(filesIn(scratch.path) == ["n.txt"])
     }
 
+    /// The one JSON string escaper (canonical JSON, safetensors headers, `fmt`'s quoted YAML).
+    @Test func jsonStringEscapesTheMinimum() {
+        #expect(JSONString.quoted("a\"b\\c/d\n\r\t\u{1}\u{1F}é") == #""a\"b\\c/d\n\r\t\u0001\u001fé""#)
+        #expect(JSONString.quoted("\u{7F}\u{85}\u{FEFF}") == "\"\u{7F}\u{85}\u{FEFF}\"")
+        #expect(JSONString.quoted("\u{7F}\u{85}\u{FEFF}x") { $0.value == 0x7F || $0.value == 0x85 || $0 == "\u{FEFF}" }
+                == #""\u007f\u0085\ufeffx""#)
+    }
+
     @Test func onlyRegularFilesAreReplaced() throws {
         let scratch = try ScratchDirectory("outputs")
         let fifo = scratch.path + "/fifo.txt", dangling = scratch.path + "/link.txt", dir = scratch.path + "/d.txt"

@@ -1,12 +1,37 @@
 #!/usr/bin/env bash
 # Media benchmark (issue 4): Reelflow's Media module against the ffmpeg command line, same
-# clip, same run. Needs ffmpeg (with libx264) and hyperfine; builds media-bench in release.
+# clip, same run. Needs ffmpeg (with libx264) and hyperfine, and installs them with apt-get
+# when missing; builds media-bench in release. Like with like: in process against ffmpeg's own
+# loop (`-benchmark` rtime, printed by media-bench inprocess), whole process against whole
+# process, with each side's start-up measured separately.
 #
 #   tools/bench/media-bench.sh            # figures with the environment as it is
 #   env -u OPENBLAS_CORETYPE tools/bench/media-bench.sh
 #
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+# The peers: the ffmpeg command (Debian's `ffmpeg`, with libx264) and hyperfine. Installed
+# with apt-get when missing and we may (root, or sudo without a password); otherwise say so.
+need=()
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v hyperfine >/dev/null 2>&1 || need+=(hyperfine)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  echo "media-bench: installing ${need[*]} (apt-get)" >&2
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+          --no-install-recommends "${need[@]}" >/dev/null; }; then
+    echo "media-bench: needs ${need[*]}, which could not be installed;" \
+         "install them (Debian/Ubuntu: apt-get install ${need[*]}) and rerun" >&2
+    exit 2
+  fi
+fi
+encoders=$(ffmpeg -hide_banner -encoders 2>/dev/null || true)
+if ! grep -q libx264 <<<"$encoders"; then
+  echo "media-bench: this ffmpeg has no libx264 encoder; install a build with it (Debian's ffmpeg has it)" >&2
+  exit 2
+fi
 WORK=${WORK:-/tmp/reelflow-media-bench}
 RUNS=${RUNS:-21}
 mkdir -p "$WORK"
@@ -31,7 +56,17 @@ echo "## In process (media-bench inprocess; each run alternates with the ffmpeg 
 "$BENCH" inprocess "$CLIP" "$RUNS" "$RAW"
 
 echo
-echo "## Whole process: decode 81 frames (hyperfine, median)"
+echo "## Process start alone (hyperfine, median): what the whole-process figures below include"
+hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$WORK/start.json" \
+    -n reelflow "$REELFLOW --version" -n ffmpeg "ffmpeg -version" >/dev/null
+python3 - "$WORK/start.json" <<'PY'
+import json, sys
+r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
+print(f"reelflow --version {r['reelflow']*1000:7.1f} ms   ffmpeg -version {r['ffmpeg']*1000:7.1f} ms")
+PY
+
+echo
+echo "## Whole process: decode 81 frames (hyperfine, median; start-up included, see above)"
 hyperfine -N --warmup 3 --runs "$RUNS" --export-json "$WORK/decode.json" \
     -n reelflow "$DECODE_CMD $CLIP" \
     -n ffmpeg "ffmpeg -v error -i $CLIP -f rawvideo -pix_fmt rgb24 -y /dev/null" >/dev/null

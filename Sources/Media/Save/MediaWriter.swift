@@ -79,36 +79,22 @@ extension MediaWriter {
     @discardableResult
     public static func savePNGSequence(_ pixels: Tensor, to path: String, existing: ExistingOutputPolicy = .number) throws(MediaError) -> String {
         let (frames, height, width) = try videoShape(pixels, path: path)
-        let url = URL(fileURLWithPath: path)
-        let final: URL
-        do { final = try AtomicFileWriter.directoryDestination(for: url, policy: existing) } catch {
+        do {
+            // Choosing the name and putting the directory in place are one step (ReelflowIO),
+            // so concurrent saves under `.number` or `.refuse` cannot take the same name.
+            return try AtomicFileWriter.writeDirectory(to: URL(fileURLWithPath: path), policy: existing) { tmp in
+                for f in 0..<frames {
+                    let rgb = packFrame(pixels, frames: frames, frame: f, width: width, height: height)
+                    let name = String(format: "frame_%05d.png", f)
+                    try PNGCalls.writeRGB8(rgb, width: width, height: height, to: tmp.appendingPathComponent(name).path,
+                                           reportedPath: path + "/" + name)
+                }
+            }.path
+        } catch let e as MediaError {
+            throw e
+        } catch {
             throw MediaError(.unwritable, path: path, Self.reason(error))
         }
-        let parent = final.deletingLastPathComponent()
-        let tmp = parent.appendingPathComponent(".\(final.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")
-        let fm = FileManager.default
-        do { try fm.createDirectory(at: tmp, withIntermediateDirectories: false) } catch {
-            throw MediaError(.unwritable, path: final.path, "cannot create the directory: \(Self.reason(error))")
-        }
-        do {
-            for f in 0..<frames {
-                let rgb = packFrame(pixels, frames: frames, frame: f, width: width, height: height)
-                let name = String(format: "frame_%05d.png", f)
-                try PNGCalls.writeRGB8(rgb, width: width, height: height, to: tmp.appendingPathComponent(name).path, reportedPath: final.appendingPathComponent(name).path)
-            }
-            var old: URL? = nil
-            if fm.fileExists(atPath: final.path) {
-                old = parent.appendingPathComponent(".\(final.lastPathComponent).old-\(UInt32.random(in: 0...UInt32.max))")
-                try fm.moveItem(at: final, to: old!)
-            }
-            try fm.moveItem(at: tmp, to: final)
-            if let old { try? fm.removeItem(at: old) }
-        } catch {
-            try? fm.removeItem(at: tmp)
-            if let e = error as? MediaError { throw e }
-            throw MediaError(.unwritable, path: final.path, Self.reason(error))
-        }
-        return final.path
     }
 }
 
@@ -118,13 +104,15 @@ extension MediaWriter {
         "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo",
     ]
 
-    /// Runs `body(temporaryPath, finalPath)` under `AtomicFileWriter`, mapping its errors.
+    /// Runs `body(temporaryPath, requestedPath)` under `AtomicFileWriter.write(to:policy:)`,
+    /// which chooses the final name and creates it in one step under `policy` (so concurrent
+    /// saves under `.number` or `.refuse` never take the same name); maps its errors. The
+    /// body's errors name the requested path, since under `.number` the final name is only
+    /// known once the file is complete.
     static func atomically(_ path: String, policy: ExistingOutputPolicy, _ body: (String, String) throws(MediaError) -> Void) throws(MediaError) -> String {
-        let url = URL(fileURLWithPath: path)
         do {
-            let final = try AtomicFileWriter.destination(for: url, policy: policy)
-            return try AtomicFileWriter.write(to: final, policy: .overwrite) { tmp in
-                try body(tmp.path, final.path)
+            return try AtomicFileWriter.write(to: URL(fileURLWithPath: path), policy: policy) { tmp in
+                try body(tmp.path, path)
             }.path
         } catch let e as MediaError {
             throw e

@@ -24,7 +24,7 @@ public final class CacheLock: Sendable {
     /// - Parameter wait: block until the lock is granted; otherwise throw `.busy` at once.
     init(path: String, mode: Mode, wait: Bool) throws(CacheError) {
         self.mode = mode
-        guard let fd = try FileSystem.open(path, FileSystem.readWriteCreate, mode: 0o644) else {
+        guard let fd = try FileSystem.open(path, FileSystem.readWriteCreate) else {
             throw CacheError(.io, path: path, reason: "cannot open the lock file")
         }
         let granted: Bool

@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowIO
 
 extension CacheStore {
     /// Stores `data` as a blob and returns its reference. Storing bytes that are already
@@ -9,7 +10,7 @@ extension CacheStore {
     public func putBlob(data: some DataProtocol) throws(CacheError) -> BlobRef {
         let bytes = Array(data)
         let ref = BlobRef(digest: Digest.of(data: bytes), size: Int64(bytes.count))
-        try AtomicWrite.write(bytes, to: blobPath(ref.digest), tempDirectory: tmpPath, durable: durable)
+        try FileSystem.writeAtomically(bytes, to: blobPath(ref.digest), tempDirectory: tmpPath, durable: durable)
         return ref
     }
 
@@ -21,7 +22,7 @@ extension CacheStore {
     ///   cannot be hashed or moved.
     @discardableResult
     public func putBlob(writing body: (URL) throws -> Void) throws -> BlobRef {
-        let (fd, temp) = try AtomicWrite.makeTemporaryFile(in: tmpPath, purpose: "blob")
+        let (fd, temp) = try FileSystem.makeTemporaryFile(in: tmpPath, purpose: "blob")
         FileSystem.close(fd)
         do {
             try body(URL(fileURLWithPath: temp))

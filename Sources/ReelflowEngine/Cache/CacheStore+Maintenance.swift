@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowIO
 
 /// The order in which `gc` evicts entries when the cache is over its limit.
 public enum EvictionPolicy: String, Sendable, Codable {

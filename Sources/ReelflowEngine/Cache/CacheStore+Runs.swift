@@ -66,7 +66,7 @@ extension CacheStore {
             throw CacheError(.invalidRequest, path: path, reason: "cannot encode the run history: \(error)")
         }
         // Not fsynced: losing a history after a power cut only makes explain say "no record".
-        try AtomicWrite.write(bytes, to: path, tempDirectory: tmpPath, durable: false)
+        try FileSystem.writeAtomically(bytes, to: path, tempDirectory: tmpPath, durable: false)
     }
 
     func runHistoryPath(graph: String) -> String {

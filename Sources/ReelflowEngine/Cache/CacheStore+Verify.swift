@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowIO
 
 extension CacheStore {
     /// Checks the whole cache under an exclusive lock and removes what is damaged:

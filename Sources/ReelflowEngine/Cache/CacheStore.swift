@@ -172,7 +172,7 @@ public final class CacheStore: Sendable {
                                  reason: "cannot commit node \(manifest.nodeID): output \"\(name)\": \(problem)")
             }
         }
-        try AtomicWrite.write(try manifest.encoded(), to: manifestPath(manifest.key), tempDirectory: tmpPath,
+        try FileSystem.writeAtomically(try manifest.encoded(), to: manifestPath(manifest.key), tempDirectory: tmpPath,
                               durable: durable)
     }
 
@@ -227,6 +227,6 @@ public final class CacheStore: Sendable {
             }
             return
         }
-        try AtomicWrite.write(Array(expected.utf8), to: path, tempDirectory: tmpPath, durable: durable)
+        try FileSystem.writeAtomically(Array(expected.utf8), to: path, tempDirectory: tmpPath, durable: durable)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowIO
 import Synchronization
 
 /// Fingerprints files a node reads, hashing contents only where that is affordable.
@@ -146,7 +147,7 @@ public final class FileFingerprinter: Sendable {
         do { data = try encoder.encode(entries) } catch {
             throw CacheError(.io, path: memoFile.path, reason: "cannot encode the fingerprint memo: \(error)")
         }
-        try AtomicWrite.write(Array(data), to: memoFile.path, tempDirectory: tempDirectory, durable: false)
+        try FileSystem.writeAtomically(Array(data), to: memoFile.path, tempDirectory: tempDirectory, durable: false)
     }
 
     private func loadMemo() -> [MemoKey: Digest] {

@@ -1,272 +1,62 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import ReelflowIO
 
-/// Every C file-system call the cache makes goes through this one file (the swift-system
-/// choke-point habit): paths in as `String`, results out as Swift values, failures as
-/// `CacheError` carrying the path and `strerror(errno)`. Nothing here is public.
+/// The cache's file system calls: ReelflowIO's `FileSystemCalls` and `AtomicFile`, with
+/// failures as `CacheError` (kind `.io`, the path, "call failed: reason"). Nothing here is
+/// public; no other file of the engine makes a C file-system call.
 enum FileSystem {
-    /// The parts of `stat(2)` the cache uses.
-    struct Status: Sendable, Equatable {
-        var size: Int64
-        /// Modification time in nanoseconds since 1970.
-        var modifiedNanoseconds: Int64
-        var isDirectory: Bool
-        var isRegularFile: Bool
-        var device: UInt64
-        var inode: UInt64
+    typealias Status = FileSystemCalls.Status
+
+    static let readOnly = FileSystemCalls.readOnly
+    static let readWriteCreate = FileSystemCalls.readWriteCreate
+
+    static func status(_ path: String) throws(CacheError) -> Status? { try io { () throws(FileSystemError) in try FileSystemCalls.status(path) } }
+    static func status(fd: Int32, path: String) throws(CacheError) -> Status { try io { () throws(FileSystemError) in try FileSystemCalls.status(fd: fd, path: path) } }
+    static func linkStatus(_ path: String) throws(CacheError) -> Status? { try io { () throws(FileSystemError) in try FileSystemCalls.linkStatus(path) } }
+    static func open(_ path: String, _ mode: FileSystemCalls.OpenMode, missingIsNil: Bool = false) throws(CacheError) -> Int32? {
+        try io { () throws(FileSystemError) in try FileSystemCalls.open(path, mode, missingIsNil: missingIsNil) }
     }
-
-    /// `open` flags, so callers need not import the C module.
-    static let readOnly = O_RDONLY
-    static let readWriteCreate = O_RDWR | O_CREAT
-    static let createExclusive = O_WRONLY | O_CREAT | O_EXCL
-
-    static func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
-
-    static func failure(_ action: String, _ path: String, code: Int32 = errno) -> CacheError {
-        CacheError(.io, path: path, reason: "\(action) failed: \(errnoText(code))")
-    }
-
-    /// `stat` of `path`, or nil when nothing is there. The corresponding C function is `stat`.
-    static func status(_ path: String) throws(CacheError) -> Status? {
-        var st = stat()
-        if stat(path, &st) != 0 {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { return nil }
-            throw failure("stat", path, code: code)
-        }
-        return Status(st)
-    }
-
-    /// `fstat` of an open descriptor. The corresponding C function is `fstat`.
-    static func status(fd: Int32, path: String) throws(CacheError) -> Status {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw failure("fstat", path) }
-        return Status(st)
-    }
-
-    /// Opens `path` with `flags`, retrying on `EINTR`; nil for a missing file when
-    /// `missingIsNil`. The corresponding C function is `open`.
-    static func open(_ path: String, _ flags: Int32, mode: mode_t = 0o644,
-                     missingIsNil: Bool = false) throws(CacheError) -> Int32? {
-        while true {
-            let fd = Glibc_open(path, flags | O_CLOEXEC, mode)
-            if fd >= 0 { return fd }
-            let code = errno
-            if code == EINTR { continue }
-            if missingIsNil && (code == ENOENT || code == ENOTDIR) { return nil }
-            throw failure("open", path, code: code)
-        }
-    }
-
-    static func close(_ fd: Int32) { _ = Glibc_close(fd) }
-
-    /// Reads the whole file, or nil when it does not exist. Sized by `fstat`, read in a loop.
-    static func readFile(_ path: String) throws(CacheError) -> [UInt8]? {
-        guard let fd = try open(path, readOnly, missingIsNil: true) else { return nil }
-        defer { close(fd) }
-        let size = Int(try status(fd: fd, path: path).size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var filled = 0
-        while filled < size {
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                Glibc_read(fd, buffer.baseAddress! + filled, size - filled)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("read", path)
-            }
-            if n == 0 { break }  // shrank while reading: return what is there
-            filled += n
-        }
-        if filled < size { bytes.removeSubrange(filled...) }
-        return bytes
-    }
-
-    /// Reads up to `count` bytes into `buffer`; 0 at end of file. The corresponding C function is `read`.
+    static func close(_ fd: Int32) { FileSystemCalls.close(fd) }
+    static func readFile(_ path: String) throws(CacheError) -> [UInt8]? { try io { () throws(FileSystemError) in try FileSystemCalls.readFile(path) } }
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws(CacheError) -> Int {
-        while true {
-            let n = Glibc_read(fd, buffer.baseAddress!, buffer.count)
-            if n >= 0 { return n }
-            if errno == EINTR { continue }
-            throw failure("read", path)
-        }
+        try io { () throws(FileSystemError) in try FileSystemCalls.read(fd, into: buffer, path: path) }
     }
-
-    /// Writes all of `bytes`. The corresponding C function is `write`.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(CacheError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { buffer in
-                Glibc_write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw failure("write", path)
-            }
-            offset += n
-        }
+        try io { () throws(FileSystemError) in try FileSystemCalls.writeAll(fd, bytes, path: path) }
     }
-
-    /// Flushes a file's data and metadata to the device. The corresponding C function is `fsync`.
-    static func sync(_ fd: Int32, path: String) throws(CacheError) {
-        while fsync(fd) != 0 {
-            if errno == EINTR { continue }
-            throw failure("fsync", path)
-        }
-    }
-
-    /// Atomically replaces `to` with `from`. The corresponding C function is `rename`.
-    static func rename(_ from: String, _ to: String) throws(CacheError) {
-        guard Glibc_rename(from, to) == 0 else {
-            throw CacheError(.io, path: to, reason: "rename from \(from) failed: \(errnoText())")
-        }
-    }
-
-    /// Like `rename`, but creates the destination's directory when it is missing (one
-    /// `rename` call in the common case, instead of a `mkdir` before every write), and
-    /// removes a directory standing where the file goes: inside the store a file's name is
-    /// its identity, so anything else there is damage.
+    static func sync(_ fd: Int32, path: String) throws(CacheError) { try io { () throws(FileSystemError) in try FileSystemCalls.sync(fd, path: path) } }
     static func renameCreatingDirectory(_ from: String, _ to: String) throws(CacheError) {
-        if Glibc_rename(from, to) == 0 { return }
-        let code = errno
-        switch code {
-        case ENOENT:
-            try makeDirectories(parentPath(to))
-        case EISDIR, ENOTEMPTY, EEXIST:
-            try removeTree(to)
-        default:
-            throw CacheError(.io, path: to, reason: "rename from \(from) failed: \(errnoText(code))")
-        }
-        try rename(from, to)
+        try io { () throws(FileSystemError) in try FileSystemCalls.renameCreatingDirectory(from, to) }
     }
-
-    /// What is at `path` without following a final symbolic link: nil when nothing is.
-    /// The corresponding C function is `lstat`.
-    static func linkStatus(_ path: String) throws(CacheError) -> Status? {
-        var st = stat()
-        if lstat(path, &st) != 0 {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { return nil }
-            throw failure("lstat", path, code: code)
-        }
-        return Status(st)
-    }
-
-    /// Removes `path` whatever it is: a file, a link, or a directory with its contents
-    /// (symbolic links are removed, never followed). Returns whether something was there.
     @discardableResult
-    static func removeTree(_ path: String) throws(CacheError) -> Bool {
-        guard let status = try linkStatus(path) else { return false }
-        if status.isDirectory {
-            for name in try list(path) { try removeTree(path + "/" + name) }
-            guard rmdir(path) == 0 || errno == ENOENT else { throw failure("rmdir", path) }
-            return true
-        }
-        return try remove(path)
-    }
-
-    /// Removes a file; a missing file is not an error. Returns whether something was removed.
-    /// The corresponding C function is `unlink`.
+    static func removeTree(_ path: String) throws(CacheError) -> Bool { try io { () throws(FileSystemError) in try FileSystemCalls.removeTree(path) } }
     @discardableResult
-    static func remove(_ path: String) throws(CacheError) -> Bool {
-        if unlink(path) == 0 { return true }
-        let code = errno
-        if code == ENOENT || code == ENOTDIR { return false }
-        throw failure("unlink", path, code: code)
-    }
-
-    /// Removes an empty directory; ignores failure (not empty, already gone).
-    static func removeEmptyDirectory(_ path: String) { _ = rmdir(path) }
-
-    /// Creates `path` and missing parents (like `mkdir -p`). The corresponding C function is `mkdir`.
-    static func makeDirectories(_ path: String) throws(CacheError) {
-        if mkdir(path, 0o755) == 0 { return }
-        let code = errno
-        if code == EEXIST {
-            if try status(path)?.isDirectory == true { return }
-            throw CacheError(.io, path: path, reason: "exists and is not a directory")
-        }
-        if code == ENOENT {
-            let parent = parentPath(path)
-            guard parent != path, !parent.isEmpty else { throw failure("mkdir", path, code: code) }
-            try makeDirectories(parent)
-            if mkdir(path, 0o755) == 0 || errno == EEXIST { return }
-        }
-        throw failure("mkdir", path, code: code)
-    }
-
-    /// Sets a file's access and modification times to now; false when the file is missing.
-    /// The corresponding C function is `utimensat`.
+    static func remove(_ path: String) throws(CacheError) -> Bool { try io { () throws(FileSystemError) in try FileSystemCalls.remove(path) } }
+    static func removeEmptyDirectory(_ path: String) { FileSystemCalls.removeEmptyDirectory(path) }
+    static func makeDirectories(_ path: String) throws(CacheError) { try io { () throws(FileSystemError) in try FileSystemCalls.makeDirectories(path) } }
     @discardableResult
-    static func touch(_ path: String) -> Bool {
-        utimensat(AT_FDCWD, path, nil, 0) == 0
-    }
-
-    /// Names in a directory, without `.` and `..`; empty when the directory is missing.
-    /// The corresponding C functions are `opendir` and `readdir`.
-    static func list(_ path: String) throws(CacheError) -> [String] {
-        guard let dir = opendir(path) else {
-            let code = errno
-            if code == ENOENT || code == ENOTDIR { return [] }
-            throw failure("opendir", path, code: code)
-        }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
-
-    /// Takes (or converts to) a shared or exclusive `flock`; returns false when `nonBlocking`
-    /// and another descriptor holds a conflicting lock. The corresponding C function is `flock`.
+    static func touch(_ path: String) -> Bool { FileSystemCalls.touch(path) }
+    static func list(_ path: String) throws(CacheError) -> [String] { try io { () throws(FileSystemError) in try FileSystemCalls.list(path) } }
     static func lock(_ fd: Int32, exclusive: Bool, nonBlocking: Bool, path: String) throws(CacheError) -> Bool {
-        let operation = (exclusive ? LOCK_EX : LOCK_SH) | (nonBlocking ? LOCK_NB : 0)
-        while flock(fd, Int32(operation)) != 0 {
-            let code = errno
-            if code == EINTR { continue }
-            if code == EWOULDBLOCK { return false }
-            throw failure("flock", path, code: code)
+        try io { () throws(FileSystemError) in try FileSystemCalls.lock(fd, exclusive: exclusive, nonBlocking: nonBlocking, path: path) }
+    }
+    static func unlock(_ fd: Int32) { FileSystemCalls.unlock(fd) }
+    static func parentPath(_ path: String) -> String { FileSystemCalls.parentPath(path) }
+    static var processID: Int32 { FileSystemCalls.processID }
+
+    /// Write-then-rename through a temporary file in `tempDirectory` (`AtomicFile.write`).
+    static func writeAtomically(_ bytes: [UInt8], to destination: String, tempDirectory: String,
+                                durable: Bool) throws(CacheError) {
+        try io { () throws(FileSystemError) in
+            try AtomicFile.write(bytes, to: destination, tempDirectory: tempDirectory, durable: durable)
         }
-        return true
     }
 
-    static func unlock(_ fd: Int32) { _ = flock(fd, LOCK_UN) }
-
-    static func parentPath(_ path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "" }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
+    /// An empty `O_EXCL` temporary file in `directory` (`AtomicFile.makeTemporaryFile`).
+    static func makeTemporaryFile(in directory: String, purpose: String) throws(CacheError) -> (fd: Int32, path: String) {
+        try io { () throws(FileSystemError) in try AtomicFile.makeTemporaryFile(in: directory, purpose: purpose) }
     }
 
-    static var processID: Int32 { getpid() }
-}
-
-extension FileSystem.Status {
-    init(_ st: stat) {
-        #if canImport(Darwin)
-        let mtime = st.st_mtimespec
-        #else
-        let mtime = st.st_mtim
-        #endif
-        size = Int64(st.st_size)
-        modifiedNanoseconds = Int64(mtime.tv_sec) * 1_000_000_000 + Int64(mtime.tv_nsec)
-        isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
-        isRegularFile = (st.st_mode & S_IFMT) == S_IFREG
-        device = UInt64(st.st_dev)
-        inode = UInt64(st.st_ino)
+    private static func io<T>(_ body: () throws(FileSystemError) -> T) throws(CacheError) -> T {
+        do { return try body() } catch { throw CacheError(.io, path: error.path, reason: error.reason) }
     }
 }
-
-// The C names shadowed by the wrapper's own `open`/`read`/`write`/`close`/`rename`.
-private func Glibc_open(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 { open(path, flags, mode) }
-private func Glibc_close(_ fd: Int32) -> Int32 { close(fd) }
-private func Glibc_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int { read(fd, buffer, count) }
-private func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }
-private func Glibc_rename(_ from: String, _ to: String) -> Int32 { rename(from, to) }

@@ -1,3 +1,4 @@
+import ReelflowIO
 import Yams
 
 /// How the formatter writes one scalar: plain when that reads back as the same value,
@@ -40,23 +41,10 @@ enum ScalarWriter {
         return true
     }
 
+    /// A double-quoted scalar through the shared JSON escaper, with DEL, the C1 controls and
+    /// U+FEFF escaped too (YAML may not show them raw).
     static func doubleQuoted(_ value: String) -> String {
-        var out = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case let c where c.value < 0x20 || c.value == 0x7F || (0x80...0x9F).contains(c.value) || c == "\u{FEFF}":
-                let hex = String(c.value, radix: 16, uppercase: true)
-                out += c.value <= 0xFF ? "\\x" + String(repeating: "0", count: 2 - hex.count) + hex
-                    : "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        JSONString.quoted(value) { $0.value == 0x7F || (0x80...0x9F).contains($0.value) || $0 == "\u{FEFF}" }
     }
 
     /// A multi-line string as a literal block (`|`, `|-` or `|+` for its final newlines),

@@ -1,4 +1,5 @@
 import OrderedCollections
+import ReelflowIO
 
 extension Value {
     /// The value as compact JSON with one spelling per value, for cache keys: stable across
@@ -25,28 +26,10 @@ extension Value {
                 out += value.description
             }
         case .bool(let value): out += value ? "true" : "false"
-        case .string(let text), .path(let text): Self.writeString(text, to: &out)
+        case .string(let text), .path(let text): JSONString.append(text, to: &out)
         case .list(let items): writeCanonicalList(items, to: &out)
         case .record(let fields): writeCanonicalRecord(fields, to: &out)
         }
-    }
-
-    static func writeString(_ text: String, to out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
     }
 }
 
@@ -63,7 +46,7 @@ extension Binding {
         case .literal(let value): value.write(to: &out)
         case .edge(let node, let output):
             out += "{\"$edge\":"
-            Value.writeString("\(node).\(output)", to: &out)
+            JSONString.append("\(node).\(output)", to: &out)
             out += "}"
         case .list(let items): writeCanonicalList(items, to: &out)
         case .record(let fields): writeCanonicalRecord(fields, to: &out)
@@ -97,7 +80,7 @@ private func writeCanonicalRecord<Element: CanonicalJSONWritable>(
     out += "{"
     for (index, field) in fields.enumerated() {
         if index > 0 { out += "," }
-        Value.writeString(field.key, to: &out)
+        JSONString.append(field.key, to: &out)
         out += ":"
         field.value.write(to: &out)
     }

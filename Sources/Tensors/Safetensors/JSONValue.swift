@@ -1,3 +1,5 @@
+import ReelflowIO
+
 /// A parsed JSON value that keeps what a round trip through `Double` or a dictionary would
 /// lose: object members stay in file order and numbers keep their source text (`10000.0`
 /// stays `10000.0`). Used for safetensors headers and the LTX `config` metadata.
@@ -75,7 +77,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .number(let n): out += n
-        case .string(let s): out += JSONValue.quoted(s)
+        case .string(let s): out += JSONString.quoted(s)
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
             // Arrays of scalars stay on one line: configs hold many short number lists.
@@ -93,7 +95,7 @@ public indirect enum JSONValue: Sendable, Equatable {
             out += "{"
             for (i, member) in members.enumerated() {
                 if i > 0 { out += "," }
-                out += newline + pad(level + 1) + JSONValue.quoted(member.key)
+                out += newline + pad(level + 1) + JSONString.quoted(member.key)
                 out += indent == nil ? ":" : ": "
                 member.value.write(to: &out, indent: indent, level: level + 1)
             }
@@ -106,25 +108,6 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .object, .array: true
         default: false
         }
-    }
-
-    /// `s` as a JSON string literal.
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowIO
 
 /// Builds a safetensors file: tensors in the order they are added, optional metadata, and
 /// a header padded with spaces so the data section starts 8-byte aligned. The file appears
@@ -70,7 +71,7 @@ public struct SafetensorsWriter: Sendable {
         var first = true
         if !metadata.isEmpty {
             json += "\"__metadata__\":{"
-            json += metadata.map { JSONValue.quoted($0.key) + ":" + JSONValue.quoted($0.value) }.joined(separator: ",")
+            json += metadata.map { JSONString.quoted($0.key) + ":" + JSONString.quoted($0.value) }.joined(separator: ",")
             json += "}"
             first = false
         }
@@ -79,7 +80,7 @@ public struct SafetensorsWriter: Sendable {
             if !first { json += "," }
             first = false
             let end = offset + entry.byteCount
-            json += JSONValue.quoted(entry.name) + ":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":["
+            json += JSONString.quoted(entry.name) + ":{\"dtype\":\"\(entry.dtype.rawValue)\",\"shape\":["
                 + entry.shape.map(String.init).joined(separator: ",") + "],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
