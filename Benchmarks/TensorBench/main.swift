@@ -59,7 +59,11 @@ func random(_ shape: [Int], seed: UInt64) -> Tensor {
         state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         return Float(Int32(truncatingIfNeeded: state >> 33)) / Float(Int32.max) - 0.5
     }
-    return Tensor(shape: shape, scalars: values)
+    // Through one op, so the input lives in op-allocated memory (transparent huge pages for
+    // 8 MiB and more) as it did when this function wrote into `Tensor(shape:initializingWith:)`;
+    // an adopted Swift array has 4 KiB pages, which made strided reads (depth-to-space) up to
+    // 3-4x slower and would compare unlike inputs.
+    return Tensor(shape: shape, scalars: values) + 0
 }
 
 func benchLinear(runs: Int) {
