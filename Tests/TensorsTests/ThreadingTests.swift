@@ -55,18 +55,23 @@ import TensorsTestSupport
                 return
             }
             TensorThreads.count = 2
-            // Big enough that OpenBLAS splits it across its threads, which it must restart.
+            // Big enough (2^27 multiply-adds) that OpenBLAS splits it across its threads,
+            // which it must restart.
             var rng = SeededRandom(seed: 77)
-            let x = rng.tensor([96, 256]), w = rng.tensor([192, 256])
-            let fast = x.linear(weight: w), slow = Naive.linear(x, weight: w, bias: nil)
-            let worst = zip(fast.hostScalars(), slow.hostScalars()).map { abs($0 - $1) }.max() ?? .infinity
-            if !(worst <= 1e-3) { fatalError("linear after stopping the idle workers is off by \(worst)") }
+            let x = rng.tensor([512, 512]), w = rng.tensor([512, 512])
+            let fast = x.linear(weight: w)
+            let (xv, wv, yv) = (x.hostScalars(), w.hostScalars(), fast.hostScalars())
+            for (i, j) in [(0, 0), (511, 511), (100, 400), (300, 7)] {
+                let expected = (0..<512).reduce(0.0) { $0 + Double(xv[i * 512 + $1]) * Double(wv[j * 512 + $1]) }
+                if abs(Double(yv[i * 512 + j]) - expected) > 1e-3 { fatalError("linear after stopping the idle workers is off at (\(i), \(j))") }
+            }
             if BLAS.threadCount() != 2 { fatalError("OpenBLAS runs \(BLAS.threadCount()) threads, expected 2") }
         }
     }
 
     /// Attention leaves OpenBLAS at one thread when it ends (no wake-up of the pool per call);
-    /// the next GEMM outside a section gets `count` threads back. In a child process, so no
+    /// small products stay there too (split on the TensorThreads pool); the next large GEMM
+    /// gets `count` threads back. In a child process, so no
     /// other test's section interferes.
     @Test func poolIsRestoredLazilyBeforeTheNextGEMM() async {
         await #expect(processExitsWith: .success) {
@@ -76,9 +81,12 @@ import TensorsTestSupport
             _ = Tensor.scaledDotProductAttention(query: q, key: q, value: q)
             _ = Tensor.scaledDotProductAttention(query: q, key: q, value: q)
             if BLAS.threadCount() != 1 { fatalError("after attention OpenBLAS runs \(BLAS.threadCount()) threads, expected 1") }
-            let x = rng.tensor([64, 64])
+            let small = rng.tensor([64, 64])
+            _ = small.linear(weight: small)
+            if BLAS.threadCount() != 1 { fatalError("a small linear runs on the pool, OpenBLAS at \(BLAS.threadCount()) threads") }
+            let x = rng.tensor([512, 512])  // 2^27 multiply-adds: OpenBLAS's own threads
             _ = x.linear(weight: x)
-            if BLAS.threadCount() != 2 { fatalError("after a linear OpenBLAS runs \(BLAS.threadCount()) threads, expected 2") }
+            if BLAS.threadCount() != 2 { fatalError("after a large linear OpenBLAS runs \(BLAS.threadCount()) threads, expected 2") }
         }
     }
 }

@@ -90,10 +90,10 @@ public enum TensorThreads {
     /// level (attention over heads) and call small GEMMs from every worker. Nested and
     /// concurrent sections are counted.
     ///
-    /// The pool is not restored when the last section ends, only before the next GEMM outside
-    /// any section (`prepareBLASForCall`): each change of OpenBLAS's thread count wakes its
-    /// workers, which then spin for about 0.1 s of CPU, so back-to-back attention calls must
-    /// not switch it off and on each time.
+    /// The pool is not restored when the last section ends, only before the next large GEMM
+    /// outside any section (`prepareBLASForCall`): each change of OpenBLAS's thread count
+    /// wakes its workers, which then spin for about 0.1 s of CPU, so back-to-back attention
+    /// calls must not switch it off and on each time.
     static func withSingleThreadedBLAS<R>(_ body: () throws -> R) rethrows -> R {
         state.withLock { s in
             s.setBLAS(1)
@@ -103,11 +103,20 @@ public enum TensorThreads {
         return try body()
     }
 
-    /// Called by the BLAS wrapper before every GEMM: outside a single-threaded section,
-    /// OpenBLAS gets `count` threads again if a section left it at one.
-    static func prepareBLASForCall() {
+    /// Called by the BLAS wrapper before every GEMM. Inside a single-threaded section it
+    /// changes nothing and returns 1. Outside, a `large` product gets OpenBLAS's `count`
+    /// threads (returns 1: call OpenBLAS once); a small one keeps OpenBLAS on one thread and
+    /// returns `count`, the parts the caller may split it into on the `TensorThreads` pool.
+    /// Either way OpenBLAS's count changes only when the kind of product changes.
+    static func prepareBLASForCall(large: Bool) -> Int {
         state.withLock { s in
-            if s.singleThreadedSections == 0 { s.setBLAS(s.count) }
+            guard s.singleThreadedSections == 0 else { return 1 }
+            if large {
+                s.setBLAS(s.count)
+                return 1
+            }
+            s.setBLAS(1)
+            return s.count
         }
     }
 

@@ -45,7 +45,39 @@ enum BLAS {
             }
             return
         }
-        TensorThreads.prepareBLASForCall()
+        let parts = TensorThreads.prepareBLASForCall(large: m * n * k >= ownPoolThreshold)
+        if parts > 1 && (m >= 64 || n >= 64) {
+            // A small product: OpenBLAS stays on one thread and the product is cut into
+            // bands of C for the `TensorThreads` pool (no OpenBLAS worker is woken, so none
+            // spins afterwards). Rows when there are enough, columns otherwise.
+            let byRows = m >= 64
+            let extent = byRows ? m : n
+            let (pa, pb, pc) = (Int(bitPattern: a), Int(bitPattern: b), Int(bitPattern: c))
+            parallelFor(extent, grain: 32) { range in
+                let a = UnsafePointer<Float>(bitPattern: pa)!, b = UnsafePointer<Float>(bitPattern: pb)!
+                let c = UnsafeMutablePointer<Float>(bitPattern: pc)!
+                if byRows {
+                    let aOff = transA == .none ? range.lowerBound * lda : range.lowerBound
+                    call(transA, transB, range.count, n, k, alpha, a + aOff, lda, b, ldb, beta, c + range.lowerBound * ldc, ldc)
+                } else {
+                    let bOff = transB == .none ? range.lowerBound : range.lowerBound * ldb
+                    call(transA, transB, m, range.count, k, alpha, a, lda, b + bOff, ldb, beta, c + range.lowerBound, ldc)
+                }
+            }
+            return
+        }
+        call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    /// Products below this many multiply-adds are split by the `TensorThreads` pool with
+    /// OpenBLAS on one thread; larger ones use OpenBLAS's own threads.
+    static let ownPoolThreshold = 1 << 27
+
+    private static func call(
+        _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+        _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
         cblas_sgemm(
             CblasRowMajor, transA.cValue, transB.cValue,
             blasint(m), blasint(n), blasint(k),
