@@ -54,6 +54,17 @@ enum AppendedTokens {
         return out
     }
 
+    /// The tokens of an item's `[B, C, F, H, W]` latent in the state's dtype and device.
+    /// - Throws: when batch or channels differ from the state's.
+    static func tokens(of latent: Tensor, _ kind: String, for state: LatentState) throws(ConditioningError) -> Tensor {
+        let s = latent.shape
+        guard s.count == 5, s[0] == state.latent.shape[0], s[1] == state.latent.shape[2] else {
+            throw ConditioningError(
+                "a \(kind) latent of shape \(s) does not fit tokens \(state.latent.shape): it must be [B, C, F, H, W] with the state's batch and channels")
+        }
+        return Patchify.tokens(latent.to(dtype: state.latent.dtype).to(device: state.latent.device))
+    }
+
     /// ltx-core's `build_attention_mask` in block form: the new tokens form a group of their
     /// own that attends to the grid with the cross weights (rounded to `dtype`, as ltx-core's
     /// mask is in the latent dtype) and to no earlier appended group. Tokens appended before
@@ -105,11 +116,8 @@ public struct ConditionByReferenceLatent: Sendable {
     /// Applies the item to a state whose first `noisyTokens` tokens are the generated grid.
     public func apply(to state: LatentState, noisyTokens: Int, fps: Float) throws(ConditioningError) -> LatentState {
         let s = latent.shape
-        guard s.count == 5, s[0] == state.latent.shape[0], s[1] == state.latent.shape[2] else {
-            throw ConditioningError("a reference latent of shape \(s) does not fit tokens \(state.latent.shape): batch and channels must match")
-        }
+        let tokens = try AppendedTokens.tokens(of: latent, "reference", for: state)
         guard downscaleFactor >= 1 else { throw ConditioningError("downscale factor \(downscaleFactor) must be at least 1") }
-        let tokens = Patchify.tokens(latent.to(dtype: state.latent.dtype).to(device: state.latent.device))
         let positions = VideoPositions.grid(
             frames: s[2], height: s[3], width: s[4], fps: fps, causalFix: true, spatialScale: downscaleFactor, batch: s[0])
         return try AppendedTokens.append(
@@ -133,11 +141,8 @@ public struct ConditionByKeyframe: Sendable {
 
     public func apply(to state: LatentState, noisyTokens: Int, fps: Float) throws(ConditioningError) -> LatentState {
         let s = latent.shape
-        guard s.count == 5, s[0] == state.latent.shape[0], s[1] == state.latent.shape[2] else {
-            throw ConditioningError("a keyframe latent of shape \(s) does not fit tokens \(state.latent.shape): batch and channels must match")
-        }
+        let tokens = try AppendedTokens.tokens(of: latent, "keyframe", for: state)
         guard pixelFrame >= 0 else { throw ConditioningError("keyframe pixel frame \(pixelFrame) must not be negative") }
-        let tokens = Patchify.tokens(latent.to(dtype: state.latent.dtype).to(device: state.latent.device))
         // Pixel bounds without fps, shifted by the frame index, then / fps.
         let raw = VideoPositions.grid(frames: s[2], height: s[3], width: s[4], fps: 1, causalFix: pixelFrame == 0, batch: s[0])
         var v = raw.hostScalars()
