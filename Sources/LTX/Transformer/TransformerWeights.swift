@@ -182,12 +182,15 @@ extension TransformerWeights {
     mutating func forEachLinear(_ body: (String, inout LinearWeights) throws(WeightFileError) -> Void) throws(WeightFileError) {
         try body("patchify_proj.weight", &patchify)
         try body("proj_out.weight", &projOut)
-        for name in ["adaln_single"] + (promptAdaLN == nil ? [] : ["prompt_adaln_single"]) {
-            var a = name == "adaln_single" ? adaLN : promptAdaLN!
+        func adaLNLinears(_ name: String, _ a: inout AdaLNWeights) throws(WeightFileError) {
             try body("\(name).emb.timestep_embedder.linear_1.weight", &a.embedder1)
             try body("\(name).emb.timestep_embedder.linear_2.weight", &a.embedder2)
             try body("\(name).linear.weight", &a.linear)
-            if name == "adaln_single" { adaLN = a } else { promptAdaLN = a }
+        }
+        try adaLNLinears("adaln_single", &adaLN)
+        if var prompt = promptAdaLN {
+            try adaLNLinears("prompt_adaln_single", &prompt)
+            promptAdaLN = prompt
         }
         if var (l1, l2) = captionProjection {
             try body("caption_projection.linear_1.weight", &l1)

@@ -87,7 +87,7 @@ public struct VideoTransformer: Sendable {
     /// `[B, T, T]` weights in [0, 1] to the additive bias ltx-core adds to every head's
     /// logits: `log(max(m, tiny))` where m > 0, the dtype's lowest value where m ≤ 0.
     static func selfAttentionBias(_ mask: Tensor, dtype: DType) -> AttentionMask {
-        let bias = mask.map { TokenGroupWeights.bias($0, dtype: .f32) }
+        let bias = mask.map { TokenGroupWeights.bias($0, dtype: dtype) }
         return .additive(bias.to(dtype: dtype).unsqueezed(1))
     }
 

@@ -46,7 +46,7 @@ extension CacheStore {
         defer { lock.release() }
         let now = Date()
         var report = GCReport(limitBytes: limit ?? maxBytes)
-        report.damagedEntriesRemoved += try removeStrays()
+        report.damagedEntriesRemoved += try removeStrays().removed
 
         var blobs: [Digest: ScannedFile] = [:]
         for file in try scan(casPath, suffix: nil) {
@@ -182,9 +182,10 @@ extension CacheStore {
     }
 
     /// Removes what stands where a blob or manifest goes but is not a regular file (a
-    /// directory, a link): damage the store never writes. Returns how many were removed.
-    func removeStrays() throws(CacheError) -> Int {
-        var removed = 0
+    /// directory, a link): damage the store never writes. Returns the paths found and how
+    /// many of them were removed.
+    func removeStrays() throws(CacheError) -> (found: [String], removed: Int) {
+        var found: [String] = [], removed = 0
         for dir in [acPath, casPath] {
             for shard in try FileSystem.list(dir) {
                 let shardPath = dir + "/" + shard
@@ -192,11 +193,12 @@ extension CacheStore {
                 for name in try FileSystem.list(shardPath) {
                     let path = shardPath + "/" + name
                     guard let status = try FileSystem.linkStatus(path), !status.isRegularFile else { continue }
+                    found.append(path)
                     if try FileSystem.removeTree(path) { removed += 1 }
                 }
             }
         }
-        return removed
+        return (found, removed)
     }
 
     // MARK: Scanning

@@ -13,18 +13,9 @@ extension CacheStore {
         let lock = try acquireLock(.exclusive, wait: false)
         defer { lock.release() }
         var report = VerifyReport()
-        for dir in [acPath, casPath] {
-            for shard in try FileSystem.list(dir) {
-                let shardPath = dir + "/" + shard
-                guard try FileSystem.linkStatus(shardPath)?.isDirectory == true else { continue }
-                for name in try FileSystem.list(shardPath) {
-                    let path = shardPath + "/" + name
-                    guard let status = try FileSystem.linkStatus(path), !status.isRegularFile else { continue }
-                    report.problems.append("\(path): not a regular file")
-                }
-            }
-        }
-        report.straysRemoved = try removeStrays()
+        let strays = try removeStrays()
+        report.problems += strays.found.map { "\($0): not a regular file" }
+        report.straysRemoved = strays.removed
 
         for file in try scan(casPath, suffix: nil) {
             report.blobsChecked += 1

@@ -119,7 +119,4 @@ public enum TensorThreads {
             return s.count
         }
     }
-
-    /// OpenBLAS's thread count as last set (for tests).
-    static var blasThreadCount: Int { state.withLock { $0.blasThreads } }
 }
