@@ -223,6 +223,7 @@ public final class ReferenceBackend: Backend {
             case .subtract: return Double(Float(x) - Float(y))
             case .multiply: return Double(Float(x) * Float(y))
             case .divide: return Double(Float(x) / Float(y))
+            case .maximum: return x.isNaN || y.isNaN ? .nan : Swift.max(x, y)
             }
         }
         return make(shape, out, DType.result(of: [a, b]))
@@ -551,5 +552,15 @@ public final class ReferenceBackend: Backend {
             offset += t.shape[axis]
         }
         return make(outShape, out, DType.promoted(dtype, dtype))
+    }
+
+    public func addRegion(_ base: inout Tensor, _ values: Tensor, offsets: [Int]) {
+        var out = self.values(base)
+        let vv = self.values(values)
+        for flat in 0..<values.count {
+            let idx = Self.index(flat, values.shape)
+            out[idx.indices.reduce(0) { $0 * base.shape[$1] + idx[$1] + offsets[$1] }] += vv[flat]
+        }
+        base = make(base.shape, out, base.dtype)
     }
 }

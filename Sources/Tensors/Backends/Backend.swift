@@ -76,6 +76,11 @@ public protocol Backend: AnyObject, Sendable {
     func permute(_ x: Tensor, axes: [Int]) -> Tensor
     func slice(_ x: Tensor, axis: Int, range: Range<Int>) -> Tensor
     func concat(_ tensors: [Tensor], axis: Int) -> Tensor
+    /// Adds `values` into the box of `base` that starts at `offsets` (same rank, the box
+    /// inside `base`), in place when `base`'s storage is not shared; the result keeps `base`'s
+    /// dtype (rounded once per element, as torch's `base[box] += values`). Tiled decoding
+    /// accumulates tiles this way in memory bounded by the output.
+    func addRegion(_ base: inout Tensor, _ values: Tensor, offsets: [Int])
 }
 
 /// Element-wise functions of one operand.
@@ -93,6 +98,8 @@ public enum UnaryOp: String, Sendable, CaseIterable {
 /// Element-wise functions of two broadcast operands.
 public enum BinaryOp: String, Sendable, CaseIterable {
     case add, subtract, multiply, divide
+    /// torch `maximum` (`clamp(min:)` with a scalar operand); NaN propagates.
+    case maximum
 }
 
 /// How attention operands lay out heads.

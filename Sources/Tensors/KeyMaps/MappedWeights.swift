@@ -63,6 +63,12 @@ public struct UnexpectedKeys: Sendable, Equatable, CustomStringConvertible {
     /// The keys, sorted.
     public let keys: [String]
 
+    public init(path: String, keyMapName: String, keys: [String]) {
+        self.path = path
+        self.keyMapName = keyMapName
+        self.keys = keys
+    }
+
     public var isEmpty: Bool { keys.isEmpty }
 
     /// E.g. `x.safetensors: 3 unexpected keys in the transformer weights, e.g. a, b, c`.

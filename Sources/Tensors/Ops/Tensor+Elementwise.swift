@@ -31,6 +31,12 @@ extension Tensor {
         device == .cpu ? Tensor(value) : Tensor(value).to(device: device)
     }
 
+    /// Every element raised to at least `lower` (torch `clamp(min=lower)`); NaN stays NaN.
+    public func clamped(min lower: Float) -> Tensor { Tensor.binary(.maximum, self, scalar(lower)) }
+
+    /// The element-wise maximum of two broadcast operands (torch `maximum`).
+    public static func maximum(_ a: Tensor, _ b: Tensor) -> Tensor { binary(.maximum, a, b) }
+
     /// `x / (1 + e^-x)` (SiLU, as torch computes it).
     public func silu() -> Tensor { backend.unary(.silu, self) }
 

@@ -87,3 +87,21 @@ extension Tensor {
         return a
     }
 }
+
+extension Tensor {
+    /// Adds `values` into the box of this tensor that starts at `offsets` (torch
+    /// `self[o0:o0+n0, o1:o1+n1, ...] += values`). In place when this tensor's storage is not
+    /// shared (copy-on-write otherwise); the dtype stays this tensor's.
+    /// - Precondition: same rank and device; the box lies inside this tensor.
+    public mutating func addRegion(_ values: Tensor, at offsets: [Int]) {
+        precondition(values.rank == rank && offsets.count == rank, "addRegion of \(values.shape) at \(offsets) into \(shape)")
+        for axis in 0..<rank {
+            precondition(
+                offsets[axis] >= 0 && offsets[axis] + values.shape[axis] <= shape[axis],
+                "addRegion box \(values.shape) at \(offsets) does not fit in \(shape)")
+        }
+        precondition(values.device == device, "addRegion of a tensor on \(values.device) into one on \(device)")
+        let backend = self.backend
+        backend.addRegion(&self, values, offsets: offsets)
+    }
+}

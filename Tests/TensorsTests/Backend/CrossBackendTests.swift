@@ -22,6 +22,20 @@ import TensorsTestSupport
         }
     }
 
+    /// `addRegion` writes in place only when the storage is unshared: a copy taken before
+    /// keeps its values, on every backend.
+    @Test(arguments: [TestBackend.cpu, .reference])
+    func addRegionIsCopyOnWrite(backend: TestBackend) {
+        _ = backend.run {
+            let original = Tensor(shape: [2, 3], scalars: [1, 2, 3, 4, 5, 6])
+            var changed = original
+            changed.addRegion(Tensor(shape: [1, 2], scalars: [10, 20]), at: [1, 1])
+            #expect(original.hostScalars() == [1, 2, 3, 4, 5, 6])
+            #expect(changed.hostScalars() == [1, 2, 3, 4, 15, 26])
+            return changed
+        }
+    }
+
     @Test(arguments: [DType.f32, .bf16])
     func everyPrimitiveAgrees(dtype: DType) {
         var rng = SeededRandom(seed: 9)
@@ -40,6 +54,8 @@ import TensorsTestSupport
             same(dtype, "add") { x + row }
             same(dtype, "div") { x / positive }
             same(dtype, "scalar") { x * 0.37 - 1.5 }
+            same(dtype, "maximum") { Tensor.maximum(x, row) }
+            same(dtype, "clamp") { x.clamped(min: 0.25) }
             same(dtype, "modulate") { x.modulated(scale: s1, shift: s2) }
             same(dtype, "gated") { x.addingGated(y, gate: s3) }
             same(dtype, "softmax") { x.softmax() }
@@ -49,6 +65,11 @@ import TensorsTestSupport
             same(dtype, "permute") { x.permuted([2, 0, 1]) }
             same(dtype, "slice") { x.sliced(axis: 2, 0..<(d / 2)) }
             same(dtype, "concat") { Tensor.concatenated([x, more], axis: 1) }
+            same(dtype, "addRegion") {
+                var base = Tensor.concatenated([x, more], axis: 1)
+                base.addRegion(y.sliced(axis: 2, 0..<(d / 2)), at: [0, 2, d - d / 2])
+                return base
+            }
             same(dtype, "matmul") { Tensor.matmul(x, m) }
         }
         let v = r([1, 4, 3, 6, 8])

@@ -80,6 +80,7 @@ public final class CPUBackend: Backend {
         case .subtract: out = Tensor.broadcast(fa, fb, Subtract.self)
         case .multiply: out = Tensor.broadcast(fa, fb, Multiply.self)
         case .divide: out = Tensor.broadcast(fa, fb, Divide.self)
+        case .maximum: out = Tensor.broadcast(fa, fb, Maximum.self)
         }
         return finish(out, DType.result(of: [a, b]))
     }
@@ -172,6 +173,16 @@ public final class CPUBackend: Backend {
     public func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
         let dtype = tensors.dropFirst().reduce(tensors[0].dtype) { DType.promoted($0, $1.dtype) }
         return finish(Tensor.cpuConcatenated(tensors.map { f32($0) }, axis: axis), DType.promoted(dtype, dtype))
+    }
+
+    public func addRegion(_ base: inout Tensor, _ values: Tensor, offsets: [Int]) {
+        if base.dtype == .f32 {
+            base.cpuAddRegion(f32(values), offsets: offsets)
+        } else {
+            var wide = f32(base)
+            wide.cpuAddRegion(f32(values), offsets: offsets)
+            base = finish(wide, base.dtype)
+        }
     }
 }
 

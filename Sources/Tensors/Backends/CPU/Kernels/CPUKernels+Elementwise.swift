@@ -83,6 +83,12 @@ enum Divide: BinaryKernel {
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b }
 }
 
+enum Maximum: BinaryKernel {
+    static let name = "maximum"
+    /// torch `maximum`: NaN wins.
+    @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+}
+
 /// The loop nest of one broadcast: the output shape with both operands' strides (0 along
 /// repeated axes), adjacent axes merged where both operands step uniformly across them, so
 /// `[B, C, F, H, W] * [1, C, 1, 1, 1]` becomes rows of `F*H*W` against one scalar each.
