@@ -118,6 +118,9 @@ let package = Package(
             name: "ltx-bench", dependencies: ["LTX", "Tensors"], path: "Benchmarks/LTXBench",
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "ltx-vae-bench", dependencies: ["LTX", "Tensors"], path: "Benchmarks/LTXVAEBench",
+            swiftSettings: swiftSettings),
+        .executableTarget(
             name: "tensor-bench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorBench",
             swiftSettings: swiftSettings),
 
