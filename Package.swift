@@ -84,11 +84,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        .target(
+            name: "NodeKit", dependencies: ["ReelflowEngine", "ReelflowGraph", "Tensors"], swiftSettings: swiftSettings),
+        .target(
+            name: "MediaNodes",
+            dependencies: ["NodeKit", "Media", "Tensors", "ReelflowEngine", "ReelflowGraph", "ReelflowIO"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "LTXNodes",
+            dependencies: [
+                "NodeKit", "LTX", "Tensors", "ReelflowEngine", "ReelflowGraph",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: Executable
         .executableTarget(
             name: "reelflow",
             dependencies: [
-                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "ReelflowIO", "Tensors", "Media",
+                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "MediaNodes", "LTXNodes", "NodeKit", "LTX",
+                "ReelflowIO", "Tensors", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
@@ -152,7 +167,7 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "ReelflowCLITests", dependencies: ["reelflow", "Media", "Tensors"],
-            swiftSettings: swiftSettings),
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
 )

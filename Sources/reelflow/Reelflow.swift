@@ -1,5 +1,7 @@
 import ArgumentParser
 import CoreNodes
+import LTXNodes
+import MediaNodes
 import ReelflowEngine
 import Tensors
 
@@ -41,6 +43,8 @@ struct Reelflow: AsyncParsableCommand {
     static let registry: NodeRegistry = {
         var registry = NodeRegistry()
         CoreNodes.register(into: &registry)
+        MediaNodes.register(into: &registry)
+        LTXNodes.register(into: &registry)
         return registry
     }()
 }

@@ -63,6 +63,13 @@ public struct LatentUpsampler: Sendable {
         throws(WeightFileError) -> (LatentUpsampler, UnexpectedKeys)
     {
         let r = WeightReader(try LTXComponent.spatialUpsampler.keyMap.apply(to: file), dtype: dtype, device: device)
+        let built = try build(r, config: c)
+        return (built, r.unexpected())
+    }
+
+    /// Builds the module from `r` (a file's weights, or a shape recorder: `weightShapes`).
+    static func build(_ r: WeightReader, config c: UpsamplerConfig) throws(WeightFileError) -> LatentUpsampler {
+        let (dtype, device) = (r.dtype, r.device)
         let mid = c.midChannels
         let upsampler: Conv
         var blur: Tensor?
@@ -72,7 +79,7 @@ public struct LatentUpsampler: Sendable {
         case .spatioTemporal: upsampler = try Conv(r, "upsampler.0", out: 8 * mid, in: mid, kernel: [3, 3, 3])
         case .rational(let num, _):
             upsampler = try Conv(r, "upsampler.conv", out: num * num * mid, in: mid, kernel: [3, 3])
-            blur = r.weights["upsampler.blur_down.kernel"] != nil
+            blur = r.has("upsampler.blur_down.kernel")
                 ? try r.tensor("upsampler.blur_down.kernel", [1, 1, 5, 5]).reshaped([1, 1, 1, 5, 5])
                 : binomialBlur(dtype: dtype, device: device)
         }
@@ -84,7 +91,7 @@ public struct LatentUpsampler: Sendable {
             upsampler: upsampler, blur: blur,
             postBlocks: try (0..<c.blocksPerStage).map { k throws(WeightFileError) in try ResBlock(r, "post_upsample_res_blocks.\(k)", mid) },
             finalConv: try Conv(r, "final_conv", out: c.inChannels, in: mid, kernel: [3, 3, 3]))
-        return (up, r.unexpected())
+        return up
     }
 
     /// The fixed 5×5 binomial blur (`[1 4 6 4 1]` outer product, normalised).
@@ -127,5 +134,16 @@ public struct LatentUpsampler: Sendable {
     /// statistics of the VAE encoder the latents came from.
     public func upsampleVideo(_ latent: Tensor, statistics: PerChannelStatistics) throws(VAEError) -> Tensor {
         statistics.normalize(try self(statistics.unnormalize(latent)))
+    }
+}
+
+extension LatentUpsampler {
+    /// Every weight `load` reads for `config`, with its shape, in reading order (for making
+    /// random-weight files of any size; the keys are the component's own, without the
+    /// checkpoint prefix).
+    public static func weightShapes(config: UpsamplerConfig) -> [(key: String, shape: [Int])] {
+        let r = WeightReader(recordingShapes: ())
+        _ = try! build(r, config: config)
+        return r.recorded
     }
 }

@@ -26,6 +26,12 @@ public struct VideoDecoder: Sendable {
         throws(WeightFileError) -> (VideoDecoder, UnexpectedKeys)
     {
         let r = WeightReader(try LTXComponent.videoDecoder.keyMap.apply(to: file), dtype: dtype, device: device)
+        let built = try build(r, config: c)
+        return (built, r.unexpected())
+    }
+
+    /// Builds the module from `r` (a file's weights, or a shape recorder: `weightShapes`).
+    static func build(_ r: WeightReader, config c: VAEConfig) throws(WeightFileError) -> VideoDecoder {
         let pad = c.decoderPadding
         var width = c.decoderBaseChannels * 8
         let convIn = try CausalConv3d(r, "conv_in", in: c.latentChannels, out: width, padding: pad)
@@ -59,7 +65,7 @@ public struct VideoDecoder: Sendable {
         let decoder = VideoDecoder(
             config: c, convIn: convIn, blocks: blocks, convOut: convOut,
             statistics: try PerChannelStatistics(r, channels: c.latentChannels), timeConditioning: time)
-        return (decoder, r.unexpected())
+        return decoder
     }
 
     /// Checks a latent's shape: `[B, C, F', H', W']` with the config's channel count.
@@ -111,5 +117,16 @@ public struct VideoDecoder: Sendable {
     /// `value` as a tensor of `dtype` holds it.
     static func rounded(_ value: Float, _ dtype: DType) -> Float {
         dtype == .f32 ? value : Tensor(value).to(dtype: dtype).hostScalars()[0]
+    }
+}
+
+extension VideoDecoder {
+    /// Every weight `load` reads for `config`, with its shape, in reading order (for making
+    /// random-weight files of any size; the keys are the component's own, without the
+    /// checkpoint prefix).
+    public static func weightShapes(config: VAEConfig) -> [(key: String, shape: [Int])] {
+        let r = WeightReader(recordingShapes: ())
+        _ = try! build(r, config: config)
+        return r.recorded
     }
 }

@@ -23,6 +23,12 @@ public struct VideoEncoder: Sendable {
         throws(WeightFileError) -> (VideoEncoder, UnexpectedKeys)
     {
         let r = WeightReader(try LTXComponent.videoEncoder.keyMap.apply(to: file), dtype: dtype, device: device)
+        let built = try build(r, config: c)
+        return (built, r.unexpected())
+    }
+
+    /// Builds the module from `r` (a file's weights, or a shape recorder: `weightShapes`).
+    static func build(_ r: WeightReader, config c: VAEConfig) throws(WeightFileError) -> VideoEncoder {
         let pad = c.encoderPadding
         var width = c.latentChannels
         let convIn = try CausalConv3d(r, "conv_in", in: c.inChannels * c.patchSize * c.patchSize, out: width, padding: pad)
@@ -55,7 +61,7 @@ public struct VideoEncoder: Sendable {
         let encoder = VideoEncoder(
             config: c, convIn: convIn, blocks: blocks, convOut: convOut,
             statistics: try PerChannelStatistics(r, channels: c.latentChannels))
-        return (encoder, r.unexpected())
+        return encoder
     }
 
     /// The latent shape `[B, C, F', H', W']` of a video shape `[B, 3, F, H, W]`, or an error that
@@ -95,5 +101,16 @@ public struct VideoEncoder: Sendable {
         }
         x = convOut(x.pixelNorm().silu(), causal: true)
         return statistics.normalize(x.sliced(axis: 1, 0..<config.latentChannels))
+    }
+}
+
+extension VideoEncoder {
+    /// Every weight `load` reads for `config`, with its shape, in reading order (for making
+    /// random-weight files of any size; the keys are the component's own, without the
+    /// checkpoint prefix).
+    public static func weightShapes(config: VAEConfig) -> [(key: String, shape: [Int])] {
+        let r = WeightReader(recordingShapes: ())
+        _ = try! build(r, config: config)
+        return r.recorded
     }
 }

@@ -18,6 +18,7 @@ final class Encoder {
         guard let codec = avcodec_find_encoder_by_name(codecName) else {
             throw MediaError(.unwritable, path: path, "the FFmpeg libraries have no \(codecName) encoder")
         }
+        _ = FFmpeg.quietLogging
         guard let ctx = avcodec_alloc_context3(codec) else { fatalError("avcodec_alloc_context3: out of memory") }
         pointer = ctx
         let rate = av_d2q(fps, 100_000)

@@ -7,6 +7,15 @@ import Tensors
 /// rounds its result to bf16, and the final cast truncates toward zero: 0.999 becomes 254, not
 /// 255. NaN becomes 0 (PyTorch leaves it undefined).
 enum EightBit {
+    /// ltx-core's conversion on a float32 tensor (a float32 pipeline): the same formula
+    /// with float32 rounding, truncated.
+    @inlinable
+    static func ltxFloat32(_ x: Float) -> UInt8 {
+        let b = (x + 1) / 2
+        guard !b.isNaN else { return 0 }
+        return UInt8(min(max(b, 0), 1) * 255)
+    }
+
     @inlinable
     static func ltx(_ x: Float) -> UInt8 {
         let v = BFloat16.round(x)
@@ -24,7 +33,7 @@ enum EightBit {
     /// has it), which gives `ltx` exactly on every value.
     static func packedFrame(
         _ pixels: UnsafeBufferPointer<Float>, frames: Int, frame f: Int, width: Int, height: Int, rowBytes: Int,
-        into out: UnsafeMutablePointer<UInt8>
+        rounding: EightBitRounding = .bfloat16, into out: UnsafeMutablePointer<UInt8>
     ) {
         let plane = width * height
         let r = pixels.baseAddress! + (0 * frames + f) * plane
@@ -32,7 +41,23 @@ enum EightBit {
         let b = pixels.baseAddress! + (2 * frames + f) * plane
         for y in 0..<height {
             let o = y * width
-            reelflow_pack_rgb8_ltx(r + o, g + o, b + o, width, out + y * rowBytes)
+            switch rounding {
+            case .bfloat16:
+                reelflow_pack_rgb8_ltx(r + o, g + o, b + o, width, out + y * rowBytes)
+            case .float32:
+                let row = out + y * rowBytes
+                for x in 0..<width {
+                    row[3 * x] = ltxFloat32(r[o + x])
+                    row[3 * x + 1] = ltxFloat32(g[o + x])
+                    row[3 * x + 2] = ltxFloat32(b[o + x])
+                }
+            }
         }
     }
+}
+
+/// Which of ltx-core's two 8-bit conversions a save uses: the bf16 one (ltx-pipelines' bf16
+/// pipeline, the default) or the float32 one (a float32 pipeline, as Reelflow's parity runs).
+public enum EightBitRounding: String, Sendable, Equatable {
+    case bfloat16, float32
 }

@@ -23,8 +23,14 @@ public struct VideoSaveOptions: Sendable, Equatable {
     public var existing: ExistingOutputPolicy
     /// x264 threads; 0 lets x264 choose.
     public var threads: Int
+    /// ltx-core's 8-bit conversion in bf16 (its pipeline) or float32.
+    public var rounding: EightBitRounding
 
-    public init(fps: Double, crf: Int = 23, preset: String = "medium", existing: ExistingOutputPolicy = .number, threads: Int = 0) {
+    public init(
+        fps: Double, crf: Int = 23, preset: String = "medium", existing: ExistingOutputPolicy = .number, threads: Int = 0,
+        rounding: EightBitRounding = .bfloat16
+    ) {
+        self.rounding = rounding
         self.fps = fps
         self.crf = crf
         self.preset = preset
@@ -56,7 +62,8 @@ extension MediaWriter {
         return try atomically(path, policy: options.existing) { (tmp: String, final: String) throws(MediaError) in
             try encode(
                 pixels, frames: frames, width: width, height: height, to: tmp, reportedPath: final,
-                spec: .h264(crf: options.crf, preset: options.preset), fps: options.fps, threads: options.threads)
+                spec: .h264(crf: options.crf, preset: options.preset), fps: options.fps, threads: options.threads,
+                rounding: options.rounding)
         }
     }
 
@@ -64,10 +71,12 @@ extension MediaWriter {
     /// 8-bit RGB PNG.
     /// - Returns: the path written.
     @discardableResult
-    public static func saveImage(_ pixels: Tensor, to path: String, existing: ExistingOutputPolicy = .number) throws(MediaError) -> String {
+    public static func saveImage(
+        _ pixels: Tensor, to path: String, existing: ExistingOutputPolicy = .number, rounding: EightBitRounding = .bfloat16
+    ) throws(MediaError) -> String {
         let (height, width) = try imageShape(pixels, path: path)
         return try atomically(path, policy: existing) { (tmp: String, final: String) throws(MediaError) in
-            let rgb = packFrame(pixels, frames: 1, frame: 0, width: width, height: height)
+            let rgb = packFrame(pixels, frames: 1, frame: 0, width: width, height: height, rounding: rounding)
             try PNGCalls.writeRGB8(rgb, width: width, height: height, to: tmp, reportedPath: final)
         }
     }
@@ -77,14 +86,16 @@ extension MediaWriter {
     /// an existing directory is replaced after the new one is complete.
     /// - Returns: the directory written.
     @discardableResult
-    public static func savePNGSequence(_ pixels: Tensor, to path: String, existing: ExistingOutputPolicy = .number) throws(MediaError) -> String {
+    public static func savePNGSequence(
+        _ pixels: Tensor, to path: String, existing: ExistingOutputPolicy = .number, rounding: EightBitRounding = .bfloat16
+    ) throws(MediaError) -> String {
         let (frames, height, width) = try videoShape(pixels, path: path)
         do {
             // Choosing the name and putting the directory in place are one step (ReelflowIO),
             // so concurrent saves under `.number` or `.refuse` cannot take the same name.
             return try AtomicFileWriter.writeDirectory(to: URL(fileURLWithPath: path), policy: existing) { tmp in
                 for f in 0..<frames {
-                    let rgb = packFrame(pixels, frames: frames, frame: f, width: width, height: height)
+                    let rgb = packFrame(pixels, frames: frames, frame: f, width: width, height: height, rounding: rounding)
                     let name = String(format: "frame_%05d.png", f)
                     try PNGCalls.writeRGB8(rgb, width: width, height: height, to: tmp.appendingPathComponent(name).path,
                                            reportedPath: path + "/" + name)
@@ -141,11 +152,11 @@ extension MediaWriter {
         throw MediaError(.invalidArgument, path: path, "an image to save must have shape [1, 3, 1, H, W], [1, 3, H, W] or [3, H, W], got \(s)")
     }
 
-    static func packFrame(_ t: Tensor, frames: Int, frame: Int, width: Int, height: Int) -> [UInt8] {
+    static func packFrame(_ t: Tensor, frames: Int, frame: Int, width: Int, height: Int, rounding: EightBitRounding = .bfloat16) -> [UInt8] {
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         t.withHostScalars { src in
             rgb.withUnsafeMutableBufferPointer { dst in
-                EightBit.packedFrame(src, frames: frames, frame: frame, width: width, height: height, rowBytes: width * 3, into: dst.baseAddress!)
+                EightBit.packedFrame(src, frames: frames, frame: frame, width: width, height: height, rowBytes: width * 3, rounding: rounding, into: dst.baseAddress!)
             }
         }
         return rgb

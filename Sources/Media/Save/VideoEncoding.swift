@@ -11,7 +11,7 @@ extension MediaWriter {
     /// are the same as a one-thread loop gives, only the timing differs.
     static func encode(
         _ pixels: Tensor, frames: Int, width: Int, height: Int, to tmp: String, reportedPath: String,
-        spec: EncoderSpec, fps: Double, threads: Int
+        spec: EncoderSpec, fps: Double, threads: Int, rounding: EightBitRounding = .bfloat16
     ) throws(MediaError) {
         let out = try OutputFile(path: tmp, reportedPath: reportedPath, format: spec.container)
         let encoder = try Encoder(
@@ -32,7 +32,7 @@ extension MediaWriter {
             }
         }
         let producer = FrameProducer(
-            pixels: pixels, frames: frames, width: width, height: height, scaler: scaler, slots: slots,
+            pixels: pixels, rounding: rounding, frames: frames, width: width, height: height, scaler: scaler, slots: slots,
             path: reportedPath)
         // However the loop ends, the producer is stopped and joined before the tensor, the
         // scaler and the frames can go away.
@@ -73,7 +73,7 @@ private final class FrameProducer: @unchecked Sendable {
     private var given = 0
 
     init(
-        pixels: Tensor, frames: Int, width: Int, height: Int, scaler: Scaler, slots: [Frame], path: String
+        pixels: Tensor, rounding: EightBitRounding, frames: Int, width: Int, height: Int, scaler: Scaler, slots: [Frame], path: String
     ) {
         self.slots = slots
         self.scaler = scaler
@@ -96,7 +96,7 @@ private final class FrameProducer: @unchecked Sendable {
                 }
                 pixels.withHostScalars { src in
                     rgb.withUnsafeMutableBufferPointer { dst in
-                        EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, rowBytes: stride, into: dst.baseAddress!)
+                        EightBit.packedFrame(src, frames: frames, frame: f, width: width, height: height, rowBytes: stride, rounding: rounding, into: dst.baseAddress!)
                     }
                 }
                 rgb.withUnsafeBufferPointer { self.scaler.convert(packed: $0.baseAddress!, rowBytes: stride, into: frame) }

@@ -50,4 +50,9 @@ public struct NodeInputError: Error, CustomStringConvertible, Sendable {
     public var input: String
     public var message: String
     public var description: String { "input \(input): \(message)" }
+
+    public init(input: String, message: String) {
+        self.input = input
+        self.message = message
+    }
 }

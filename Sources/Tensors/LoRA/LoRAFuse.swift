@@ -9,7 +9,7 @@
 /// - `W' = bf16(delta + W)`.
 ///
 /// The base weight must be BF16 or F8_E4M3 (upcast exactly to bf16), as in ltx-core, which
-/// raises for other dtypes. Keys without updates, and every key when all strengths are 0,
+/// raises for other dtypes; Reelflow also fuses F32 weights (tiny test models), in float32. Keys without updates, and every key when all strengths are 0,
 /// return the base weight unchanged.
 extension BoundLoRAStack {
     /// The fused weight for `key` as float32 values that are all exact bf16 values.
@@ -20,15 +20,22 @@ extension BoundLoRAStack {
     ///   F8_E4M3, `.shapeMismatch` when it is not the `[out, in]` the LoRA expects.
     public func fusedWeight(for key: String, base: StoredTensor) throws(WeightFileError) -> Tensor {
         guard let updates = contributions[key], !allStrengthsZero else { return base.floatTensor() }
-        guard base.dtype == .bf16 || base.dtype == .f8e4m3 else {
+        guard base.dtype == .bf16 || base.dtype == .f8e4m3 || base.dtype == .f32 else {
             throw WeightFileError(.unsupportedDType, path: base.path, tensor: base.name,
-                "is \(base.dtype.rawValue); LoRAs fuse only into BF16 or F8_E4M3 weights, as in ltx-core "
+                "is \(base.dtype.rawValue); LoRAs fuse only into BF16, F8_E4M3 (as in ltx-core) or F32 weights "
                 + "(use unfused LoRA mode for this checkpoint)")
         }
         let pair = updates[0].pair
         guard base.shape == [pair.outFeatures, pair.inFeatures] else {
             throw WeightFileError(.shapeMismatch, path: base.path, tensor: base.name,
                 "has shape \(base.shape) but the LoRA update for '\(key)' has shape [\(pair.outFeatures), \(pair.inFeatures)]")
+        }
+        if base.dtype == .f32 {
+            // Float32 weights (test-sized models; ltx-core raises here): W + Σ P in float32,
+            // no rounding, which is what ltx-core's formula gives when every tensor is float32.
+            var delta = Self.product(updates[0]).0
+            for update in updates.dropFirst() { delta = delta + Self.product(update).0 }
+            return base.floatTensor() + delta
         }
         let count = base.elementCount
         // `sum` starts as the first raw product P; its rounding to a delta is folded into

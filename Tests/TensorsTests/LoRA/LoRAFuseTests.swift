@@ -129,18 +129,21 @@ enum LoRAFixtures {
         #expect(weightError { _ = try LoRAAdapter(path: mixed) }?.description == "\(mixed): mixes lora_A/lora_B and lora_down/lora_up keys")
     }
 
-    @Test func fusingIntoAFloat32WeightIsRefusedAsInLtxCore() throws {
+    @Test func fusingIntoAFloat16WeightIsRefusedAndFloat32FusesExactly() throws {
         let dir = try TestDirectory()
         defer { dir.remove() }
-        let basePath = try writeLoRA(dir, "base32.safetensors", [("t.weight", Tensor(zeros: [4, 4]), .f32)])
-        let loraPath = try writeLoRA(dir, "l.safetensors", [
-            ("t.lora_A.weight", Tensor(zeros: [1, 4]), .bf16), ("t.lora_B.weight", Tensor(zeros: [4, 1]), .bf16),
-        ])
-        let base = try SafetensorsFile(path: basePath)
-        let bound = try LoRAStack([.init(try LoRAAdapter(path: loraPath), strength: 1)]).bind(to: ["t.weight"])
-        #expect(weightError { _ = try bound.fusedWeight(for: "t.weight", base: base.tensor("t.weight")) }?.description
-            == "\(basePath): tensor 't.weight': is F32; LoRAs fuse only into BF16 or F8_E4M3 weights, as in ltx-core "
+        let base16 = try writeLoRA(dir, "base16.safetensors", [("t.weight", Tensor(zeros: [4, 4]), .f16)])
+        let w = Tensor(shape: [4, 4], scalars: (0..<16).map { Float($0) * 0.25 })
+        let base32 = try writeLoRA(dir, "base32.safetensors", [("t.weight", w, .f32)])
+        let a = Tensor(shape: [1, 4], scalars: [1, 2, 3, 4]), b = Tensor(shape: [4, 1], scalars: [0.5, -1, 2, 0])
+        let loraPath = try writeLoRA(dir, "l.safetensors", [("t.lora_A.weight", a, .f32), ("t.lora_B.weight", b, .f32)])
+        let bound = try LoRAStack([.init(try LoRAAdapter(path: loraPath), strength: 2)]).bind(to: ["t.weight"])
+        #expect(weightError { _ = try bound.fusedWeight(for: "t.weight", base: try SafetensorsFile(path: base16).tensor("t.weight")) }?.description
+            == "\(base16): tensor 't.weight': is F16; LoRAs fuse only into BF16, F8_E4M3 (as in ltx-core) or F32 weights "
             + "(use unfused LoRA mode for this checkpoint)")
+        let fused = try bound.fusedWeight(for: "t.weight", base: try SafetensorsFile(path: base32).tensor("t.weight"))
+        let expected = (0..<16).map { i in Float(i) * 0.25 + 2 * b.hostScalars()[i / 4] * a.hostScalars()[i % 4] }
+        #expect(fused.hostScalars() == expected)
         let shapes = weightError { _ = try LoRAStack([.init(try LoRAAdapter(path: loraPath), strength: 1)]).bind(to: ["t.weight"], baseShapes: ["t.weight": [4, 5]]) }
         #expect(shapes?.kind == .loraMismatch)
     }
