@@ -98,11 +98,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // The built-in demo's random-weight models and synthetic media.
+        .target(name: "ReelflowDemo", dependencies: ["LTX", "Media", "Tensors"], swiftSettings: swiftSettings),
+
         // MARK: Executable
         .executableTarget(
             name: "reelflow",
             dependencies: [
-                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "MediaNodes", "LTXNodes", "NodeKit", "LTX",
+                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "MediaNodes", "LTXNodes", "NodeKit", "LTX", "ReelflowDemo",
                 "ReelflowIO", "Tensors", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OrderedCollections", package: "swift-collections"),

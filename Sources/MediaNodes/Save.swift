@@ -12,7 +12,7 @@ enum SaveNode {
     static let video = In.optional(In<Frames>.port("video", PortTypes.video, doc: "A video to save."))
     static let image = In.optional(In<Frames>.port("image", PortTypes.image, doc: "An image to save."))
     static let latent = In.optional(In<Tensor>.port("latent", PortTypes.latent, doc: "A latent to save (safetensors only), e.g. for a later run or a parity check."))
-    static let path = In<String>.path("path", mustExist: false, doc: "Where to write, relative to the graph.")
+    static let path = In<String>.path("path", mustExist: false, doc: "Where to write, relative to the graph; missing folders are made.")
     static let format = In<String>.choice(
         "format", ["auto", "mp4", "png", "png-sequence", "safetensors"], default: "auto",
         doc: "auto picks from the extension: .mp4, .png, .safetensors; no extension writes a PNG sequence directory.")
@@ -40,6 +40,11 @@ enum SaveNode {
             throw NodeInputError(input: "video", message: "connect exactly one of video, image and latent")
         }
         let target = try inputs[path]
+        // Missing folders on the way are made (a graph's `../out/edit.mp4` on a fresh checkout).
+        let parent = URL(fileURLWithPath: target).deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
+            throw NodeInputError(input: "path", message: "cannot create the folder \(parent.path): \(error.localizedDescription)")
+        }
         let policy = ExistingOutputPolicy(rawValue: try inputs[existing]) ?? .number
         var chosen = try inputs[format]
         if chosen == "auto" {

@@ -19,6 +19,7 @@ struct Reelflow: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ValidateCommand.self, ExplainCommand.self, NodesCommand.self,
             PresetsCommand.self, GraphCommand.self, FmtCommand.self, CacheCommand.self, InspectCommand.self,
+            DemoCommand.self, RandomModelCommand.self,
         ])
 
     /// ArgumentParser's entry point, after stopping OpenBLAS's worker threads: they start
