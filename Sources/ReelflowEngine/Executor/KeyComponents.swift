@@ -50,11 +50,7 @@ struct KeyComponents: Sendable {
         case .edge(let node, let output):
             out += "\"@" + digestOf(node, output).hex + "\""
         case .literal(let value):
-            if case .path(let path) = value, type == .path(mustExist: true) {
-                out += Value.string(try fingerprint(path).keyMaterial).canonicalJSON
-            } else {
-                out += value.canonicalJSON
-            }
+            try canonical(value, type: type, into: &out, fingerprint: fingerprint)
         case .list(let items):
             var element: ValueType?
             if case .list(let e)? = type { element = e }
@@ -76,6 +72,37 @@ struct KeyComponents: Sendable {
                 try canonical(field, type: fieldType, into: &out, digestOf: digestOf, fingerprint: fingerprint)
             }
             out += "}"
+        }
+    }
+}
+
+extension KeyComponents {
+    /// A literal in canonical JSON, with every file that must exist entering as its
+    /// fingerprint, however deep in lists and records it sits (a LoRA stack's paths are
+    /// literals inside a list of records: their content is part of the key).
+    fileprivate static func canonical(
+        _ value: Value, type: ValueType?, into out: inout String, fingerprint: (String) throws -> FileFingerprint
+    ) throws {
+        switch (value, type) {
+        case (.path(let path), .path(mustExist: true)?):
+            out += Value.string(try fingerprint(path).keyMaterial).canonicalJSON
+        case (.list(let items), .list(let element)?):
+            out += "["
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                try canonical(item, type: element, into: &out, fingerprint: fingerprint)
+            }
+            out += "]"
+        case (.record(let fields), .record(let specs)?):
+            out += "{"
+            for (i, (name, field)) in fields.enumerated() {
+                if i > 0 { out += "," }
+                out += Value.string(name).canonicalJSON + ":"
+                try canonical(field, type: specs.first { $0.name == name }?.type, into: &out, fingerprint: fingerprint)
+            }
+            out += "}"
+        default:
+            out += value.canonicalJSON
         }
     }
 }
