@@ -10,12 +10,13 @@ public enum CoreNodes {
     /// The port type of text values.
     public static let text = ValueType.port("TEXT")
 
+    /// The core node types.
+    public static var types: [NodeType] { [textNode, loadText, join, transform, delay, expect, saveText] }
+
     /// Registers the core node types and the TEXT codec.
     public static func register(into registry: inout NodeRegistry) {
         registry.register(codec: textCodec, for: "TEXT")
-        for type in [textNode, loadText, join, transform, delay, expect, saveText] {
-            registry.register(type)
-        }
+        for type in types { registry.register(type) }
     }
 
     static let textCodec = PortCodec(

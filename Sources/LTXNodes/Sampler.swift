@@ -38,7 +38,19 @@ enum SamplerNode {
             doc: "Samples one stage with the distilled Euler sampler: initial state, conditioning, noise, Euler steps, strip the appended tokens.",
             inputs: [model.spec, conditioning.spec, width.spec, height.spec, frames.spec, initial.spec, fps.spec, schedule.spec,
                      sigmas.spec, seed.spec, generatorKind.spec, noiseFrom.spec, noise.spec, noiseScale.spec],
-            outputs: [latent.spec, generator.spec])
+            outputs: [latent.spec, generator.spec]),
+        checkLiterals: { literals in
+            var found: [LiteralProblem] = []
+            for name in ["width", "height"] {
+                if case .int(let v)? = literals[name], v % 32 != 0 {
+                    found.append(LiteralProblem(input: name, message: "\(name) \(v) is not a multiple of 32 (the VAE's spatial compression); the nearest that work are \(max(32, v / 32 * 32)) and \(v / 32 * 32 + 32)"))
+                }
+            }
+            if case .int(let f)? = literals["frames"], f % 8 != 1 {
+                found.append(LiteralProblem(input: "frames", message: "frames \(f) is not 8k+1; the nearest that work are \(max(1, (f - 1) / 8 * 8 + 1)) and \((f - 1) / 8 * 8 + 9)"))
+            }
+            return found
+        }
     ) { inputs, context in
         let handle = try inputs[model]
         let config = handle.config

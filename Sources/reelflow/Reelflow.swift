@@ -3,6 +3,7 @@ import CoreNodes
 import LTXNodes
 import MediaNodes
 import ReelflowEngine
+import ReelflowGraph
 import Tensors
 
 @main
@@ -39,6 +40,13 @@ struct Reelflow: AsyncParsableCommand {
             exit(withError: error)
         }
     }
+
+    /// The node types by the target that defines them, for docs/nodes.md.
+    static let nodeGroups: [(title: String, names: [String])] = [
+        ("Media nodes", MediaNodes.types.map(\.schema.name)),
+        ("LTX nodes", LTXNodes.types.map(\.schema.name)),
+        ("Text and control nodes", CoreNodes.types.map(\.schema.name)),
+    ]
 
     /// Every node type this build of reelflow knows.
     static let registry: NodeRegistry = {

@@ -25,6 +25,10 @@ public struct NodeRegistry: SchemaProvider {
 
     public var schemaNames: [String] { types.keys.sorted() }
 
+    public func checkLiterals(type: String, _ literals: [String: Value]) -> [LiteralProblem] {
+        types[type]?.checkLiterals(literals) ?? []
+    }
+
     /// The codec for values of `type`, used when a persisted node's outputs are cached.
     public func codec(for type: ValueType) -> PortCodec? { codecs[type.kindName] }
 }

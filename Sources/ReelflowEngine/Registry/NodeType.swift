@@ -11,15 +11,19 @@ public struct NodeType: Sendable {
     /// For output (Save-like) nodes: whether a cached result still stands, e.g. the file
     /// it wrote still exists. A `false` makes the node run again.
     public var isStillValid: @Sendable (NodeOutputs) -> Bool
+    /// Rules on the inputs known when the graph loads (see `SchemaProvider.checkLiterals`).
+    public var checkLiterals: @Sendable ([String: Value]) -> [LiteralProblem]
 
     public init(
         schema: NodeSchema,
         isStillValid: @escaping @Sendable (NodeOutputs) -> Bool = { _ in true },
+        checkLiterals: @escaping @Sendable ([String: Value]) -> [LiteralProblem] = { _ in [] },
         run: @escaping @Sendable (NodeInputs, NodeContext) async throws -> NodeOutputs
     ) {
         self.schema = schema
         self.run = run
         self.isStillValid = isStillValid
+        self.checkLiterals = checkLiterals
     }
 }
 

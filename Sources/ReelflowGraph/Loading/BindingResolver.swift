@@ -133,7 +133,10 @@ final class BindingResolver {
             } else if let value = spec.defaultValue {
                 result.append((spec.name, .literal(value)))
             } else if !spec.optional {
-                fail(site, node.mark, "\(label()) is missing required field '\(spec.name)' (\(spec.type))")
+                // A field that was written but failed to resolve has its own error already.
+                if !entries.contains(where: { $0.key == spec.name }) {
+                    fail(site, node.mark, "\(label()) is missing required field '\(spec.name)' (\(spec.type))")
+                }
                 ok = false
             }
         }

@@ -74,6 +74,13 @@ public struct GraphLoader: Sendable {
                                        resolver: resolver)
             nodes[declaration.id] = ResolvedNode(id: declaration.id, schema: schema, preset: declaration.preset?.name,
                                                  inputs: inputs, location: file.location(declaration.idMark))
+            // The node type's own rules on the values known now (StageSizes: sizes the VAE can take).
+            var literals: [String: Value] = [:]
+            for (name, binding) in inputs { if case .literal(let value) = binding { literals[name] = value } }
+            for problem in schemas.checkLiterals(type: schema.name, literals) {
+                let mark = declaration.inputs.first { $0.key == problem.input }?.value.mark ?? declaration.idMark
+                diagnostics.append(file.diagnostic(at: mark, node: declaration.id, message: "\(declaration.id).\(problem.input): \(problem.message)"))
+            }
         }
         diagnostics += resolver.diagnostics
         // Reading order for everything found per place; cycles, a property of the whole graph, last.

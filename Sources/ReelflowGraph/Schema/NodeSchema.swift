@@ -78,4 +78,23 @@ public protocol SchemaProvider: Sendable {
     func schema(named name: String) -> NodeSchema?
     /// All type names, for did-you-mean suggestions and `reelflow nodes`.
     var schemaNames: [String] { get }
+    /// A node type's own rules on the inputs whose values are known when the graph is
+    /// loaded (literals and params), beyond their types and bounds: a size the model cannot
+    /// take is a validation error, not a failure minutes into a run.
+    func checkLiterals(type: String, _ literals: [String: Value]) -> [LiteralProblem]
+}
+
+extension SchemaProvider {
+    public func checkLiterals(type: String, _ literals: [String: Value]) -> [LiteralProblem] { [] }
+}
+
+/// What a node type's literal check found wrong with one input.
+public struct LiteralProblem: Sendable, Equatable {
+    public var input: String
+    public var message: String
+
+    public init(input: String, message: String) {
+        self.input = input
+        self.message = message
+    }
 }
