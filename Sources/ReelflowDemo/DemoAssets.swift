@@ -21,6 +21,11 @@ public struct DemoAssets: Sendable {
     public var reference: URL { root.appendingPathComponent("media/reference.mp4") }
     public var editedFrame: URL { root.appendingPathComponent("media/edited_first_frame.png") }
     public var output: URL { root.appendingPathComponent("out/sync-lora-edit.mp4") }
+    /// LoRA-Edit's extra inputs (graphs/lora-edit.yaml): a later edited frame, a mask that keeps
+    /// the background, a mask video on the reference's attention.
+    public var lateFrame: URL { root.appendingPathComponent("media/edited_frame_16.png") }
+    public var keepMask: URL { root.appendingPathComponent("media/keep_background_mask.png") }
+    public var attentionMask: URL { root.appendingPathComponent("media/reference_attention_mask.mp4") }
 
     /// Writes every missing file; returns the ones written.
     @discardableResult
@@ -56,13 +61,33 @@ public struct DemoAssets: Sendable {
             try MediaWriter.saveVideo(Self.clip(frames: frames, width: 320, height: 240), to: reference.path, options: VideoSaveOptions(fps: 24, crf: 18, existing: .overwrite))
         }
         try once(editedFrame) {
-            let first = Self.clip(frames: 1, width: 320, height: 240)
-            // The "edit": the disc turns from orange to blue, the background darkens.
-            let edited = Tensor.concatenated(
-                [first.sliced(axis: 1, 2..<3), first.sliced(axis: 1, 1..<2), first.sliced(axis: 1, 0..<1)], axis: 1) * 0.8
-            try MediaWriter.saveImage(edited, to: editedFrame.path, existing: .overwrite)
+            try MediaWriter.saveImage(Self.edited(Self.clip(frames: 1, width: 320, height: 240)), to: editedFrame.path, existing: .overwrite)
+        }
+        try once(lateFrame) {
+            try MediaWriter.saveImage(Self.edited(Self.clip(frames: 17, width: 320, height: 240).sliced(axis: 2, 16..<17)), to: lateFrame.path, existing: .overwrite)
+        }
+        try once(keepMask) {
+            // Keep everything but a band through the middle, where the disc moves.
+            var m = [Float](repeating: 1, count: 240 * 320)
+            for y in 60..<180 { for x in 0..<320 { m[y * 320 + x] = -1 } }
+            let mask = Tensor(shape: [1, 1, 1, 240, 320], scalars: m)
+            try MediaWriter.saveImage(Tensor.concatenated([mask, mask, mask], axis: 1), to: keepMask.path, existing: .overwrite)
+        }
+        try once(attentionMask) {
+            // The reference steers only around its disc: the clip's orange channel, thresholded.
+            let clip = Self.clip(frames: frames, width: 320, height: 240)
+            let disc = (clip.sliced(axis: 1, 0..<1) - clip.sliced(axis: 1, 2..<3) - 0.8).clamped(min: 0) * 100
+            let mask = (1 - (1 - disc).clamped(min: 0)) * 2 - 1
+            try MediaWriter.saveVideo(
+                Tensor.concatenated([mask, mask, mask], axis: 1), to: attentionMask.path,
+                options: VideoSaveOptions(fps: 24, crf: 18, existing: .overwrite))
         }
         return written
+    }
+
+    /// The demo's "edit" of a frame: the disc turns from orange to blue, the background darkens.
+    static func edited(_ frame: Tensor) -> Tensor {
+        Tensor.concatenated([frame.sliced(axis: 1, 2..<3), frame.sliced(axis: 1, 1..<2), frame.sliced(axis: 1, 0..<1)], axis: 1) * 0.8
     }
 
     /// A synthetic clip `[1, 3, F, H, W]` in [-1, 1]: a soft orange disc circling over a
