@@ -73,7 +73,7 @@ import Testing
     @Test func nodesListsTypesAndDescribesOne() throws {
         let cli = CLI(); defer { cli.cleanup() }
         let list = try cli.run("nodes")
-        #expect(list.stdout.contains("Join       Joins two texts with a separator."))
+        #expect(list.stdout.split(separator: "\n").contains { $0.hasPrefix("Join ") && $0.hasSuffix(" Joins two texts with a separator.") })
         let join = try cli.run("nodes", "Join")
         #expect(join.stdout.contains("  separator: STRING = \"\"\n      Put between a and b.\n"))
         let typo = try cli.run("nodes", "Jion")
@@ -106,11 +106,14 @@ import Testing
         #expect(after.stdout.contains("finished: 5 ran, 0 cached"))
     }
 
+    /// Graphs that need no model files validate as shipped (the model graphs name files a
+    /// checkout does not have; ShippedGraphsTests validates and runs them on the fixtures).
     @Test func everyShippedGraphValidates() throws {
         let cli = CLI(); defer { cli.cleanup() }
         let root = CLI.repositoryRoot
         let graphs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("graphs").path)
             .filter { $0.hasSuffix(".yaml") }
+            .filter { !(try String(contentsOf: root.appendingPathComponent("graphs/\($0)"), encoding: .utf8)).contains("../models/") }
         #expect(!graphs.isEmpty)
         for graph in graphs {
             let result = try cli.run("validate", root.appendingPathComponent("graphs/\(graph)").path)
@@ -155,7 +158,9 @@ import Testing
         let root = CLI.repositoryRoot
         let result = try cli.run("presets", "--graph", root.appendingPathComponent("graphs/hello.yaml").path)
         #expect(result.status == 0)
-        #expect(result.stdout.contains("shout  Transform  Upper-case a text and say it twice."))
+        #expect(result.stdout.split(separator: "\n").contains {
+            $0.hasPrefix("shout ") && $0.contains(" Transform ") && $0.hasSuffix(" Upper-case a text and say it twice.")
+        }, "\(result.stdout)")
     }
 
     @Test func badUsageExits64() throws {
