@@ -15,7 +15,7 @@ enum LoRAStackNode {
             InputSpec("path", .path(mustExist: true), doc: "A LoRA file (.safetensors), relative to the graph."),
             InputSpec("strength", .float(min: -10, max: 10), default: .float(1), doc: "Its strength."),
         ],
-        doc: "The LoRAs, in order: each {path, strength}. Share a stack as a preset under nodes/.")
+        doc: "The LoRAs, in order: each {path, strength}, or {preset: NAME} for the LoRAs of a LoRAStack preset under nodes/.")
     static let mode = In<String>.choice(
         "mode", ["unfused", "fused"], default: "unfused",
         doc: "unfused keeps the base weights shared (cheap to switch between stages); fused adds strength·B·A into them, as ltx-core does.")

@@ -128,4 +128,44 @@ import Testing
                 """)
         }
     }
+
+    /// `{preset: NAME}` inside a list of records takes that preset's items for the same input,
+    /// resolved against the preset's folder; mistakes are named.
+    @Test func listItemsNamingAPresetExpandToItsItems() throws {
+        let scratch = try Scratch([
+            "g/graph.yaml": """
+                reelflow: 1
+                nodes:
+                  s:
+                    type: Stack
+                    items:
+                      - {path: mine.txt, strength: 0.5}
+                      - {preset: shared}
+                """,
+            "g/mine.txt": "m",
+            "g/nodes/shared.yaml": "type: Stack\ninputs:\n  items:\n    - {path: data/a.txt}\n    - {path: data/b.txt, strength: 2}\n",
+            "g/nodes/data/a.txt": "a",
+            "g/nodes/data/b.txt": "b",
+            "g/nodes/other.yaml": "type: Const\ninputs: {value: 1}\n",
+        ])
+        let loader = GraphLoader(schemas: TestSchemas(), environment: [:])
+        let graph = try loader.load(file: scratch.path("g/graph.yaml"))
+        #expect(graph.nodes["s"]?.inputs["items"] == .literal(.list([
+            .record(["path": .path(scratch.path("g/mine.txt")), "strength": .float(0.5)]),
+            .record(["path": .path(scratch.path("g/nodes/data/a.txt")), "strength": .float(1)]),
+            .record(["path": .path(scratch.path("g/nodes/data/b.txt")), "strength": .float(2)]),
+        ])))
+        for (item, message) in [
+            ("{preset: nope}", "s.items[1]: unknown preset 'nope'"),
+            ("{preset: other}", "s.items[1]: preset 'other' configures Const, not Stack"),
+            ("{preset: shared, strength: 2}", "s.items[1]: an item naming a preset takes no other fields"),
+        ] {
+            let text = try String(contentsOfFile: scratch.path("g/graph.yaml"), encoding: .utf8)
+                .replacingOccurrences(of: "{preset: shared}", with: item)
+            #expect(throws: GraphDiagnostics.self) { try loader.load(yaml: text, path: scratch.path("g/graph.yaml")) }
+            do { _ = try loader.load(yaml: text, path: scratch.path("g/graph.yaml")) } catch {
+                #expect(error.description.contains(message), "\(error.description)")
+            }
+        }
+    }
 }

@@ -42,6 +42,12 @@ struct TestSchemas: SchemaProvider {
                             ])), doc: "The terms."),
                             InputSpec("offsets", .list(.int()), default: .list([]), doc: "Added at the end.")],
                    outputs: [OutputSpec("number", number, doc: "The sum.")]),
+        NodeSchema(name: "Stack", version: 1, doc: "A list of weighted files, like a LoRA stack.",
+                   inputs: [InputSpec("items", .list(.record([
+                                InputSpec("path", .path(mustExist: true), doc: "A file."),
+                                InputSpec("strength", .float(min: -10, max: 10), default: .float(1), doc: "Its weight."),
+                            ])), doc: "The items.")],
+                   outputs: [OutputSpec("text", text, doc: "A summary.")]),
         NodeSchema(name: "Repeat", version: 1, doc: "Repeats a text.",
                    inputs: [InputSpec("text", text, doc: "The text."), InputSpec("times", .int(min: 1, max: 100), default: .int(1), doc: "How often."),
                             InputSpec("enabled", .bool, default: .bool(true), doc: "Off passes the text through.")],

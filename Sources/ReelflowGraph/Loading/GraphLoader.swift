@@ -71,7 +71,7 @@ public struct GraphLoader: Sendable {
             guard let schema = types.schemas[index] else { continue }
             let preset = declaration.preset.flatMap { types.presets[$0.name] }
             let inputs = resolveInputs(declaration, at: index, schema: schema, preset: preset, file: file,
-                                       resolver: resolver)
+                                       resolver: resolver, library: library)
             nodes[declaration.id] = ResolvedNode(id: declaration.id, schema: schema, preset: declaration.preset?.name,
                                                  inputs: inputs, location: file.location(declaration.idMark))
             // The node type's own rules on the values known now (StageSizes: sizes the VAE can take).
@@ -142,7 +142,7 @@ public struct GraphLoader: Sendable {
 
     /// The node's inputs in schema order: the graph's values, then the preset's, then defaults.
     private func resolveInputs(_ declaration: NodeDeclaration, at index: Int, schema: NodeSchema, preset: LoadedPreset?,
-                               file: YAMLFile, resolver: BindingResolver) -> OrderedDictionary<String, Binding> {
+                               file: YAMLFile, resolver: BindingResolver, library: PresetLibrary) -> OrderedDictionary<String, Binding> {
         let graphSite = ResolutionSite(file: file, nodeID: declaration.id, nodeIndex: index,
                                        baseDirectory: file.directory, allowsReferences: true)
         // Per schema input: its binding, and whether the graph or the preset wrote it.
@@ -157,6 +157,12 @@ public struct GraphLoader: Sendable {
                 continue
             }
             written[input] = true
+            if let expanded = ListPresets.expand(
+                entry, type: schema.inputs[input].type, nodeType: schema.name, label: declaration.id + "." + entry.key,
+                at: graphSite, resolver: resolver, library: library) {
+                given[input] = expanded
+                continue
+            }
             given[input] = resolver.resolve(entry.value, as: schema.inputs[input].type,
                                             label: declaration.id + "." + entry.key, at: graphSite)
         }
