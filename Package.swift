@@ -35,6 +35,12 @@ let package = Package(
 
         // Streaming-store conversion kernels for the safetensors loader (Swift cannot emit them).
         .target(name: "CKernels"),
+        // Declarations of the CUDA driver, NVRTC and cuBLASLt entry points (loaded at run time;
+        // nothing links against CUDA).
+        .target(name: "CCUDA"),
+        // The CUDA libraries at run time: finding and opening them, the driver and NVRTC calls,
+        // the device probe (no Foundation, so it also builds the small `cuda-probe` tool).
+        .target(name: "CUDARuntime", dependencies: ["CCUDA"], swiftSettings: swiftSettings),
 
         // MARK: Graph model and engine (no ML, no media)
         .target(
@@ -105,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "reelflow",
             dependencies: [
-                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "MediaNodes", "LTXNodes", "NodeKit", "LTX", "ReelflowDemo",
+                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "MediaNodes", "LTXNodes", "NodeKit", "LTX", "ReelflowDemo", "CUDARuntime",
                 "ReelflowIO", "Tensors", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
@@ -139,6 +145,8 @@ let package = Package(
             name: "ltx-vae-bench", dependencies: ["LTX", "Tensors"], path: "Benchmarks/LTXVAEBench",
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "cuda-probe", dependencies: ["CUDARuntime"], path: "Benchmarks/CUDAProbe", swiftSettings: swiftSettings),
+        .executableTarget(
             name: "tensor-bench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorBench",
             swiftSettings: swiftSettings),
 
@@ -162,6 +170,7 @@ let package = Package(
         .testTarget(
             name: "TensorsTests", dependencies: ["Tensors", "TensorsTestSupport", "CKernels", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LTXTests", dependencies: ["LTX", "Tensors", "TensorsTestSupport", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

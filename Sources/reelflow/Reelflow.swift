@@ -20,7 +20,7 @@ struct Reelflow: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ValidateCommand.self, ExplainCommand.self, NodesCommand.self,
             PresetsCommand.self, GraphCommand.self, FmtCommand.self, CacheCommand.self, InspectCommand.self,
-            DemoCommand.self, RandomModelCommand.self,
+            DemoCommand.self, RandomModelCommand.self, DevicesCommand.self,
         ])
 
     /// ArgumentParser's entry point, after stopping OpenBLAS's worker threads: they start

@@ -15,3 +15,20 @@ import Testing
         }
     }
 }
+
+/// `reelflow devices` lists the CPU and, without CUDA, says what it looked for instead of failing.
+@Suite struct DevicesCommandTests {
+    @Test func listsTheCPUAndExplainsAMissingCUDA() throws {
+        let cli = CLI()
+        defer { cli.cleanup() }
+        let result = try cli.run(["devices"], environment: ["REELFLOW_CUDA_PATH": "/nonexistent"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("cpu "))
+        let lines = result.stdout.split(separator: "\n")
+        let cuda = lines.first { $0.hasPrefix("cuda") }
+        #expect(cuda != nil)
+        if let cuda, cuda.contains("not available") {
+            #expect(cuda.contains("libcuda.so.1") && cuda.contains("REELFLOW_CUDA_PATH"), "\(cuda)")
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import CCUDA
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A CUDA call failed; names the call and the driver's or NVRTC's message.
+public struct CUDAError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The driver API entry points Reelflow uses, looked up in `libcuda.so.1` at run time.
+/// One per process (`CUDADriver.shared`); `cuInit` runs when it loads.
+public final class CUDADriver: @unchecked Sendable {
+    let library: CUDALibraries.Opened
+    let cuDriverGetVersion: PFN_cuDriverGetVersion
+    let cuDeviceGetCount: PFN_cuDeviceGetCount
+    let cuDeviceGet: PFN_cuDeviceGet
+    let cuDeviceGetName: PFN_cuDeviceGetName
+    let cuDeviceGetAttribute: PFN_cuDeviceGetAttribute
+    let cuDeviceTotalMem: PFN_cuDeviceTotalMem
+    let cuDevicePrimaryCtxRetain: PFN_cuDevicePrimaryCtxRetain
+    let cuCtxSetCurrent: PFN_cuCtxSetCurrent
+    let cuCtxSynchronize: PFN_cuCtxSynchronize
+    let cuMemAlloc: PFN_cuMemAlloc
+    let cuMemFree: PFN_cuMemFree
+    let cuMemcpyHtoD: PFN_cuMemcpyHtoD
+    let cuMemcpyDtoH: PFN_cuMemcpyDtoH
+    let cuModuleLoadData: PFN_cuModuleLoadData
+    let cuModuleGetFunction: PFN_cuModuleGetFunction
+    let cuLaunchKernel: PFN_cuLaunchKernel
+    let cuGetErrorString: PFN_cuGetErrorString
+
+    /// The driver, loaded and initialised once; the error says what was looked for.
+    public static let shared: Result<CUDADriver, CUDAError> = {
+        do { return .success(try CUDADriver()) } catch let e as CUDAError { return .failure(e) } catch {
+            return .failure(CUDAError("\(error)"))
+        }
+    }()
+
+    private init() throws {
+        let opened: CUDALibraries.Opened
+        do { opened = try CUDALibraries.open(["libcuda.so.1", "libcuda.so"]) } catch {
+            throw CUDAError("the NVIDIA driver library: \(error.description)")
+        }
+        library = opened
+        func sym<T>(_ name: String, _: T.Type) throws -> T {
+            guard let p = opened.symbol(name) else { throw CUDAError("\(opened.path) has no \(name) (driver too old?)") }
+            return unsafeBitCast(p, to: T.self)
+        }
+        let cuInit = try sym("cuInit", PFN_cuInit.self)
+        cuDriverGetVersion = try sym("cuDriverGetVersion", PFN_cuDriverGetVersion.self)
+        cuDeviceGetCount = try sym("cuDeviceGetCount", PFN_cuDeviceGetCount.self)
+        cuDeviceGet = try sym("cuDeviceGet", PFN_cuDeviceGet.self)
+        cuDeviceGetName = try sym("cuDeviceGetName", PFN_cuDeviceGetName.self)
+        cuDeviceGetAttribute = try sym("cuDeviceGetAttribute", PFN_cuDeviceGetAttribute.self)
+        cuDeviceTotalMem = try sym("cuDeviceTotalMem_v2", PFN_cuDeviceTotalMem.self)
+        cuDevicePrimaryCtxRetain = try sym("cuDevicePrimaryCtxRetain", PFN_cuDevicePrimaryCtxRetain.self)
+        cuCtxSetCurrent = try sym("cuCtxSetCurrent", PFN_cuCtxSetCurrent.self)
+        cuCtxSynchronize = try sym("cuCtxSynchronize", PFN_cuCtxSynchronize.self)
+        cuMemAlloc = try sym("cuMemAlloc_v2", PFN_cuMemAlloc.self)
+        cuMemFree = try sym("cuMemFree_v2", PFN_cuMemFree.self)
+        cuMemcpyHtoD = try sym("cuMemcpyHtoD_v2", PFN_cuMemcpyHtoD.self)
+        cuMemcpyDtoH = try sym("cuMemcpyDtoH_v2", PFN_cuMemcpyDtoH.self)
+        cuModuleLoadData = try sym("cuModuleLoadData", PFN_cuModuleLoadData.self)
+        cuModuleGetFunction = try sym("cuModuleGetFunction", PFN_cuModuleGetFunction.self)
+        cuLaunchKernel = try sym("cuLaunchKernel", PFN_cuLaunchKernel.self)
+        cuGetErrorString = try sym("cuGetErrorString", PFN_cuGetErrorString.self)
+        try check(cuInit(0), "cuInit")
+    }
+
+    public var path: String { library.path }
+
+    /// Throws with the driver's message unless `result` is CUDA_SUCCESS.
+    func check(_ result: CUresult, _ call: String) throws {
+        guard result != 0 else { return }
+        var text: UnsafePointer<CChar>?
+        _ = cuGetErrorString(result, &text)
+        throw CUDAError("\(call) failed: \(text.map { String(cString: $0) } ?? "error \(result)")")
+    }
+
+    /// The driver's CUDA version, e.g. 13000 for 13.0.
+    public func version() throws -> Int {
+        var v: Int32 = 0
+        try check(cuDriverGetVersion(&v), "cuDriverGetVersion")
+        return Int(v)
+    }
+}
