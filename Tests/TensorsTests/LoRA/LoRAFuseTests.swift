@@ -142,7 +142,11 @@ enum LoRAFixtures {
             == "\(base16): tensor 't.weight': is F16; LoRAs fuse only into BF16, F8_E4M3 (as in ltx-core) or F32 weights "
             + "(use unfused LoRA mode for this checkpoint)")
         let fused = try bound.fusedWeight(for: "t.weight", base: try SafetensorsFile(path: base32).tensor("t.weight"))
-        let expected = (0..<16).map { i in Float(i) * 0.25 + 2 * b.hostScalars()[i / 4] * a.hostScalars()[i % 4] }
+        let (bs, As) = (b.hostScalars(), a.hostScalars())
+        let expected: [Float] = (0..<16).map { (i: Int) -> Float in
+            let delta: Float = 2 * bs[i / 4] * As[i % 4]
+            return Float(i) * 0.25 + delta
+        }
         #expect(fused.hostScalars() == expected)
         let shapes = weightError { _ = try LoRAStack([.init(try LoRAAdapter(path: loraPath), strength: 1)]).bind(to: ["t.weight"], baseShapes: ["t.weight": [4, 5]]) }
         #expect(shapes?.kind == .loraMismatch)
