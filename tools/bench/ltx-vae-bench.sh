@@ -5,8 +5,12 @@
 # time and of the peak RSS growth, under OPENBLAS_CORETYPE as set (Haswell if unset) and unset,
 # then the tiled decode's peak beside the untiled one at the same size.
 #
-#   tools/bench/ltx-vae-bench.sh [runs] [rounds] [figures] [dtype]
-#   (defaults 3, 2, all five figures, f32)
+#   tools/bench/ltx-vae-bench.sh [runs] [rounds] [figures] [dtype] [coretypes]
+#   (defaults 3, 2, all five figures, f32, "$OPENBLAS_CORETYPE" or Haswell)
+#
+# Reelflow runs once per core type in `coretypes` (space-separated, e.g. "Haswell SkylakeX")
+# and once with OPENBLAS_CORETYPE unset. With BEFORE_BIN set to an ltx-vae-bench binary of an
+# earlier build, that one also runs, under the first core type, for a before/after table.
 #
 # Rounds alternate the sides; a time is the median over rounds of each process's median, a
 # memory figure the largest growth seen.
@@ -19,25 +23,34 @@ DTYPE="${4:-f32}"
 DIR=/tmp/reelflow-ltx-vae-bench
 PY=/work/venv/bin/python
 THREADS="${TENSOR_THREADS:-2}"
-CORETYPE="${OPENBLAS_CORETYPE:-Haswell}"
+CORETYPES="${5:-${OPENBLAS_CORETYPE:-Haswell}}"
+FIRST="${CORETYPES%% *}"
 "$PY" tools/bench/ltx_vae_bench.py make "$DIR" >&2
 swift build -c release --product ltx-vae-bench >/dev/null
 BIN=.build/release/ltx-vae-bench
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 echo "== ltx-vae-bench $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $THREADS threads, $DTYPE"
+# OpenBLAS names its kernels when it loads (the run itself then fails: no files in /dev/null).
+PICK=$(SWIFT_BACKTRACE=enable=no OPENBLAS_VERBOSE=2 env -u OPENBLAS_CORETYPE "$BIN" /dev/null x f32 0 2>&1 | grep -o 'Core: .*' | head -1 || true)
+echo "   OpenBLAS with OPENBLAS_CORETYPE unset picks: ${PICK:-?}"
 echo "   environment: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-<unset>} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE-<unset>}"
 for round in $(seq "$ROUNDS"); do
   for figure in $FIGURES; do
-    OPENBLAS_CORETYPE="$CORETYPE" "$BIN" "$DIR" "$figure" "$DTYPE" "$RUNS" >>"$OUT/swift-set.tsv"
+    for coretype in $CORETYPES; do
+      OPENBLAS_CORETYPE="$coretype" "$BIN" "$DIR" "$figure" "$DTYPE" "$RUNS" >>"$OUT/swift-$coretype.tsv"
+    done
     env -u OPENBLAS_CORETYPE "$BIN" "$DIR" "$figure" "$DTYPE" "$RUNS" >>"$OUT/swift-unset.tsv"
+    if [ -n "${BEFORE_BIN:-}" ]; then
+      OPENBLAS_CORETYPE="$FIRST" "$BEFORE_BIN" "$DIR" "$figure" "$DTYPE" "$RUNS" >>"$OUT/before-$FIRST.tsv"
+    fi
     "$PY" tools/bench/ltx_vae_bench.py time "$DIR" "$figure" "$DTYPE" "$RUNS" "$THREADS" >>"$OUT/torch.tsv"
   done
 done
 echo "== done $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
-"$PY" - "$OUT" "$CORETYPE" "$DTYPE" <<'PYEOF'
+"$PY" - "$OUT" "$CORETYPES" "$DTYPE" <<'PYEOF'
 import os, statistics, sys
-out, coretype, dtype = sys.argv[1], sys.argv[2], sys.argv[3]
+out, coretypes, dtype = sys.argv[1], sys.argv[2].split(), sys.argv[3]
 def load(name):
     rows = {}
     for line in open(os.path.join(out, name)):
@@ -46,7 +59,12 @@ def load(name):
     return {k: (statistics.median(v[0] for v in vs), max(v[1] for v in vs)) for k, vs in rows.items()}
 torch_rows = load("torch.tsv")
 tiled, untiled = f"decode_33x384_tiled_{dtype}", f"decode_33x384_{dtype}"
-for label, name in ((f"OPENBLAS_CORETYPE={coretype}", "swift-set.tsv"), ("OPENBLAS_CORETYPE unset", "swift-unset.tsv")):
+sides = [(f"OPENBLAS_CORETYPE={c}", f"swift-{c}.tsv") for c in coretypes]
+sides.append(("OPENBLAS_CORETYPE unset", "swift-unset.tsv"))
+sides.append((f"the BEFORE_BIN build, OPENBLAS_CORETYPE={coretypes[0]}", f"before-{coretypes[0]}.tsv"))
+for label, name in sides:
+    if not os.path.exists(os.path.join(out, name)):
+        continue
     rows = load(name)
     print(f"\n-- Reelflow with {label}")
     print(f"{'figure':26} {'Reelflow ms':>12} {'ltx-core ms':>12} {'time ratio':>10} {'RSS+ MiB':>9} {'ltx RSS+':>9} {'mem ratio':>9}")
