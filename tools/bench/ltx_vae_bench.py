@@ -22,8 +22,10 @@ and decoder), converts models and inputs to DTYPE, then times one of
   encode_9x256          encoder(video_9x256)
   decode_9x256          decoder(latent_9x256)
   decode_33x384         decoder(latent_33x384), untiled
-  decode_33x384_tiled   torch.cat(list(decoder.tiled_decode(latent_33x384, TilingConfig(
-                          SpatialTilingConfig(256, 64), TemporalTilingConfig(16, 8)))), dim=2)
+  decode_33x384_tiled   decoder.tiled_decode(latent_33x384, TilingConfig(SpatialTilingConfig(256, 64),
+                          TemporalTilingConfig(16, 8))), each chunk dropped as it comes (counting
+                          its frames), as the Reelflow side consumes them: a saver would write a
+                          chunk and let it go, so the peak is the decode's own, not the whole video
   upsample_5x12         upsample_video(latent_33x384, encoder, upsampler)
 after one warm-up call, with torch.set_num_threads(THREADS) and no grad; prints one line
 `FIGURE_DTYPE<TAB>median ms<TAB>peak RSS growth MiB`, the growth being ru_maxrss after the warm-up
@@ -193,7 +195,13 @@ def time_figure(directory, figure, dtype_name, runs, threads):
             call = lambda: decoder(latent)  # noqa: E731
         else:
             latent = inputs["latent_33x384"]
-            call = lambda: torch.cat(list(decoder.tiled_decode(latent, TILING)), dim=2)  # noqa: E731
+
+            def call():
+                frames = 0
+                for chunk in decoder.tiled_decode(latent, TILING):
+                    frames += chunk.shape[2]
+                    del chunk
+                return frames
     reset_peak()
     before = peak_mib()
     call()  # warm-up

@@ -1,7 +1,10 @@
 /// im2col + GEMM convolution shared by `conv3d`, `causalConv3d` and `conv2d`.
 enum Convolution {
-    /// Target size of one im2col buffer.
-    static let columnBudgetBytes = 32 << 20
+    /// Bands are cut no narrower than this many output positions unless the budget forces it.
+    static let minBandColumns = 256
+    /// Target size of one worker's im2col buffer: a band's columns stay in cache between the
+    /// fill and the GEMM; 8 and 16 MiB measured no faster on the VAE figures and hold more.
+    static let columnBudgetBytes = 4 << 20
 
     static func run(
         input: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding],
@@ -72,68 +75,108 @@ enum Convolution {
                         }
                         return
                     }
-                    let bandRows = max(1, min(ho, columnBudgetBytes / max(1, k * wo * 4)))
-                    var columns = [Float](repeating: 0, count: k * bandRows * wo)
-                    columns.withUnsafeMutableBufferPointer { cp in
-                        let col = cp.baseAddress!
-                        for b in 0..<batch {
-                            for t in 0..<fo {
-                                var h0 = 0
-                                while h0 < ho {
-                                    let rows = min(bandRows, ho - h0)
-                                    let n = rows * wo
-                                    fillColumns(
-                                        col, n: n, input: x + b * cin * planeIn, cin: cin, kernel: kernel,
-                                        inExtents: inExtents, maps: maps, frame: t, row0: h0, rows: rows, wo: wo)
-                                    BLAS.sgemm(
-                                        .none, .none, m: cout, n: n, k: k, a: wt, lda: k, b: col, ldb: n,
-                                        beta: beta, c: o + b * cout * planeOut + t * ho * wo + h0 * wo,
-                                        ldc: planeOut)
-                                    h0 += rows
-                                }
-                            }
-                        }
+                    // Bands of output rows, counted over frames and rows together (the output
+                    // of one batch item is contiguous over them), each one im2col + one GEMM on
+                    // one worker with its own column buffer, so a band's columns are still in
+                    // that core's cache when its GEMM reads them (OpenBLAS on one thread meanwhile).
+                    // The bands depend on the shape only (not on the thread count, so results
+                    // do not either): up to `columnBudgetBytes` of columns, and about eight per
+                    // batch item where that leaves at least `minBandColumns` columns each.
+                    let rowsPerItem = fo * ho
+                    let workers = max(1, TensorThreads.count)
+                    let budgetRows = max(1, columnBudgetBytes / max(1, k * wo * 4))
+                    let wanted = max((minBandColumns + wo - 1) / wo, (rowsPerItem + 7) / 8)
+                    let bandRows = max(1, min(rowsPerItem, budgetRows, wanted))
+                    let bandsPerItem = (rowsPerItem + bandRows - 1) / bandRows
+                    let bands = batch * bandsPerItem
+                    let bandFloats = k * bandRows * wo
+                    let slots = min(workers, bands)
+                    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: slots * bandFloats)
+                    defer { scratch.deallocate() }
+                    let geometry = ColumnGeometry(
+                        cin: cin, kernel: kernel, inExtents: inExtents, outExtents: outExtents, stride: stride,
+                        padding: padding, maps: maps)
+                    let band = { (index: Int, slot: Int) in
+                        let b = index / bandsPerItem, row0 = (index % bandsPerItem) * bandRows
+                        let rows = min(bandRows, rowsPerItem - row0), n = rows * wo
+                        let col = scratch + slot * bandFloats
+                        geometry.fill(col, input: x + b * cin * planeIn, row0: row0, rows: rows)
+                        BLAS.sgemm(
+                            .none, .none, m: cout, n: n, k: k, a: wt, lda: k, b: col, ldb: n,
+                            beta: beta, c: o + b * cout * planeOut + row0 * wo, ldc: planeOut)
+                    }
+                    if slots > 1 {
+                        TensorThreads.withSingleThreadedBLAS { parallelForEach(bands, workers: slots, band) }
+                    } else {
+                        for index in 0..<bands { band(index, 0) }
                     }
                 }
             }
         }
     }
+}
+
+/// The im2col of one convolution: which input element each column entry reads.
+struct ColumnGeometry {
+    let cin: Int, kt: Int, kh: Int, kw: Int
+    let f: Int, h: Int, w: Int
+    let fo: Int, ho: Int, wo: Int
+    let maps: [IndexMap]
+    /// Per width offset `dw`: output columns `x` in `lo..<hi` read input column `x + shift`
+    /// (stride 1, inside the row: one contiguous copy); the others, and every column of a
+    /// strided convolution, go through the map (padding modes).
+    let direct: [(lo: Int, hi: Int, shift: Int)]
+
+    init(cin: Int, kernel: [Int], inExtents: [Int], outExtents: [Int], stride: [Int], padding: [AxisPadding], maps: [IndexMap]) {
+        self.cin = cin
+        (kt, kh, kw) = (kernel[0], kernel[1], kernel[2])
+        (f, h, w) = (inExtents[0], inExtents[1], inExtents[2])
+        (fo, ho, wo) = (outExtents[0], outExtents[1], outExtents[2])
+        self.maps = maps
+        let (w, wo, pad) = (inExtents[2], outExtents[2], padding[2].before)
+        direct = (0..<kernel[2]).map { dw in
+            guard stride[2] == 1 else { return (0, 0, 0) }
+            let lo = min(wo, max(0, pad - dw))
+            let hi = max(lo, min(wo, w + pad - dw))
+            return (lo, hi, dw - pad)
+        }
+    }
 
     /// Writes im2col rows `((ci*kt + dt)*kh + dh)*kw + dw` (the weight's own order), each
-    /// holding `rows * wo` samples of one output band, spread over threads by row.
-    static func fillColumns(
-        _ col: UnsafeMutablePointer<Float>, n: Int, input: UnsafePointer<Float>, cin: Int, kernel: [Int],
-        inExtents: [Int], maps: [IndexMap], frame: Int, row0: Int, rows: Int, wo: Int
-    ) {
-        let (kt, kh, kw) = (kernel[0], kernel[1], kernel[2])
-        let (h, w) = (inExtents[1], inExtents[2])
-        let plane = inExtents[0] * h * w
+    /// holding the `rows * wo` samples of output rows `row0..<row0+rows`, counted over
+    /// frames and rows together (`frame * ho + row`).
+    func fill(_ col: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, row0: Int, rows: Int) {
+        let n = rows * wo
+        let plane = f * h * w
         let total = cin * kt * kh * kw
-        parallelFor(total, grain: max(1, 16_384 / max(1, n))) { range in
-            for r in range {
+        maps[2].withTable { xt in
+            for r in 0..<total {
                 let dw = r % kw, dh = (r / kw) % kh, dt = (r / (kw * kh)) % kt, ci = r / (kw * kh * kt)
                 let dst = col + r * n
-                let sf = maps[0].source(output: frame, offset: dt)
-                if sf < 0 {
-                    dst.initialize(repeating: 0, count: n)
-                    continue
-                }
-                let src = input + ci * plane + sf * h * w
-                let xs = maps[2].sources(offset: dw)
-                for y in 0..<rows {
-                    let sy = maps[1].source(output: row0 + y, offset: dh)
-                    let d = dst + y * wo
-                    if sy < 0 {
+                let src = input + ci * plane
+                let xs = xt.baseAddress! + dw * wo
+                let (lo, hi, shift) = direct[dw]
+                var (t, y) = (row0 / ho, row0 % ho)
+                for row in 0..<rows {
+                    let d = dst + row * wo
+                    let sf = maps[0].source(output: t, offset: dt)
+                    let sy = maps[1].source(output: y, offset: dh)
+                    if sf < 0 || sy < 0 {
                         d.initialize(repeating: 0, count: wo)
-                        continue
-                    }
-                    let srow = src + sy * w
-                    xs.withUnsafeBufferPointer { xi in
-                        for x in 0..<wo {
-                            let sx = xi[x]
+                    } else {
+                        let srow = src + (sf * h + sy) * w
+                        for x in 0..<lo {
+                            let sx = xs[x]
+                            d[x] = sx >= 0 ? srow[Int(sx)] : 0
+                        }
+                        if hi > lo { (d + lo).update(from: srow + lo + shift, count: hi - lo) }
+                        for x in hi..<wo {
+                            let sx = xs[x]
                             d[x] = sx >= 0 ? srow[Int(sx)] : 0
                         }
                     }
+                    y += 1
+                    if y == ho { (t, y) = (t + 1, 0) }
                 }
             }
         }
@@ -168,5 +211,6 @@ struct IndexMap {
 
     func source(output o: Int, offset: Int) -> Int { Int(table[offset * outputs + o]) }
 
-    func sources(offset: Int) -> ArraySlice<Int32> { table[(offset * outputs)..<((offset + 1) * outputs)] }
+    /// The whole table, `[offset * outputs + o]`.
+    func withTable<R>(_ body: (UnsafeBufferPointer<Int32>) -> R) -> R { table.withUnsafeBufferPointer(body) }
 }
