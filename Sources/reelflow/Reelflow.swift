@@ -28,6 +28,7 @@ struct Reelflow: AsyncParsableCommand {
     /// no matrix (decoding a video, a cached rerun) would otherwise pay on a small machine.
     /// BLAS starts them again when a node needs them.
     static func main() async {
+        TensorThreads.repairBLASKernelChoice()
         TensorThreads.stopIdleBLASThreads()
         do {
             var command = try parseAsRoot()

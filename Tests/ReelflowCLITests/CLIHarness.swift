@@ -65,7 +65,7 @@ struct CLI {
     }
 
     /// Starts `reelflow ARGS` in the scratch directory with the scratch cache.
-    func start(_ args: [String], environment: [String: String] = [:]) throws -> Running {
+    func start(_ args: [String], environment: [String: String] = [:], unsetting: [String] = []) throws -> Running {
         let process = Process()
         process.executableURL = Self.binary
         process.arguments = args
@@ -74,6 +74,7 @@ struct CLI {
         env["REELFLOW_CACHE_DIR"] = cacheDir.path
         env["REELFLOW_PRESET_PATH"] = nil
         for (k, v) in environment { env[k] = v }
+        for k in unsetting { env[k] = nil }
         process.environment = env
         let id = UUID().uuidString
         let out = dir.appendingPathComponent(".stdout-\(id)"), err = dir.appendingPathComponent(".stderr-\(id)")
@@ -91,8 +92,8 @@ struct CLI {
         try run(args, environment: environment)
     }
 
-    func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
-        try start(args, environment: environment).finish()
+    func run(_ args: [String], environment: [String: String] = [:], unsetting: [String] = []) throws -> Result {
+        try start(args, environment: environment, unsetting: unsetting).finish()
     }
 }
 

@@ -31,4 +31,22 @@ import Testing
             #expect(cuda.contains("libcuda.so.1") && cuda.contains("REELFLOW_CUDA_PATH"), "\(cuda)")
         }
     }
+
+    /// OpenBLAS 0.3.21 falls back to generic SSE3 kernels on CPUs it does not know; reelflow
+    /// then picks the kernels the CPU's vector level allows, unless the user chose some.
+    @Test func openBLASKernelsFitTheCPUUnlessTheUserChose() throws {
+        let cli = CLI()
+        defer { cli.cleanup() }
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
+        let unset = try cli.run(["devices"], unsetting: ["OPENBLAS_CORETYPE"])
+        let family = unset.stdout.split(separator: "\n").first.map { String($0.split(separator: " ").last ?? "") } ?? ""
+        if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) {
+            #expect(["SkylakeX", "Cooperlake", "SapphireRapids"].contains(family) || family.hasPrefix("Zen"), "\(unset.stdout)")
+        } else if flags.contains("avx2") && flags.contains("fma") {
+            #expect(!["Prescott", "Core2", "Penryn", "Nehalem", "Sandybridge"].contains(family), "\(unset.stdout)")
+        }
+        let chosen = try cli.run(["devices"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        #expect(chosen.stdout.hasPrefix("cpu ") && chosen.stdout.split(separator: "\n")[0].hasSuffix("OpenBLAS kernels Prescott"), "\(chosen.stdout)")
+    }
 }

@@ -81,6 +81,15 @@ public enum TensorThreads {
     /// such as decoding a video. Does nothing with a BLAS that cannot do it.
     /// - Returns: whether the workers were stopped.
     /// - Precondition: no tensor op is running on any thread.
+    /// Makes OpenBLAS use the kernels this CPU is best served by when it fell back to generic
+    /// ones for a CPU it does not know (see `BLAS.replaceGenericCoreChoice`). Call it at process
+    /// start, before any tensor op (the `reelflow` command does).
+    /// - Returns: the kernel families before and after, or nil when OpenBLAS's choice stands.
+    @discardableResult
+    public static func repairBLASKernelChoice() -> (from: String, to: String)? {
+        state.withLock { _ in BLAS.replaceGenericCoreChoice() }
+    }
+
     @discardableResult
     public static func stopIdleBLASThreads() -> Bool {
         state.withLock { _ in BLAS.shutDownIdleThreads() }

@@ -18,7 +18,9 @@ struct DevicesCommand: ParsableCommand {
     var selfTest = false
 
     func run() throws {
-        Terminal.printLine("cpu       \(ProcessInfo.processInfo.activeProcessorCount) cores, \(TensorThreads.count) compute threads")
+        Terminal.printLine(
+            "cpu       \(ProcessInfo.processInfo.activeProcessorCount) cores, \(TensorThreads.count) compute threads, "
+                + "OpenBLAS kernels \(TensorThreads.blasCoreName)")
         let gpus: [CUDAProbe.GPU]
         switch NVRTC.shared {
         case .success(let nvrtc): Terminal.printLine("nvrtc     \(nvrtc.path) (\(nvrtc.version()))")

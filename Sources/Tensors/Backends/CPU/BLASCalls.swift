@@ -1,3 +1,4 @@
+internal import CKernels
 internal import COpenBLAS
 
 #if canImport(Glibc)
@@ -130,5 +131,41 @@ enum BLAS {
         guard let symbol = dlsym(everyLoadedLibrary, "blas_thread_shutdown_") else { return false }
         unsafeBitCast(symbol, to: (@convention(c) () -> Void).self)()
         return true
+    }
+
+    /// Replaces OpenBLAS's kernel choice when it fell back to a generic one on a CPU it did
+    /// not recognise: OpenBLAS 0.3.21 (Debian 12) picks its SSE3 "Prescott" kernels on newer
+    /// Intel Xeons (family 6, model 207, with AVX-512), which multiply 3-6x slower than its
+    /// AVX-512 "SkylakeX" ones there. Only when `OPENBLAS_CORETYPE` is unset (a set value is
+    /// the user's choice) and the CPU has AVX-512 (-> SkylakeX) or AVX2 with FMA (-> Haswell)
+    /// while OpenBLAS chose an older family. Reloads the kernel table through
+    /// `gotoblas_dynamic_quit`/`gotoblas_dynamic_init` (DYNAMIC_ARCH builds export them; they
+    /// are looked up at run time) with `OPENBLAS_CORETYPE` set, as if the user had set it.
+    /// - Returns: the families before and after, or nil when nothing changed.
+    /// - Precondition: no BLAS call has run or is running.
+    static func replaceGenericCoreChoice() -> (from: String, to: String)? {
+        guard getenv("OPENBLAS_CORETYPE") == nil else { return nil }
+        let level = reelflow_cpu_vector_level()
+        let chosen = coreName()
+        let avx512 = ["skylakex", "cooperlake", "sapphirerapids"]
+        let avx2 = avx512 + ["haswell", "zen"]
+        let target: String
+        switch level {
+        case 2 where !avx512.contains(chosen.lowercased()) && !chosen.lowercased().hasPrefix("zen"): target = "SkylakeX"
+        case 1 where !avx2.contains(chosen.lowercased()): target = "Haswell"
+        default: return nil
+        }
+        #if os(Linux)
+            let everyLoadedLibrary: UnsafeMutableRawPointer? = nil
+        #else
+            let everyLoadedLibrary = UnsafeMutableRawPointer(bitPattern: -2)
+        #endif
+        guard let quit = dlsym(everyLoadedLibrary, "gotoblas_dynamic_quit"),
+              let initialise = dlsym(everyLoadedLibrary, "gotoblas_dynamic_init") else { return nil }
+        setenv("OPENBLAS_CORETYPE", target, 1)
+        unsafeBitCast(quit, to: (@convention(c) () -> Void).self)()
+        unsafeBitCast(initialise, to: (@convention(c) () -> Void).self)()
+        let now = coreName()
+        return now == chosen ? nil : (chosen, now)
     }
 }
