@@ -54,8 +54,12 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.printError("error: \(error)")
             throw ExitCodes.internalError
         }
+        // The handler goes in before the run starts: a signal that came before it would kill
+        // the process outright and leave a temporary output file behind.
+        let pending = PendingCancellation()
+        let interrupt = InterruptHandler { pending.cancel() }
         let task = Task { try await executor.run(options, events: sink) }
-        let interrupt = InterruptHandler { task.cancel() }
+        pending.attach { task.cancel() }
         defer { interrupt.cancel() }
         let summary: RunSummary
         do {
@@ -75,6 +79,28 @@ struct RunCommand: AsyncParsableCommand {
                 Terminal.printError("warning: cache eviction failed: \(error)")
             }
         }
+    }
+}
+
+/// A cancellation that may be asked for before there is anything to cancel: it runs when
+/// attached if it was asked for already.
+final class PendingCancellation: Sendable {
+    private let state = Mutex<(requested: Bool, action: (@Sendable () -> Void)?)>((false, nil))
+
+    func cancel() {
+        let action = state.withLock { s -> (@Sendable () -> Void)? in
+            s.requested = true
+            return s.action
+        }
+        action?()
+    }
+
+    func attach(_ action: @escaping @Sendable () -> Void) {
+        let requested = state.withLock { s -> Bool in
+            s.action = action
+            return s.requested
+        }
+        if requested { action() }
     }
 }
 
