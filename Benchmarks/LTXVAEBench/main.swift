@@ -44,7 +44,10 @@ case "encode_9x256":
 case "decode_9x256", "decode_33x384", "decode_33x384_tiled":
     let (decoder, _) = try VideoDecoder.load(from: checkpoint, config: config, dtype: dtype)
     let latent = try input(figure == "decode_9x256" ? "latent_9x256" : "latent_33x384")
-    let tiling = try VAETiling(spatial: (256, 64), temporal: (16, 8))
+    // LTX_VAE_BENCH_TILING="tile,overlap,frames,overlap" overrides the tiles (the Python side reads it too).
+    let t = (ProcessInfo.processInfo.environment["LTX_VAE_BENCH_TILING"] ?? "256,64,16,8").split(separator: ",").compactMap { Int($0) }
+    precondition(t.count == 4, "LTX_VAE_BENCH_TILING takes four integers: tile,overlap,frames,overlap")
+    let tiling = try VAETiling(spatial: (t[0], t[1]), temporal: (t[2], t[3]))
     call = {
         var noise = VAENoise.none
         if figure.hasSuffix("_tiled") {

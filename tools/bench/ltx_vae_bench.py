@@ -81,7 +81,9 @@ INPUTS = {
     "latent_9x256": (1, 32, 2, 8, 8),
     "latent_33x384": (1, 32, 5, 12, 12),
 }
-TILING = TilingConfig(spatial_config=SpatialTilingConfig(256, 64), temporal_config=TemporalTilingConfig(16, 8))
+# LTX_VAE_BENCH_TILING="tile,overlap,frames,overlap" overrides the tiles (the Swift side reads it too).
+_T = [int(x) for x in os.environ.get("LTX_VAE_BENCH_TILING", "256,64,16,8").split(",")]
+TILING = TilingConfig(spatial_config=SpatialTilingConfig(_T[0], _T[1]), temporal_config=TemporalTilingConfig(_T[2], _T[3]))
 FIGURES = ("encode_9x256", "decode_9x256", "decode_33x384", "decode_33x384_tiled", "upsample_5x12")
 
 
