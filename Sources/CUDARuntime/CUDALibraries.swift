@@ -30,6 +30,13 @@ public struct CUDALibraries: Sendable {
 
         /// The symbol `name`, or nil.
         func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
+
+        /// The function `name` as the C function-pointer type `T`.
+        /// - Throws: `CUDAError` naming the library and the symbol it lacks.
+        func function<T>(_ name: String, _: T.Type) throws -> T {
+            guard let p = dlsym(handle, name) else { throw CUDAError("\(path) has no \(name) (too old a version?)") }
+            return unsafeBitCast(p, to: T.self)
+        }
     }
 
     /// Folders searched before the loader's own path.

@@ -27,19 +27,15 @@ public final class NVRTC: @unchecked Sendable {
             throw CUDAError("NVRTC: \(error.description)")
         }
         library = opened
-        func sym<T>(_ name: String, _: T.Type) throws -> T {
-            guard let p = opened.symbol(name) else { throw CUDAError("\(opened.path) has no \(name)") }
-            return unsafeBitCast(p, to: T.self)
-        }
-        nvrtcVersion = try sym("nvrtcVersion", PFN_nvrtcVersion.self)
-        nvrtcCreateProgram = try sym("nvrtcCreateProgram", PFN_nvrtcCreateProgram.self)
-        nvrtcCompileProgram = try sym("nvrtcCompileProgram", PFN_nvrtcCompileProgram.self)
-        nvrtcGetProgramLogSize = try sym("nvrtcGetProgramLogSize", PFN_nvrtcGetProgramLogSize.self)
-        nvrtcGetProgramLog = try sym("nvrtcGetProgramLog", PFN_nvrtcGetProgramLog.self)
-        nvrtcGetCUBINSize = try sym("nvrtcGetCUBINSize", PFN_nvrtcGetCUBINSize.self)
-        nvrtcGetCUBIN = try sym("nvrtcGetCUBIN", PFN_nvrtcGetCUBIN.self)
-        nvrtcDestroyProgram = try sym("nvrtcDestroyProgram", PFN_nvrtcDestroyProgram.self)
-        nvrtcGetErrorString = try sym("nvrtcGetErrorString", PFN_nvrtcGetErrorString.self)
+        nvrtcVersion = try opened.function("nvrtcVersion", PFN_nvrtcVersion.self)
+        nvrtcCreateProgram = try opened.function("nvrtcCreateProgram", PFN_nvrtcCreateProgram.self)
+        nvrtcCompileProgram = try opened.function("nvrtcCompileProgram", PFN_nvrtcCompileProgram.self)
+        nvrtcGetProgramLogSize = try opened.function("nvrtcGetProgramLogSize", PFN_nvrtcGetProgramLogSize.self)
+        nvrtcGetProgramLog = try opened.function("nvrtcGetProgramLog", PFN_nvrtcGetProgramLog.self)
+        nvrtcGetCUBINSize = try opened.function("nvrtcGetCUBINSize", PFN_nvrtcGetCUBINSize.self)
+        nvrtcGetCUBIN = try opened.function("nvrtcGetCUBIN", PFN_nvrtcGetCUBIN.self)
+        nvrtcDestroyProgram = try opened.function("nvrtcDestroyProgram", PFN_nvrtcDestroyProgram.self)
+        nvrtcGetErrorString = try opened.function("nvrtcGetErrorString", PFN_nvrtcGetErrorString.self)
     }
 
     public var path: String { library.path }

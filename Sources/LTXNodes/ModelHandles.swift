@@ -33,11 +33,17 @@ public final class Checkpoint: Sendable {
 
     /// The base transformer weights (no LoRA).
     func baseWeights() throws -> TransformerWeights {
+        try once(\.base) { try TransformerWeights.load(from: file, config: transformerConfig, dtype: dtype).0 }
+    }
+
+    /// The value at `slot`, made by `make` the first time (under the lock, so concurrent nodes
+    /// load a component once).
+    private func once<T: Sendable>(_ slot: WritableKeyPath<Loaded, T?>, _ make: () throws -> T) throws -> T {
         try loaded.withLock { state in
-            if let base = state.base { return base }
-            let (weights, _) = try TransformerWeights.load(from: file, config: transformerConfig, dtype: dtype)
-            state.base = weights
-            return weights
+            if let value = state[keyPath: slot] { return value }
+            let value = try make()
+            state[keyPath: slot] = value
+            return value
         }
     }
 
@@ -62,22 +68,12 @@ public final class Checkpoint: Sendable {
 
     func encoder() throws -> VideoEncoder {
         let config = try vae()
-        return try loaded.withLock { state in
-            if let e = state.encoder { return e }
-            let (e, _) = try VideoEncoder.load(from: file, config: config, dtype: dtype)
-            state.encoder = e
-            return e
-        }
+        return try once(\.encoder) { try VideoEncoder.load(from: file, config: config, dtype: dtype).0 }
     }
 
     func decoder() throws -> VideoDecoder {
         let config = try vae()
-        return try loaded.withLock { state in
-            if let d = state.decoder { return d }
-            let (d, _) = try VideoDecoder.load(from: file, config: config, dtype: dtype)
-            state.decoder = d
-            return d
-        }
+        return try once(\.decoder) { try VideoDecoder.load(from: file, config: config, dtype: dtype).0 }
     }
 
     func statistics() throws -> PerChannelStatistics {
