@@ -58,8 +58,10 @@ extension VideoDecoder {
         for tile in tiles {
             if let last = groups.last?.first, last.output[0] == tile.output[0] { groups[groups.count - 1].append(tile) } else { groups.append([tile]) }
         }
-        var previous: (buffer: Tensor, weights: Tensor, frames: Range<Int>)?
-        for group in groups {
+        // The weighted sums of frames a later group also covers, carried into it (only those
+        // frames: the rest of a group is handed on as soon as the group is done).
+        var carried: (buffer: Tensor, weights: Tensor)?
+        for (index, group) in groups.enumerated() {
             let frames = group[0].output[0]
             var buffer = Tensor(zeros: [b, config.outChannels, frames.count, height, width], dtype: dtype, device: device)
             var weights = Tensor(zeros: [1, 1, frames.count, height, width], dtype: dtype, device: device)
@@ -76,25 +78,23 @@ extension VideoDecoder {
                 buffer.addRegion(decoded.sliced(axis: 2, 0..<length) * mask, at: origin)
                 weights.addRegion(mask, at: origin)
             }
-            if let (buffer0, weights0, prevFrames) = previous {
-                var (prevBuffer, prevWeights) = (buffer0, weights0)
-                if prevFrames.upperBound > frames.lowerBound {
-                    let overlap = prevFrames.upperBound - frames.lowerBound
-                    let start = frames.lowerBound - prevFrames.lowerBound
-                    prevBuffer.addRegion(buffer.sliced(axis: 2, 0..<overlap), at: [0, 0, start, 0, 0])
-                    prevWeights.addRegion(weights.sliced(axis: 2, 0..<overlap), at: [0, 0, start, 0, 0])
-                    buffer = Tensor.concatenated(
-                        [prevBuffer.sliced(axis: 2, start..<prevBuffer.shape[2]), buffer.sliced(axis: 2, overlap..<buffer.shape[2])], axis: 2)
-                    weights = Tensor.concatenated(
-                        [prevWeights.sliced(axis: 2, start..<prevWeights.shape[2]), weights.sliced(axis: 2, overlap..<weights.shape[2])], axis: 2)
-                }
-                let ready = frames.lowerBound - prevFrames.lowerBound
-                // ltx-core yields an empty chunk when two temporal tiles start at frame 0; skip it.
-                if ready > 0 { try chunk(prevBuffer.sliced(axis: 2, 0..<ready) / prevWeights.sliced(axis: 2, 0..<ready).clamped(min: 1e-8)) }
+            // Earlier groups' sums over this group's first frames: current + earlier is the
+            // same float sum as ltx-core's earlier + current (addition commutes exactly).
+            if let (earlierBuffer, earlierWeights) = carried {
+                let overlap = min(earlierBuffer.shape[2], frames.count)
+                buffer.addRegion(earlierBuffer.sliced(axis: 2, 0..<overlap), at: [0, 0, 0, 0, 0])
+                weights.addRegion(earlierWeights.sliced(axis: 2, 0..<overlap), at: [0, 0, 0, 0, 0])
             }
-            previous = (buffer, weights, frames)
+            // Frames before the next group's first are final.
+            let next = index + 1 < groups.count ? groups[index + 1][0].output[0].lowerBound : frames.upperBound
+            let ready = max(0, min(frames.count, next - frames.lowerBound))
+            // ltx-core yields an empty chunk when two temporal tiles start at the same frame; skip it.
+            if ready > 0 {
+                try chunk(buffer.sliced(axis: 2, 0..<ready) / weights.sliced(axis: 2, 0..<ready).clamped(min: 1e-8))
+            }
+            carried = ready < frames.count
+                ? (buffer.sliced(axis: 2, ready..<frames.count), weights.sliced(axis: 2, ready..<frames.count)) : nil
         }
-        if let (buffer, weights, _) = previous { try chunk(buffer / weights.clamped(min: 1e-8)) }
     }
 
     /// `decodeTiled` with the chunks joined along time.
