@@ -78,7 +78,10 @@ public enum CUDAProbe {
         try d.check(d.cuDevicePrimaryCtxRetain(&context, device), "cuDevicePrimaryCtxRetain")
         try d.check(d.cuCtxSetCurrent(context), "cuCtxSetCurrent")
         let start = ContinuousClock.now
-        let cubin = try nvrtc.compile(saxpy, name: "saxpy.cu", architecture: gpu.architecture)
+        let key = KernelCache.Key(source: saxpy, name: "saxpy.cu", architecture: gpu.architecture, compilerVersion: nvrtc.version())
+        let (cubin, cached) = try KernelCache(root: KernelCache.defaultRoot()).cubin(for: key) {
+            try nvrtc.compile($0.source, name: $0.name, architecture: $0.architecture, options: $0.options)
+        }
         let compileTime = ContinuousClock.now - start
         var module: CUmodule?
         try cubin.withUnsafeBytes { try d.check(d.cuModuleLoadData(&module, $0.baseAddress), "cuModuleLoadData") }
@@ -111,7 +114,8 @@ public enum CUDAProbe {
         let wrong = (0..<n).first { y[$0] != 3 * x[$0] + y0[$0] }
         if let wrong { throw CUDAError("self-test: y[\(wrong)] = \(y[wrong]), expected \(3 * x[wrong] + y0[wrong])") }
         let ms = Int((Double(compileTime.components.attoseconds) / 1e15 + Double(compileTime.components.seconds) * 1000).rounded())
-        return "self-test passed on cuda:\(gpu.ordinal): NVRTC \(nvrtc.version()) compiled saxpy for sm_\(gpu.architecture) "
-            + "(\(cubin.count) bytes of cubin, \(ms) ms), and its \(n) results are exact"
+        return "self-test passed on cuda:\(gpu.ordinal): saxpy for sm_\(gpu.architecture) "
+            + (cached ? "from the kernel cache" : "compiled by NVRTC \(nvrtc.version())")
+            + " (\(cubin.count) bytes of cubin, \(ms) ms), and its \(n) results are exact"
     }
 }

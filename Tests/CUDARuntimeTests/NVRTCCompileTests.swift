@@ -17,6 +17,19 @@ import Testing
     }
 
     @Test(.enabled(if: available, "NVRTC not found"))
+    func theKernelCacheKeepsNVRTCsCubin() throws {
+        let nvrtc = try NVRTC.shared.get()
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("nvrtc-cache-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cache = KernelCache(root: root)
+        let key = KernelCache.Key(source: CUDAProbe.saxpy, name: "saxpy.cu", architecture: 90, compilerVersion: nvrtc.version())
+        let compile = { (k: KernelCache.Key) in try nvrtc.compile(k.source, name: k.name, architecture: k.architecture, options: k.options) }
+        let first = try cache.cubin(for: key, compile: compile)
+        let second = try cache.cubin(for: key, compile: compile)
+        #expect(!first.cached && second.cached && first.cubin == second.cubin)
+    }
+
+    @Test(.enabled(if: available, "NVRTC not found"))
     func aBrokenKernelReportsNVRTCsLog() throws {
         let nvrtc = try NVRTC.shared.get()
         #expect {

@@ -11,5 +11,7 @@ for d in /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-13.0/targets/x
 done
 export REELFLOW_CUDA_PATH="${CUDA_DIRS#:}"
 echo "== $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
-.gpu/cuda-probe --self-test
+export REELFLOW_CACHE_DIR="$(mktemp -d)"
+.gpu/cuda-probe --self-test      # compiles with NVRTC
+.gpu/cuda-probe --self-test      # the same kernel from the kernel cache
 echo "cuda-probe exit: $?"
