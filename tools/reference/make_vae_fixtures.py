@@ -13,7 +13,7 @@ loaded into both the encoder and the decoder). The rational upsampler's `blur_do
 keeps ltx-core's binomial value. Pixel inputs are uniform [-1, 1), latents normal.
 
 Two VAEs (both dims 3, RGB, 16 latent channels, patch 4, pixel_norm, decoder base channels 4;
-pixels [1, 3, 9, 64, 96] <-> latent [1, 16, 2, 2, 3]; the configs are VAE_A and VAE_B below):
+pixels [1, 3, 9, 64, 64] <-> latent [1, 16, 2, 2, 2]; the configs are VAE_A and VAE_B below):
   vae_a   uniform log-var, zeros padding, non-causal decoder, timestep conditioning
   vae_b   per-channel log-var, reflect padding, causal decoder, no timestep conditioning, and one
           `res_x_y` block on each side: in the encoder after its res_x (16 -> 32 channels,
@@ -39,40 +39,42 @@ Files in Tests/LTXTests/Fixtures (metadata on all: generator = this script, torc
       `upsampler.blur_down.kernel` [1, 1, 5, 5]), float32, metadata `config` = json(flat config)
       (UPSAMPLERS below). Reloaded through SingleGPUModelBuilder and checked the same way.
 
-  vae_a_io.safetensors, vae_b_io.safetensors (float32 but the chunk lengths). The inputs are
+  vae_a_io.safetensors, vae_b_io.safetensors (float32 but the chunk lengths, the float16 pixel
+  inputs and bf16.decoded in bf16, each exact in its dtype). The inputs are
   shared and stored once, in vae_a_io; vae_b_io holds vae_b's outputs only. Every decode is given
   a generator, vae_b's too: its inject-noise res_x draws from torch's global generator otherwise.
   Draws per decoder forward, in the latent's dtype: vae_a randn(latent shape) for the decode noise,
   then randn(H, W) twice (after conv1 and conv2 of the inject-noise res_x, H, W the latent's);
   vae_b only the two randn(H, W). tiled_decode runs one forward per tile (time-major, then height,
   then width) on one generator.
-    video9                 [1, 3, 9, 64, 96]    encoded9 = encoder(video9)           [1, 16, 2, 2, 3]
-    video17                [1, 3, 17, 64, 96]   encoded17                            [1, 16, 3, 2, 3]
-    frame_extra            [1, 3, 1, 64, 96]    encoded10 = encoder(video9 + frame_extra, 10 frames;
-                                                ltx-core drops frame 9)              [1, 16, 2, 2, 3]
-    image                  [1, 3, 1, 64, 96]    encoded_image                        [1, 16, 1, 2, 3]
-    latent                 [1, 16, 2, 2, 3]     decoded = decoder(latent, generator seed 7)
-                                                                                     [1, 3, 9, 64, 96]
+    video17 = video_long[:, :, 0:17]            encoded17                            [1, 16, 3, 2, 2]
+    video9 = video_long[:, :, 0:9]              encoded9 = encoder(video9)           [1, 16, 2, 2, 2]
+    frame_extra = video_long[:, :, 9:10]        encoded10 = encoder(video9 + frame_extra, 10 frames;
+                                                ltx-core drops frame 9)              [1, 16, 2, 2, 2]
+    image = video_long[:, :, 10:11]             encoded_image                        [1, 16, 1, 2, 2]
+    latent                 [1, 16, 2, 2, 2]     decoded = decoder(latent, generator seed 7)
+                                                                                     [1, 3, 9, 64, 64]
     decoded_t02            (vae_a only) decoder(latent, timestep [0.2], generator seed 7)
-    latent_long            [1, 16, 4, 3, 2]
-    decoded_tiled          (vae_a only) [1, 3, 25, 96, 64]  the chunks of decoder.tiled_decode(
+    latent_long            [1, 16, 4, 3, 1]
+    decoded_tiled          (vae_a only) [1, 3, 25, 96, 32]  the chunks of decoder.tiled_decode(
                            latent_long, TilingConfig(SpatialTilingConfig(64, 32),
                            TemporalTilingConfig(16, 8)), generator seed 9) concatenated on time
     decoded_tiled_chunks   (vae_a only) int64   each chunk's frame count: [0, 8, 17] (latent tiles
                                                 [0,2) [0,3) [1,4) in time x 2 in height; the
                                                 first chunk ltx-core yields is empty)
-    video_wide             [1, 3, 9, 64, 160]
+    video_wide             [1, 3, 9, 64, 160]  (float16)
     encoded_tiled          [1, 16, 2, 2, 5]     encoder.tiled_encode(video_wide,
                                                 TilingConfig(SpatialTilingConfig(96, 64), None))
     encoded_untiled_wide   [1, 16, 2, 2, 5]     encoder(video_wide)
-    video_long             [1, 3, 25, 64, 64]
+    video_long             [1, 3, 25, 64, 64]   (float16; video9, video17, frame_extra and image
+                                                are its frames, not stored)
     encoded_tiled_time     [1, 16, 4, 2, 2]     encoder.tiled_encode(video_long,
                            TilingConfig(None, TemporalTilingConfig(24, 16))) -- (16, 8) cannot
                            run: ltx-core raises the overlap to 16 frames, the tile is then no
                            longer than its overlap and the split divides by zero
     bf16.encoded9          encoder.to(bfloat16)(video9 in bf16), widened
     bf16.decoded           decoder.to(bfloat16)(latent in bf16, generator seed 7: bf16 draws),
-                           widened
+                           stored as bf16
 
   upsampler_io.safetensors (float32)
     latent                    [1, 16, 2, 3, 4]
@@ -299,18 +301,43 @@ def report(name: str, tensors: dict[str, torch.Tensor]) -> None:
 
 
 def shared_inputs(seed: int) -> dict[str, torch.Tensor]:
-    """The inputs both VAEs see (stored once, in vae_a_io). video10 is video9 plus frame_extra."""
+    """The inputs both VAEs see (stored once, in vae_a_io, as float16: every pixel value is
+    drawn already rounded to float16, so storing it loses nothing). video9, frame_extra and
+    image, video17 are frames of video_long (0-8, 9, 10 and 0-16), so only video_long is
+    stored; the Swift tests slice it the same way. video10 is video9 plus frame_extra."""
     g = seeded(seed)
 
     def pixels(*shape):
-        return torch.rand(shape, generator=g) * 2 - 1
+        return (torch.rand(shape, generator=g) * 2 - 1).half().float()
 
+    video_long = pixels(1, 3, 25, 64, 64)
     return {
-        "video9": pixels(1, 3, 9, 64, 96), "video17": pixels(1, 3, 17, 64, 96),
-        "frame_extra": pixels(1, 3, 1, 64, 96), "image": pixels(1, 3, 1, 64, 96),
-        "latent": torch.randn(1, 16, 2, 2, 3, generator=g), "latent_long": torch.randn(1, 16, 4, 3, 2, generator=g),
-        "video_wide": pixels(1, 3, 9, 64, 160), "video_long": pixels(1, 3, 25, 64, 64),
+        "video_long": video_long, "video17": video_long[:, :, :17], "video9": video_long[:, :, :9],
+        "frame_extra": video_long[:, :, 9:10], "image": video_long[:, :, 10:11],
+        "latent": torch.randn(1, 16, 2, 2, 2, generator=g), "latent_long": torch.randn(1, 16, 4, 3, 1, generator=g),
+        "video_wide": pixels(1, 3, 9, 64, 160),
     }
+
+
+DERIVED_INPUTS = ("video9", "frame_extra", "image", "video17")
+HALF_INPUTS = ("video_wide", "video_long")
+
+
+def stored_io(records: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """What an _io file holds: derived inputs left out, pixel inputs as float16 (exact, see
+    shared_inputs), bf16 results as bf16 (exact)."""
+    out = {}
+    for k, v in records.items():
+        if k in DERIVED_INPUTS:
+            continue
+        if k in HALF_INPUTS:
+            assert torch.equal(v.half().float(), v), k
+            v = v.half()
+        elif k.startswith("bf16.") and k != "bf16.encoded9":
+            assert torch.equal(v.bfloat16().float(), v), k
+            v = v.bfloat16()
+        out[k] = v
+    return out
 
 
 def vae_records(config: dict, encoder, decoder, inputs: dict[str, torch.Tensor], tiled_decode: bool) -> dict[str, torch.Tensor]:
@@ -320,12 +347,12 @@ def vae_records(config: dict, encoder, decoder, inputs: dict[str, torch.Tensor],
     r["encoded17"] = encoder(r["video17"])
     r["encoded10"] = encoder(r["video10"])
     r["encoded_image"] = encoder(r["image"])
-    assert r["encoded9"].shape == (1, 16, 2, 2, 3), r["encoded9"].shape
+    assert r["encoded9"].shape == (1, 16, 2, 2, 2), r["encoded9"].shape
     assert torch.equal(r["encoded10"], encoder(r["video10"][:, :, :9]))
 
     with RandnLog() as log:
         r["decoded"] = decoder(r["latent"], generator=seeded(DECODE_SEED))
-    assert r["decoded"].shape == (1, 3, 9, 64, 96), r["decoded"].shape
+    assert r["decoded"].shape == (1, 3, 9, 64, 64), r["decoded"].shape
     print("  decode draws:", log)
     assert log.all_from_generator()
     if config["timestep_conditioning"]:
@@ -338,7 +365,7 @@ def vae_records(config: dict, encoder, decoder, inputs: dict[str, torch.Tensor],
         assert log.all_from_generator()
         r["decoded_tiled"] = torch.cat(chunks, dim=2)
         r["decoded_tiled_chunks"] = torch.tensor([c.shape[2] for c in chunks], dtype=torch.int64)
-        assert r["decoded_tiled"].shape == (1, 3, 25, 96, 64)
+        assert r["decoded_tiled"].shape == (1, 3, 25, 96, 32)
 
     r["encoded_tiled"] = encoder.tiled_encode(r["video_wide"], TILED_ENCODE_SPACE)
     r["encoded_untiled_wide"] = encoder(r["video_wide"])
@@ -371,7 +398,7 @@ def main() -> None:
         report(name, records)
         if name != "vae_a":  # inputs are stored once, in vae_a_io
             records = {k: v for k, v in records.items() if k not in inputs}
-        save(records, f"{name}_io.safetensors", META)
+        save(stored_io(records), f"{name}_io.safetensors", META)
         written += [f"{name}.safetensors", f"{name}_io.safetensors"]
 
     upsamplers = {}
