@@ -91,7 +91,7 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .target(
-            name: "NodeKit", dependencies: ["ReelflowEngine", "ReelflowGraph", "Tensors"], swiftSettings: swiftSettings),
+            name: "NodeKit", dependencies: ["ReelflowEngine", "ReelflowGraph", "ReelflowIO", "Tensors"], swiftSettings: swiftSettings),
         .target(
             name: "MediaNodes",
             dependencies: ["NodeKit", "Media", "Tensors", "ReelflowEngine", "ReelflowGraph", "ReelflowIO"],

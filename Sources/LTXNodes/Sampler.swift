@@ -40,16 +40,8 @@ enum SamplerNode {
                      sigmas.spec, seed.spec, generatorKind.spec, noiseFrom.spec, noise.spec, noiseScale.spec],
             outputs: [latent.spec, generator.spec]),
         checkLiterals: { literals in
-            var found: [LiteralProblem] = []
-            for name in ["width", "height"] {
-                if case .int(let v)? = literals[name], v % 32 != 0 {
-                    found.append(LiteralProblem(input: name, message: "\(name) \(v) is not a multiple of 32 (the VAE's spatial compression); the nearest that work are \(max(32, v / 32 * 32)) and \(v / 32 * 32 + 32)"))
-                }
-            }
-            if case .int(let f)? = literals["frames"], f % 8 != 1 {
-                found.append(LiteralProblem(input: "frames", message: "frames \(f) is not 8k+1; the nearest that work are \(max(1, (f - 1) / 8 * 8 + 1)) and \((f - 1) / 8 * 8 + 9)"))
-            }
-            return found
+            func int(_ name: String) -> Int? { if case .int(let v)? = literals[name] { v } else { nil } }
+            return sizeProblems(width: int("width"), height: int("height"), frames: int("frames"))
         }
     ) { inputs, context in
         let handle = try inputs[model]
@@ -69,11 +61,8 @@ enum SamplerNode {
             guard let w = try inputs[width], let h = try inputs[height], let f = try inputs[frames] else {
                 throw NodeInputError(input: "width", message: "give width, height and frames, or an initial latent")
             }
-            for (name, v) in [("width", w), ("height", h)] where v % 32 != 0 {
-                throw NodeInputError(input: name, message: "\(name) \(v) is not a multiple of 32 (the VAE's spatial compression); nearest: \(max(32, v / 32 * 32)) or \(v / 32 * 32 + 32)")
-            }
-            guard f % 8 == 1 else {
-                throw NodeInputError(input: "frames", message: "frames \(f) is not 8k+1; nearest: \(max(1, (f - 1) / 8 * 8 + 1)) or \((f - 1) / 8 * 8 + 9)")
+            if let problem = sizeProblems(width: w, height: h, frames: f).first {
+                throw NodeInputError(input: problem.input, message: problem.message)
             }
             grid = ((f - 1) / 8 + 1, h / 32, w / 32)
         }
@@ -92,7 +81,8 @@ enum SamplerNode {
         var state = LatentState.initial(
             channels: config.inChannels, frames: grid.f, height: grid.h, width: grid.w, fps: fpsValue, dtype: dtype, latent: start)
         let noisyTokens = state.latent.shape[1]
-        state = try inputs[conditioning].apply(to: state, frames: grid.f, height: grid.h, width: grid.w, fps: fpsValue)
+        let chain = try inputs[conditioning]
+        state = try chain.apply(to: state, frames: grid.f, height: grid.h, width: grid.w, fps: fpsValue)
 
         // Noise: exactly one source.
         let scale = Float(try inputs[noiseScale] ?? Double(sigmaValues[0]))
@@ -115,7 +105,7 @@ enum SamplerNode {
         }
 
         let transformer = try handle.transformer()
-        let promptContext = try inputs[conditioning].context.to(dtype: dtype)
+        let promptContext = chain.context.to(dtype: dtype)
         let sampler = EulerSampler(sigmas: sigmaValues)
         context.progress.report(0, of: sampler.steps, "step")
         let done = try sampler.sample(
@@ -124,5 +114,24 @@ enum SamplerNode {
         let cleared = done.clearingConditioning(keeping: noisyTokens)
         let result = Patchify.latent(cleared.latent, frames: grid.f, height: grid.h, width: grid.w)
         return .of(latent.value(result), generator.value(stream))
+    }
+
+    /// The pixel sizes the VAE can take: width and height multiples of 32, frames 8k+1; each
+    /// problem names the nearest values that work. Checked at load time for literals and again
+    /// when the node runs.
+    static func sizeProblems(width: Int?, height: Int?, frames: Int?) -> [LiteralProblem] {
+        var found: [LiteralProblem] = []
+        for (name, value) in [("width", width), ("height", height)] {
+            guard let v = value, v % 32 != 0 else { continue }
+            found.append(LiteralProblem(
+                input: name,
+                message: "\(name) \(v) is not a multiple of 32 (the VAE's spatial compression); the nearest that work are \(max(32, v / 32 * 32)) and \(v / 32 * 32 + 32)"))
+        }
+        if let f = frames, f % 8 != 1 {
+            found.append(LiteralProblem(
+                input: "frames",
+                message: "frames \(f) is not 8k+1; the nearest that work are \(max(1, (f - 1) / 8 * 8 + 1)) and \((f - 1) / 8 * 8 + 9)"))
+        }
+        return found
     }
 }

@@ -59,7 +59,7 @@ enum SaveNode {
         }
         if let latentValue {
             guard chosen == "safetensors" else { throw NodeInputError(input: "format", message: "a latent can only be saved as safetensors, not \(chosen)") }
-            return .of(written.value(try writeTensors([("latent", latentValue)], metadata: [], to: target, policy: policy)))
+            return .of(written.value(try TensorFileCodec.write([("latent", latentValue)], to: target, policy: policy)))
         }
         let frames = given[0]
         // ltx-core converts to 8 bits in the tensor's dtype: bf16 pixels (a bf16 pipeline) as
@@ -77,14 +77,8 @@ enum SaveNode {
         case "png-sequence":
             return .of(written.value(try MediaWriter.savePNGSequence(frames.pixels, to: target, existing: policy, rounding: rounding)))
         default:
-            return .of(written.value(try writeTensors(
+            return .of(written.value(try TensorFileCodec.write(
                 [("pixels", frames.pixels)], metadata: [("fps", "\(try inputs[fps] ?? frames.fps)")], to: target, policy: policy)))
         }
-    }
-
-    private static func writeTensors(_ tensors: [(String, Tensor)], metadata: [(key: String, value: String)], to path: String, policy: ExistingOutputPolicy) throws -> String {
-        var writer = SafetensorsWriter(metadata: metadata)
-        for (name, t) in tensors { try writer.add(name, t, as: t.dtype == .bf16 ? .bf16 : .f32) }
-        return try writer.write(to: URL(fileURLWithPath: path), policy: policy).path
     }
 }

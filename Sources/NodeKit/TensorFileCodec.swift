@@ -1,18 +1,25 @@
 import Foundation
 import ReelflowEngine
+import ReelflowIO
 import Tensors
 
 /// Cache codecs that store tensors as safetensors blobs. A decoded tensor is a view of the
 /// memory-mapped blob (cache blobs are immutable; unlinking a mapped file is safe on Linux).
 public enum TensorFileCodec {
-    /// Writes named tensors (in their own dtype) and string metadata to `path`.
-    public static func write(_ tensors: [(String, Tensor)], metadata: [(key: String, value: String)] = [], to path: String) throws {
+    /// Writes named tensors (bf16 and f16 as they are, everything else as float32) and string
+    /// metadata to `path`, atomically.
+    /// - Returns: the path written (another one under `.number` when `path` exists).
+    @discardableResult
+    public static func write(
+        _ tensors: [(String, Tensor)], metadata: [(key: String, value: String)] = [], to path: String,
+        policy: ExistingOutputPolicy = .overwrite
+    ) throws -> String {
         var writer = SafetensorsWriter(metadata: metadata)
         for (name, tensor) in tensors {
             let dtype: DType = tensor.dtype == .bf16 || tensor.dtype == .f16 ? tensor.dtype : .f32
             try writer.add(name, tensor.to(device: .cpu), as: dtype)
         }
-        try writer.write(to: URL(fileURLWithPath: path), policy: .overwrite)
+        return try writer.write(to: URL(fileURLWithPath: path), policy: policy).path
     }
 
     /// The tensor named `name` in the blob at `path`, in its stored dtype.

@@ -21,37 +21,7 @@ struct DevicesCommand: ParsableCommand {
         Terminal.printLine(
             "cpu       \(ProcessInfo.processInfo.activeProcessorCount) cores, \(TensorThreads.count) compute threads, "
                 + "OpenBLAS kernels \(TensorThreads.blasCoreName)")
-        let gpus: [CUDAProbe.GPU]
-        switch NVRTC.shared {
-        case .success(let nvrtc): Terminal.printLine("nvrtc     \(nvrtc.path) (\(nvrtc.version()))")
-        case .failure(let error): Terminal.printLine("nvrtc     not available: \(error)")
-        }
-        switch CUDAProbe.cublasLt() {
-        case .success(let lib): Terminal.printLine("cublasLt  \(lib.path) (version \(lib.version))")
-        case .failure(let error): Terminal.printLine("cublasLt  not available: \(error)")
-        }
-        switch CUDADriver.shared {
-        case .failure(let error):
-            Terminal.printLine("cuda      not available: \(error)")
-            return
-        case .success(let driver):
-            let version = (try? driver.version()).map { "\($0 / 1000).\($0 % 1000 / 10)" } ?? "?"
-            Terminal.printLine("driver    \(driver.path) (CUDA \(version))")
-        }
-        do { gpus = try CUDAProbe.gpus() } catch {
-            Terminal.printLine("cuda      no GPU: \(error)")
-            return
-        }
-        if gpus.isEmpty { Terminal.printLine("cuda      the driver reports no GPU") }
-        var failed = false
-        for gpu in gpus {
-            Terminal.printLine(gpu.description)
-            guard selfTest else { continue }
-            do { Terminal.printLine("          " + (try CUDAProbe.selfTest(gpu))) } catch {
-                Terminal.printLine("          self-test FAILED: \(error)")
-                failed = true
-            }
-        }
-        if failed { throw ExitCodes.nodeFailed }
+        let outcome = CUDAReport.run(selfTest: selfTest) { Terminal.printLine($0) }
+        if outcome == .failed { throw ExitCodes.nodeFailed }
     }
 }
