@@ -41,6 +41,17 @@ let package = Package(
         // The CUDA libraries at run time: finding and opening them, the driver and NVRTC calls,
         // the device probe (no Foundation, so it also builds the small `cuda-probe` tool).
         .target(name: "CUDARuntime", dependencies: ["CCUDA"], swiftSettings: swiftSettings),
+        // The CUDA backend of `Tensors`: device storage, the CUDA C kernels (Kernels/, compiled
+        // by NVRTC on first use and cached on disk) and cuBLASLt GEMMs.
+        .target(
+            name: "CUDABackend", dependencies: ["Tensors", "CUDARuntime", "CCUDA"],
+            resources: [
+                .embedInCode("Kernels/common.cuh"), .embedInCode("Kernels/elementwise.cu"),
+                .embedInCode("Kernels/layout.cu"), .embedInCode("Kernels/norms.cu"), .embedInCode("Kernels/rope.cu"),
+                .embedInCode("Kernels/resample.cu"), .embedInCode("Kernels/attention.cu"),
+                .embedInCode("Kernels/convolution.cu"),
+            ],
+            swiftSettings: swiftSettings),
 
         // MARK: Graph model and engine (no ML, no media)
         .target(
@@ -145,6 +156,9 @@ let package = Package(
             name: "ltx-vae-bench", dependencies: ["LTX", "Tensors"], path: "Benchmarks/LTXVAEBench",
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "cuda-op-suite", dependencies: ["CUDABackend", "Tensors", "TensorsTestSupport", "ReelflowTestSupport"],
+            path: "Benchmarks/CUDAOpSuite", swiftSettings: swiftSettings),
+        .executableTarget(
             name: "cuda-probe", dependencies: ["CUDARuntime"], path: "Benchmarks/CUDAProbe", swiftSettings: swiftSettings),
         .executableTarget(
             name: "tensor-bench", dependencies: ["Tensors", "COpenBLAS"], path: "Benchmarks/TensorBench",
@@ -170,7 +184,8 @@ let package = Package(
         .testTarget(
             name: "TensorsTests", dependencies: ["Tensors", "TensorsTestSupport", "CKernels", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
-        .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"], swiftSettings: swiftSettings),
+        .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime", "ReelflowTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CUDABackendTests", dependencies: ["CUDABackend", "CUDARuntime", "Tensors", "ReelflowTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LTXTests", dependencies: ["LTX", "Tensors", "TensorsTestSupport", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),

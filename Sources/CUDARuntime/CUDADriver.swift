@@ -13,23 +13,35 @@ public struct CUDAError: Error, CustomStringConvertible, Sendable {
 /// One per process (`CUDADriver.shared`); `cuInit` runs when it loads.
 public final class CUDADriver: @unchecked Sendable {
     let library: CUDALibraries.Opened
-    let cuDriverGetVersion: PFN_cuDriverGetVersion
-    let cuDeviceGetCount: PFN_cuDeviceGetCount
-    let cuDeviceGet: PFN_cuDeviceGet
-    let cuDeviceGetName: PFN_cuDeviceGetName
-    let cuDeviceGetAttribute: PFN_cuDeviceGetAttribute
-    let cuDeviceTotalMem: PFN_cuDeviceTotalMem
-    let cuDevicePrimaryCtxRetain: PFN_cuDevicePrimaryCtxRetain
-    let cuCtxSetCurrent: PFN_cuCtxSetCurrent
-    let cuCtxSynchronize: PFN_cuCtxSynchronize
-    let cuMemAlloc: PFN_cuMemAlloc
-    let cuMemFree: PFN_cuMemFree
-    let cuMemcpyHtoD: PFN_cuMemcpyHtoD
-    let cuMemcpyDtoH: PFN_cuMemcpyDtoH
-    let cuModuleLoadData: PFN_cuModuleLoadData
-    let cuModuleGetFunction: PFN_cuModuleGetFunction
-    let cuLaunchKernel: PFN_cuLaunchKernel
-    let cuGetErrorString: PFN_cuGetErrorString
+    package let cuDriverGetVersion: PFN_cuDriverGetVersion
+    package let cuDeviceGetCount: PFN_cuDeviceGetCount
+    package let cuDeviceGet: PFN_cuDeviceGet
+    package let cuDeviceGetName: PFN_cuDeviceGetName
+    package let cuDeviceGetAttribute: PFN_cuDeviceGetAttribute
+    package let cuDeviceTotalMem: PFN_cuDeviceTotalMem
+    package let cuDevicePrimaryCtxRetain: PFN_cuDevicePrimaryCtxRetain
+    package let cuCtxSetCurrent: PFN_cuCtxSetCurrent
+    package let cuCtxSynchronize: PFN_cuCtxSynchronize
+    package let cuMemAlloc: PFN_cuMemAlloc
+    package let cuMemFree: PFN_cuMemFree
+    package let cuMemcpyHtoD: PFN_cuMemcpyHtoD
+    package let cuMemcpyDtoH: PFN_cuMemcpyDtoH
+    package let cuModuleLoadData: PFN_cuModuleLoadData
+    package let cuModuleGetFunction: PFN_cuModuleGetFunction
+    package let cuLaunchKernel: PFN_cuLaunchKernel
+    package let cuGetErrorString: PFN_cuGetErrorString
+    package let cuStreamCreate: PFN_cuStreamCreate
+    package let cuStreamSynchronize: PFN_cuStreamSynchronize
+    package let cuMemAllocAsync: PFN_cuMemAllocAsync
+    package let cuMemFreeAsync: PFN_cuMemFreeAsync
+    package let cuMemcpyHtoDAsync: PFN_cuMemcpyHtoDAsync
+    package let cuMemcpyDtoHAsync: PFN_cuMemcpyDtoHAsync
+    package let cuMemcpyDtoDAsync: PFN_cuMemcpyDtoDAsync
+    package let cuMemsetD8Async: PFN_cuMemsetD8Async
+    package let cuDeviceGetDefaultMemPool: PFN_cuDeviceGetDefaultMemPool
+    package let cuMemPoolSetAttribute: PFN_cuMemPoolSetAttribute
+    package let cuMemPoolGetAttribute: PFN_cuMemPoolGetAttribute
+    package let cuFuncSetAttribute: PFN_cuFuncSetAttribute
 
     /// The driver, loaded and initialised once; the error says what was looked for.
     public static let shared: Result<CUDADriver, CUDAError> = {
@@ -62,13 +74,25 @@ public final class CUDADriver: @unchecked Sendable {
         cuModuleGetFunction = try opened.function("cuModuleGetFunction", PFN_cuModuleGetFunction.self)
         cuLaunchKernel = try opened.function("cuLaunchKernel", PFN_cuLaunchKernel.self)
         cuGetErrorString = try opened.function("cuGetErrorString", PFN_cuGetErrorString.self)
+        cuStreamCreate = try opened.function("cuStreamCreate", PFN_cuStreamCreate.self)
+        cuStreamSynchronize = try opened.function("cuStreamSynchronize", PFN_cuStreamSynchronize.self)
+        cuMemAllocAsync = try opened.function("cuMemAllocAsync", PFN_cuMemAllocAsync.self)
+        cuMemFreeAsync = try opened.function("cuMemFreeAsync", PFN_cuMemFreeAsync.self)
+        cuMemcpyHtoDAsync = try opened.function("cuMemcpyHtoDAsync_v2", PFN_cuMemcpyHtoDAsync.self)
+        cuMemcpyDtoHAsync = try opened.function("cuMemcpyDtoHAsync_v2", PFN_cuMemcpyDtoHAsync.self)
+        cuMemcpyDtoDAsync = try opened.function("cuMemcpyDtoDAsync_v2", PFN_cuMemcpyDtoDAsync.self)
+        cuMemsetD8Async = try opened.function("cuMemsetD8Async", PFN_cuMemsetD8Async.self)
+        cuDeviceGetDefaultMemPool = try opened.function("cuDeviceGetDefaultMemPool", PFN_cuDeviceGetDefaultMemPool.self)
+        cuMemPoolSetAttribute = try opened.function("cuMemPoolSetAttribute", PFN_cuMemPoolSetAttribute.self)
+        cuMemPoolGetAttribute = try opened.function("cuMemPoolGetAttribute", PFN_cuMemPoolGetAttribute.self)
+        cuFuncSetAttribute = try opened.function("cuFuncSetAttribute", PFN_cuFuncSetAttribute.self)
         try check(cuInit(0), "cuInit")
     }
 
     public var path: String { library.path }
 
     /// Throws with the driver's message unless `result` is CUDA_SUCCESS.
-    func check(_ result: CUresult, _ call: String) throws {
+    package func check(_ result: CUresult, _ call: String) throws {
         guard result != 0 else { return }
         var text: UnsafePointer<CChar>?
         _ = cuGetErrorString(result, &text)

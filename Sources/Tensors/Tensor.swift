@@ -182,6 +182,17 @@ extension Tensor {
         try hostStorage.withUnsafeBytes(body)
     }
 
+    /// The storage of a tensor on another backend's device, for writing in place: `copy`
+    /// makes a private copy first when other tensors share it (copy-on-write). GPU backends'
+    /// in-place primitives (`addRegion`) use it.
+    package mutating func uniqueStorage<S: TensorStorage>(as _: S.Type, copy: (S) -> S) -> S {
+        guard var s = storage as? S else { preconditionFailure("storage of a \(device) tensor is not \(S.self)") }
+        storage = HostStorage.placeholder
+        if !isKnownUniquelyReferenced(&s) { s = copy(s) }
+        storage = s
+        return s
+    }
+
     /// Makes `storage` an owned (array) host storage that only this tensor references.
     mutating func makeHostStorageUnique() {
         var host = hostStorage

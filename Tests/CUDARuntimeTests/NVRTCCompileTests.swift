@@ -1,4 +1,5 @@
 import Foundation
+import ReelflowTestSupport
 import Testing
 @testable import CUDARuntime
 
@@ -6,7 +7,10 @@ import Testing
 /// or an NVIDIA pip package in VIRTUAL_ENV), the CUDA kernels must compile. Elsewhere (CI has no
 /// CUDA) these tests are skipped, and the missing-library message is checked instead.
 @Suite struct NVRTCCompileTests {
-    static var available: Bool { if case .success = NVRTC.shared { true } else { false } }
+    static var available: Bool {
+        LocalNVRTC.useIfInstalled()
+        if case .success = NVRTC.shared { return true } else { return false }
+    }
 
     @Test(.enabled(if: available, "NVRTC not found (set REELFLOW_CUDA_PATH or VIRTUAL_ENV to one with nvidia/cuda_nvrtc)"))
     func selfTestKernelCompilesForHopper() throws {

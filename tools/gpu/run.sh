@@ -1,17 +1,36 @@
 #!/usr/bin/env bash
-# On the GPU machine, in the repository copy: runs the packaged cuda-probe (tools/gpu/package.sh)
-# with the CUDA libraries of the machine's CUDA install and of its PyTorch's pip packages in
-# reach, and prints what it found and the self-test's result.
+# On the GPU machine, in the repository copy: unpacks the tools that tools/gpu/package.sh
+# built, puts the CUDA libraries of the machine's CUDA install and of its PyTorch's pip
+# packages in reach, and runs what is asked:
+#   tools/gpu/run.sh probe    cuda-probe --self-test twice (compiled, then from the kernel cache)
+#   tools/gpu/run.sh suite    the shared op suite on the GPU against the CPU backend
+#   tools/gpu/run.sh bench    the op benchmarks beside PyTorch's (tools/gpu/op_bench.py)
+# (several at once: tools/gpu/run.sh probe suite bench).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
+for f in .gpu/*.gz .gpu/lib/*.gz; do [ -e "$f" ] && gunzip -kf "$f" && chmod +x "${f%.gz}"; done
 SITE=$(python3 -c 'import site; print(site.getsitepackages()[0])' 2>/dev/null || true)
 CUDA_DIRS=""
 for d in /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-13.0/targets/x86_64-linux/lib "$SITE"/nvidia/cu13/lib "$SITE"/nvidia/*/lib; do
   [ -d "$d" ] && CUDA_DIRS="$CUDA_DIRS:$d"
 done
 export REELFLOW_CUDA_PATH="${CUDA_DIRS#:}"
+export LD_LIBRARY_PATH="$PWD/.gpu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export REELFLOW_CACHE_DIR="${REELFLOW_CACHE_DIR:-$(mktemp -d)}"
 echo "== $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
-export REELFLOW_CACHE_DIR="$(mktemp -d)"
-.gpu/cuda-probe --self-test      # compiles with NVRTC
-.gpu/cuda-probe --self-test      # the same kernel from the kernel cache
-echo "cuda-probe exit: $?"
+status=0
+for what in "${@:-probe}"; do
+  case "$what" in
+    probe)
+      .gpu/cuda-probe --self-test || status=1
+      .gpu/cuda-probe --self-test || status=1 ;;
+    suite)
+      .gpu/cuda-op-suite || status=1 ;;
+    bench)
+      .gpu/cuda-op-suite --bench | tee /tmp/reelflow-op-bench.jsonl || status=1
+      python3 tools/gpu/op_bench.py /tmp/reelflow-op-bench.jsonl || status=1 ;;
+    *) echo "unknown: $what"; status=2 ;;
+  esac
+done
+echo "run.sh exit: $status"
+exit $status

@@ -44,6 +44,28 @@ typedef CUresult (*PFN_cuLaunchKernel)(
     CUstream stream, void **parameters, void **extra);
 typedef CUresult (*PFN_cuGetErrorString)(CUresult error, const char **text);
 
+// Streams and stream-ordered memory (the driver's default memory pool caches freed blocks).
+typedef struct CUmemPoolHandle_st *CUmemoryPool;
+enum {
+    REELFLOW_CU_STREAM_NON_BLOCKING = 1,
+    REELFLOW_CU_MEMPOOL_ATTR_RELEASE_THRESHOLD = 4,
+    REELFLOW_CU_MEMPOOL_ATTR_USED_MEM_HIGH = 8,
+};
+typedef CUresult (*PFN_cuStreamCreate)(CUstream *stream, unsigned int flags);
+typedef CUresult (*PFN_cuStreamSynchronize)(CUstream stream);
+typedef CUresult (*PFN_cuMemAllocAsync)(CUdeviceptr *pointer, size_t bytes, CUstream stream);
+typedef CUresult (*PFN_cuMemFreeAsync)(CUdeviceptr pointer, CUstream stream);
+typedef CUresult (*PFN_cuMemcpyHtoDAsync)(CUdeviceptr destination, const void *source, size_t bytes, CUstream stream);  // _v2
+typedef CUresult (*PFN_cuMemcpyDtoHAsync)(void *destination, CUdeviceptr source, size_t bytes, CUstream stream);        // _v2
+typedef CUresult (*PFN_cuMemcpyDtoDAsync)(CUdeviceptr destination, CUdeviceptr source, size_t bytes, CUstream stream);  // _v2
+typedef CUresult (*PFN_cuMemsetD8Async)(CUdeviceptr destination, unsigned char value, size_t count, CUstream stream);
+typedef CUresult (*PFN_cuDeviceGetDefaultMemPool)(CUmemoryPool *pool, CUdevice device);
+typedef CUresult (*PFN_cuMemPoolSetAttribute)(CUmemoryPool pool, int attribute, void *value);
+typedef CUresult (*PFN_cuMemPoolGetAttribute)(CUmemoryPool pool, int attribute, void *value);
+typedef CUresult (*PFN_cuMemHostAlloc)(void **pointer, size_t bytes, unsigned int flags);
+typedef CUresult (*PFN_cuMemFreeHost)(void *pointer);
+typedef CUresult (*PFN_cuFuncSetAttribute)(CUfunction function, int attribute, int value);
+
 // ---- NVRTC (nvrtc.h) ----
 typedef int nvrtcResult;                    // NVRTC_SUCCESS = 0
 typedef struct _nvrtcProgram *nvrtcProgram;
@@ -61,6 +83,37 @@ typedef nvrtcResult (*PFN_nvrtcDestroyProgram)(nvrtcProgram *program);
 typedef const char *(*PFN_nvrtcGetErrorString)(nvrtcResult result);
 
 // ---- cuBLASLt (cublasLt.h) ----
+typedef int cublasStatus_t;                 // CUBLAS_STATUS_SUCCESS = 0
+typedef struct cublasLtContext *cublasLtHandle_t;
+typedef struct cublasLtMatmulDescOpaque_st *cublasLtMatmulDesc_t;
+typedef struct cublasLtMatrixLayoutOpaque_st *cublasLtMatrixLayout_t;
+enum {
+    REELFLOW_CUDA_R_32F = 0,
+    REELFLOW_CUDA_R_16F = 2,
+    REELFLOW_CUDA_R_16BF = 14,
+    REELFLOW_CUBLAS_COMPUTE_32F = 68,
+    REELFLOW_CUBLASLT_MATMUL_DESC_TRANSA = 3,
+    REELFLOW_CUBLASLT_MATMUL_DESC_TRANSB = 4,
+    REELFLOW_CUBLASLT_MATMUL_DESC_EPILOGUE = 7,
+    REELFLOW_CUBLASLT_MATMUL_DESC_BIAS_POINTER = 8,
+    REELFLOW_CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE = 26,
+    REELFLOW_CUBLASLT_EPILOGUE_DEFAULT = 1,
+    REELFLOW_CUBLASLT_EPILOGUE_BIAS = 4,
+    REELFLOW_CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT = 5,
+    REELFLOW_CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET = 6,
+};
 typedef size_t (*PFN_cublasLtGetVersion)(void);
+typedef cublasStatus_t (*PFN_cublasLtCreate)(cublasLtHandle_t *handle);
+typedef cublasStatus_t (*PFN_cublasLtMatmulDescCreate)(cublasLtMatmulDesc_t *desc, int computeType, int scaleType);
+typedef cublasStatus_t (*PFN_cublasLtMatmulDescDestroy)(cublasLtMatmulDesc_t desc);
+typedef cublasStatus_t (*PFN_cublasLtMatmulDescSetAttribute)(cublasLtMatmulDesc_t desc, int attribute, const void *value, size_t bytes);
+typedef cublasStatus_t (*PFN_cublasLtMatrixLayoutCreate)(cublasLtMatrixLayout_t *layout, int type, unsigned long long rows, unsigned long long cols, long long ld);
+typedef cublasStatus_t (*PFN_cublasLtMatrixLayoutDestroy)(cublasLtMatrixLayout_t layout);
+typedef cublasStatus_t (*PFN_cublasLtMatrixLayoutSetAttribute)(cublasLtMatrixLayout_t layout, int attribute, const void *value, size_t bytes);
+// algo may be NULL: cuBLASLt then runs its own heuristic within the given workspace.
+typedef cublasStatus_t (*PFN_cublasLtMatmul)(
+    cublasLtHandle_t handle, cublasLtMatmulDesc_t desc, const void *alpha, const void *a, cublasLtMatrixLayout_t aLayout,
+    const void *b, cublasLtMatrixLayout_t bLayout, const void *beta, const void *c, cublasLtMatrixLayout_t cLayout,
+    void *d, cublasLtMatrixLayout_t dLayout, const void *algo, void *workspace, size_t workspaceBytes, CUstream stream);
 
 #endif

@@ -36,65 +36,10 @@ import TensorsTestSupport
         }
     }
 
+    /// The shared op suite (`OpSuite`), each case run on both backends.
     @Test(arguments: [DType.f32, .bf16])
     func everyPrimitiveAgrees(dtype: DType) {
-        var rng = SeededRandom(seed: 9)
-        func r(_ shape: [Int], _ scale: Float = 1) -> Tensor { rng.tensor(shape, scale: scale).to(dtype: dtype) }
-        for (b, t, d) in [(2, 7, 12), (1, 1, 4), (1, 0, 6), (3, 5, 1)] {
-            // Operands are drawn here, outside the compared closures, so both backends see them.
-            let x = r([b, t, d]), w = r([5, d]), bias = r([5]), row = r([d]), y = r([b, t, d]), more = r([b, 2, d])
-            let (s1, s2, s3) = (r([b, 1, d]), r([b, 1, d]), r([b, 1, d]))
-            let positive = r([b, 1, d]).map { abs($0) + 0.5 }
-            let (g, beta, m) = (r([d]), r([d]), r([d, 3]))
-            same(dtype, "linear \([b, t, d])") { x.linear(weight: w, bias: bias) }
-            same(dtype, "silu") { x.silu() }
-            same(dtype, "gelu") { x.geluTanh() }
-            same(dtype, "sigmoid") { x.sigmoid() }
-            same(dtype, "exp") { x.exp() }
-            same(dtype, "add") { x + row }
-            same(dtype, "div") { x / positive }
-            same(dtype, "scalar") { x * 0.37 - 1.5 }
-            same(dtype, "maximum") { Tensor.maximum(x, row) }
-            same(dtype, "clamp") { x.clamped(min: 0.25) }
-            same(dtype, "modulate") { x.modulated(scale: s1, shift: s2) }
-            same(dtype, "gated") { x.addingGated(y, gate: s3) }
-            same(dtype, "softmax") { x.softmax() }
-            same(dtype, "sum") { x.sum(alongAxis: 1) }
-            same(dtype, "rmsnorm") { x.rmsNorm(weight: g, eps: 1e-6) }
-            same(dtype, "layernorm") { x.layerNorm(weight: g, bias: beta, eps: 1e-6) }
-            same(dtype, "permute") { x.permuted([2, 0, 1]) }
-            same(dtype, "slice") { x.sliced(axis: 2, 0..<(d / 2)) }
-            same(dtype, "concat") { Tensor.concatenated([x, more], axis: 1) }
-            same(dtype, "addRegion") {
-                var base = Tensor.concatenated([x, more], axis: 1)
-                base.addRegion(y.sliced(axis: 2, 0..<(d / 2)), at: [0, 2, d - d / 2])
-                return base
-            }
-            same(dtype, "matmul") { Tensor.matmul(x, m) }
-        }
-        let v = r([1, 4, 3, 6, 8])
-        let (gw, gb, cw, cb) = (r([4]), r([4]), r([3, 4, 3, 3, 3], 0.2), r([3]))
-        same(dtype, "groupnorm") { v.groupNorm(groups: 2, weight: gw, bias: gb, eps: 1e-6) }
-        same(dtype, "pixelnorm") { v.pixelNorm(eps: 1e-8) }
-        same(dtype, "conv3d") { v.causalConv3d(weight: cw, bias: cb, stride: [1, 2, 1]) }
-        for order in SpaceToDepthOrder.allCases {
-            same(dtype, "s2d \(order)") { v.spaceToDepth([1, 2, 2], order: order) }
-            same(dtype, "d2s \(order)") { v.depthToSpace([2, 1, 2], order: order) }
-        }
-        for mode in InterpolationMode.allCases {
-            same(dtype, "interp \(mode)") { v.reshaped([4, 3, 6, 8]).interpolated(size: [9, 5], mode: mode) }
-        }
-        let (q, k, vv) = (r([1, 9, 16]), r([1, 11, 16]), r([1, 11, 16]))
-        same(dtype, "attention") { Tensor.attention(query: q, key: k, value: vv, heads: 2) }
-        let bias = Tensor(shape: [1, 1, 9, 11], scalars: (0..<99).map { $0 % 7 == 0 ? -.infinity : Float($0 % 5) * -0.3 })
-            .to(dtype: dtype)
-        same(dtype, "attention masked") { Tensor.attention(query: q, key: k, value: vv, heads: 2, mask: .additive(bias)) }
-        let angles = rng.uniform([1, 9, 6], in: -3...3)
-        for layout in RoPELayout.allCases {
-            let (c, s) = RoPE.tables(angles: angles, width: 16, heads: 2, layout: layout)
-            let (cd, sd) = (c.to(dtype: dtype), s.to(dtype: dtype))
-            same(dtype, "rope \(layout)") { q.applyingRoPE(cos: cd, sin: sd, layout: layout) }
-        }
+        for c in OpSuite.cases(dtype: dtype) { same(dtype, c.label, c.run) }
     }
 
     @Test(arguments: [DType.bf16, .f16, .f8e4m3, .f8e5m2])

@@ -1,0 +1,118 @@
+// cuda-op-suite: the shared op suite (TensorsTestSupport's OpSuite) on a GPU through the CUDA
+// backend, each case against the CPU backend on the same operands, then larger cases at
+// model-like sizes. Prints one line per case and a summary; exits 1 when any case fails.
+// Built by tools/gpu/package.sh, run on the GPU machine by tools/gpu/run.sh (docs/cuda.md).
+import CUDABackend
+import Foundation
+import ReelflowTestSupport
+import Tensors
+import TensorsTestSupport
+
+let gpu: CUDABackend
+do {
+    gpu = try CUDABackend.activate(.cuda(0))
+} catch {
+    print("cuda-op-suite: \(error)")
+    exit(2)
+}
+print("== \(gpu.summary)")
+if CommandLine.arguments.contains("--bench") {
+    runOpBenchmarks(gpu)
+    exit(0)
+}
+let cuda = Device.cuda(0)
+func onGPU(_ t: Tensor) -> Tensor { t.to(device: cuda) }
+
+nonisolated(unsafe) var failures: [String] = []
+nonisolated(unsafe) var passed = 0
+
+func check(_ label: String, tolerance: OpSuite.Tolerance = OpSuite.Tolerance(), _ gpuResult: () -> Tensor, _ cpuResult: () -> Tensor) {
+    let start = ContinuousClock.now
+    let actual = gpuResult()
+    let expected = cpuResult()
+    var problem: String?
+    if actual.device != cuda { problem = "result on \(actual.device), not \(cuda)" }
+    problem = problem ?? OpSuite.mismatch(actual, expected, tolerance: tolerance)
+    let ms = (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
+    if let problem {
+        failures.append("\(label): \(problem)")
+        print("FAIL \(label): \(problem)")
+    } else {
+        passed += 1
+        print("ok   \(label) (\(ms) ms)")
+    }
+}
+
+// 1. The shared suite, float32 and bf16.
+for dtype in [DType.f32, .bf16] {
+    let host = OpSuite.cases(dtype: dtype), device = OpSuite.cases(dtype: dtype, place: onGPU)
+    for (c, g) in zip(host, device) {
+        check("\(c.label) [\(dtype.rawValue)]", g.run, c.run)
+    }
+}
+
+// 2. Model-like sizes: the GPU paths the small suite does not reach (many key tiles, 128-wide
+// heads, batched and broadcast products, grouped masks, bigger convolutions).
+var rng = SeededRandom(seed: 5)
+for dtype in [DType.f32, .bf16] {
+    let tol = dtype == .bf16 ? OpSuite.Tolerance(bf16Ulps: 2) : OpSuite.Tolerance(absolute: 1e-4, relative: 1e-3)
+    let tag = "[\(dtype.rawValue)]"
+    let x = rng.tensor([2, 300, 256]).to(dtype: dtype), w = rng.tensor([384, 256], scale: 0.06).to(dtype: dtype)
+    let bias = rng.tensor([384]).to(dtype: dtype)
+    let (gx, gw, gb) = (onGPU(x), onGPU(w), onGPU(bias))
+    check("linear 600x256x384 \(tag)", tolerance: tol, { gx.linear(weight: gw, bias: gb) }, { x.linear(weight: w, bias: bias) })
+    let a = rng.tensor([3, 4, 40, 24]).to(dtype: dtype), b = rng.tensor([4, 32, 24]).to(dtype: dtype)
+    let (ga, gbb) = (onGPU(a), onGPU(b))
+    check("matmul broadcast batch, B transposed \(tag)", tolerance: tol,
+          { Tensor.matmul(ga, gbb, transposeB: true) }, { Tensor.matmul(a, b, transposeB: true) })
+    let at = rng.tensor([3, 4, 24, 40]).to(dtype: dtype), bt = rng.tensor([3, 4, 24, 16]).to(dtype: dtype)
+    let (gat, gbt) = (onGPU(at), onGPU(bt))
+    check("matmul strided batch, A transposed \(tag)", tolerance: tol,
+          { Tensor.matmul(gat, gbt, transposeA: true) }, { Tensor.matmul(at, bt, transposeA: true) })
+    let q = rng.tensor([1, 333, 512]).to(dtype: dtype), k = rng.tensor([1, 333, 512]).to(dtype: dtype)
+    let v = rng.tensor([1, 333, 512]).to(dtype: dtype)
+    let (gq, gk, gv) = (onGPU(q), onGPU(k), onGPU(v))
+    check("attention 333 tokens, 4 heads x 128 \(tag)", tolerance: tol,
+          { Tensor.attention(query: gq, key: gk, value: gv, heads: 4) }, { Tensor.attention(query: q, key: k, value: v, heads: 4) })
+    let ctx = rng.tensor([1, 77, 512]).to(dtype: dtype)
+    let gctx = onGPU(ctx)
+    check("cross-attention 333 x 77 tokens \(tag)", tolerance: tol,
+          { Tensor.attention(query: gq, key: gctx, value: gctx, heads: 4) },
+          { Tensor.attention(query: q, key: ctx, value: ctx, heads: 4) })
+    // Grouped weights: grid 0..<200, a reference group with a mask, a keyframe group after it.
+    let t = 333
+    let groups = (0..<t).map { $0 < 200 ? 0 : ($0 < 300 ? 1 : 2) }
+    let cross = (0..<t).map { (i: Int) -> Float in
+        if i < 200 { return 1 }
+        if i % 9 == 0 { return 0 }
+        return Float((i * 37) % 100) / 100 + 0.01
+    }
+    let weights = TokenGroupWeights(groups: groups, cross: cross, batch: 1, firstIsolatedGroup: 2, dtype: dtype)
+    let dense = weights.denseBias().to(dtype: dtype)
+    let gdense = onGPU(dense)
+    check("attention, grouped mask vs dense bias on the CPU \(tag)", tolerance: tol,
+          { Tensor.attention(query: gq, key: gk, value: gv, heads: 4, mask: .groups(weights)) },
+          { Tensor.attention(query: q, key: k, value: v, heads: 4, mask: .additive(dense)) })
+    check("attention, dense bias \(tag)", tolerance: tol,
+          { Tensor.attention(query: gq, key: gk, value: gv, heads: 4, mask: .additive(gdense)) },
+          { Tensor.attention(query: q, key: k, value: v, heads: 4, mask: .additive(dense)) })
+    let video = rng.tensor([1, 32, 5, 24, 40]).to(dtype: dtype), kernel = rng.tensor([48, 32, 3, 3, 3], scale: 0.05).to(dtype: dtype)
+    let kb = rng.tensor([48]).to(dtype: dtype)
+    let (gvid, gker, gkb) = (onGPU(video), onGPU(kernel), onGPU(kb))
+    check("causal conv3d 32->48 at 5x24x40 \(tag)", tolerance: tol,
+          { gvid.causalConv3d(weight: gker, bias: gkb) }, { video.causalConv3d(weight: kernel, bias: kb) })
+    check("groupnorm 32 groups \(tag)", tolerance: tol,
+          { gvid.groupNorm(groups: 8, weight: nil, bias: nil, eps: 1e-6) }, { video.groupNorm(groups: 8, weight: nil, bias: nil, eps: 1e-6) })
+    check("d2s 2x2x2 \(tag)", { gvid.depthToSpace([2, 2, 2], order: .timeWidthHeight) }, { video.depthToSpace([2, 2, 2], order: .timeWidthHeight) })
+    check("softmax 4096 wide \(tag)", tolerance: tol, { onGPU(x).reshaped([3, 50, 1024]).softmax() }, { x.reshaped([3, 50, 1024]).softmax() })
+}
+
+// 3. Conversions, exact both ways.
+let wide = Tensor(shape: [8], scalars: [0, -0, 1.5, -3.25e-3, 448, 70000, .infinity, -1e-9])
+for dtype in [DType.bf16, .f16, .f8e4m3, .f8e5m2] {
+    check("convert to \(dtype.rawValue) and back", { onGPU(wide).to(dtype: dtype).to(dtype: .f32) }, { wide.to(dtype: dtype).to(dtype: .f32) })
+}
+
+print("== \(passed) passed, \(failures.count) failed; GPU memory pool peak \(gpu.peakMemoryBytes >> 20) MiB")
+for f in failures { print("   \(f)") }
+exit(failures.isEmpty ? 0 : 1)

@@ -1,0 +1,66 @@
+import Tensors
+
+/// Element-wise primitives: one grid-stride kernel each (elementwise.cu).
+extension CUDABackend {
+    public func unary(_ op: UnaryOp, _ x: Tensor) -> Tensor {
+        let dtype = DType.result(of: [x])
+        let out = empty(x.shape, dtype)
+        let code: Int32 = switch op {
+        case .exp: 0
+        case .sigmoid: 1
+        case .silu: 2
+        case .geluTanh: 3
+        }
+        context.launch(
+            "rf_unary", items: x.count,
+            [.pointer(pointer(out)), .pointer(pointer(x)), .int64(x.count), .int32(x.dtype.code), .int32(dtype.code), .int32(code)])
+        return out
+    }
+
+    public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor {
+        guard let shape = Tensor.broadcastShape(a.shape, b.shape) else {
+            preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        let dtype = DType.result(of: [a, b])
+        let out = empty(shape, dtype)
+        let code: Int32 = switch op {
+        case .add: 0
+        case .subtract: 1
+        case .multiply: 2
+        case .divide: 3
+        case .maximum: 4
+        }
+        let g = Geometry(
+            extents: shape, a: Geometry.broadcastStrides(a.shape, to: shape), b: Geometry.broadcastStrides(b.shape, to: shape))
+        let n = out.count
+        context.launch(
+            "rf_binary", items: n,
+            [.pointer(pointer(out)), .pointer(pointer(a)), .pointer(pointer(b)), g.argument, .int64(n), .int32(a.dtype.code),
+             .int32(b.dtype.code), .int32(dtype.code), .int32(code)])
+        return out
+    }
+
+    public func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
+        fused3(x, scale, shift, op: 0)
+    }
+
+    public func gatedResidual(_ x: Tensor, _ y: Tensor, gate: Tensor) -> Tensor {
+        fused3(x, y, gate, op: 1)
+    }
+
+    /// modulate (op 0) or gated residual (op 1) over `x`'s shape, rounding between steps in
+    /// bf16 as torch's separate ops do.
+    private func fused3(_ x: Tensor, _ a: Tensor, _ b: Tensor, op: Int32) -> Tensor {
+        let dtype = DType.result(of: [x, a, b])
+        let out = empty(x.shape, dtype)
+        let g = Geometry(
+            extents: x.shape, a: Geometry.broadcastStrides(a.shape, to: x.shape),
+            b: Geometry.broadcastStrides(b.shape, to: x.shape))
+        context.launch(
+            "rf_fused3", items: x.count,
+            [.pointer(pointer(out)), .pointer(pointer(x)), .pointer(pointer(a)), .pointer(pointer(b)), g.argument,
+             .int64(x.count), .int32(x.dtype.code), .int32(a.dtype.code), .int32(b.dtype.code), .int32(dtype.code),
+             .int32(op), .int32(dtype == .bf16 ? 1 : 0)])
+        return out
+    }
+}

@@ -1,0 +1,206 @@
+import CCUDA
+import CUDARuntime
+import Tensors
+
+/// Matrix products through cuBLASLt, attention through the online-softmax kernel
+/// (attention.cu), and 3D convolution as im2col (convolution.cu) plus cuBLASLt GEMMs.
+extension CUDABackend {
+    /// cuBLASLt's element type for a compute dtype.
+    private func blasType(_ dtype: DType) -> CUBLASLt.ElementType {
+        switch dtype {
+        case .bf16: .bf16
+        case .f16: .f16
+        default: .f32
+        }
+    }
+
+    /// The GEMM dtype of a product: the result dtype when it is a compute type (bf16 stays
+    /// bf16 on the tensor cores), float32 otherwise.
+    private func gemmType(_ operands: [Tensor]) -> DType {
+        let d = DType.result(of: operands)
+        return d.isComputeType ? d : .f32
+    }
+
+    private func offset(_ p: CUdeviceptr, _ elements: Int, _ dtype: DType) -> CUdeviceptr {
+        p + CUdeviceptr(elements * dtype.byteSize)
+    }
+
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        let dtype = gemmType([x, weight] + [bias].compactMap { $0 })
+        let (xc, wc, bc) = (converted(x, dtype), converted(weight, dtype), bias.map { converted($0, dtype) })
+        let (inner, outer) = (weight.shape[1], weight.shape[0])
+        let rows = inner == 0 ? x.count / max(1, x.shape.last ?? 1) : x.count / inner
+        let out = empty(Array(x.shape.dropLast()) + [outer], dtype)
+        guard rows > 0 && outer > 0 else { return out }
+        if inner == 0 { return bias.map { binary(.add, zeros(out.shape, dtype), converted($0, dtype)) } ?? zeros(out.shape, dtype) }
+        context.gemm(CUBLASLt.GEMM(
+            m: rows, n: outer, k: inner, a: pointer(xc), lda: inner, transposeA: false, b: pointer(wc), ldb: inner,
+            transposeB: true, d: pointer(out), ldd: outer, type: blasType(dtype), bias: bc.map { pointer($0) }))
+        return out
+    }
+
+    public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
+        let dtype = gemmType([a, b])
+        let (ac, bc) = (converted(a, dtype), converted(b, dtype))
+        let (ra, rb) = (a.rank, b.rank)
+        let m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2]
+        let k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1]
+        let n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1]
+        let (batchA, batchB) = (Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))
+        let batch = Tensor.broadcastShape(batchA, batchB)!
+        let out = empty(batch + [m, n], dtype)
+        let count = batch.reduce(1, *)
+        guard count > 0 && m > 0 && n > 0 else { return out }
+        if k == 0 { return zeros(out.shape, dtype) }
+        let (lda, ldb) = (transposeA ? m : k, transposeB ? k : n)
+        var g = CUBLASLt.GEMM(
+            m: m, n: n, k: k, a: pointer(ac), lda: lda, transposeA: transposeA, b: pointer(bc), ldb: ldb,
+            transposeB: transposeB, d: pointer(out), ldd: n, type: blasType(dtype))
+        if batchB.reduce(1, *) == 1 && batchA == batch && !transposeA {
+            g.m = m * count  // one weight for every item: fold the batch into the rows
+            context.gemm(g)
+        } else if batchA == batch && batchB == batch {
+            (g.batch, g.strideA, g.strideB, g.strideD) = (count, m * k, k * n, m * n)
+            context.gemm(g)
+        } else {
+            let (sa, sb) = (Geometry.broadcastStrides(batchA, to: batch), Geometry.broadcastStrides(batchB, to: batch))
+            let cs = contiguousStrides(batch)
+            for item in 0..<count {
+                var (oa, ob) = (0, 0)
+                for axis in batch.indices {
+                    let i = (item / cs[axis]) % batch[axis]
+                    oa += i * sa[axis]
+                    ob += i * sb[axis]
+                }
+                var gi = g
+                gi.a = offset(g.a, oa * m * k, dtype)
+                gi.b = offset(g.b, ob * k * n, dtype)
+                gi.d = offset(g.d, item * m * n, dtype)
+                context.gemm(gi)
+            }
+        }
+        return out
+    }
+
+    /// Zeros on this GPU.
+    func zeros(_ shape: [Int], _ dtype: DType) -> Tensor {
+        let out = empty(shape, dtype)
+        let bytes = out.count * dtype.byteSize
+        if bytes > 0 {
+            context.makeCurrent()
+            context.must(context.driver.cuMemsetD8Async(pointer(out), 0, bytes, context.stream), "cuMemsetD8Async")
+        }
+        return out
+    }
+
+    // MARK: Attention
+
+    public func attention(
+        query: Tensor, key: Tensor, value: Tensor, layout: AttentionLayout, mask: AttentionMask?, scale: Float
+    ) -> Tensor {
+        let dtype = DType.result(of: [query, key, value])
+        let b = query.shape[0]
+        let (heads, tq, tk, d, dv): (Int, Int, Int, Int, Int)
+        var strides: [[Int]]  // q, k, v, out: batch, head, token
+        let outShape: [Int]
+        switch layout {
+        case .headsFirst:
+            (heads, tq, tk, d, dv) = (query.shape[1], query.shape[2], key.shape[2], query.shape[3], value.shape[3])
+            strides = [[heads * tq * d, tq * d, d], [heads * tk * d, tk * d, d], [heads * tk * dv, tk * dv, dv],
+                       [heads * tq * dv, tq * dv, dv]]
+            outShape = [b, heads, tq, dv]
+        case .tokensFirst(let h):
+            heads = h
+            (tq, tk, d, dv) = (query.shape[1], key.shape[1], query.shape[2] / h, value.shape[2] / h)
+            strides = [[tq * h * d, d, h * d], [tk * h * d, d, h * d], [tk * h * dv, dv, h * dv], [tq * h * dv, dv, h * dv]]
+            outShape = [b, tq, h * dv]
+        }
+        precondition(d <= 128 && dv <= 128, "the CUDA attention kernel takes heads up to 128 wide, got \(d) and \(dv)")
+        let out = empty(outShape, dtype)
+        guard b > 0 && heads > 0 && tq > 0 && dv > 0 else { return out }
+        var maskKind = 0, maskPointer: CUdeviceptr = 0, maskType: Int32 = 0
+        var maskStrides = [0, 0, 0, 0]
+        var groupWords = [0, 0, 0, 0]
+        var lowest: Float = -.greatestFiniteMagnitude
+        var keepAlive: [CUDAStorage] = []
+        switch mask {
+        case nil:
+            break
+        case .additive(let t), .multiplicative(let t):
+            if case .additive = mask! { maskKind = 1 } else { maskKind = 2 }
+            maskPointer = pointer(t)
+            maskType = t.dtype.code
+            maskStrides = Geometry.broadcastStrides(t.shape, to: [b, heads, tq, tk])
+        case .groups(let w):
+            maskKind = 3
+            let groups = upload(w.groups.map { Int32($0) })
+            let cross = upload(w.cross.map { TokenGroupWeights.bias($0, dtype: w.dtype) })
+            keepAlive = [groups, cross]
+            groupWords = [Int(groups.pointer), Int(cross.pointer), w.batch, w.firstIsolatedGroup]
+            lowest = TokenGroupWeights.bias(0, dtype: w.dtype)
+        }
+        let words: [Int] =
+            [Int(pointer(query)), Int(pointer(key)), Int(pointer(value)), Int(pointer(out))]
+            + [query.dtype, key.dtype, value.dtype, dtype].map { Int($0.code) }
+            + [b, heads, tq, tk, d, dv] + strides.flatMap { $0 }
+            + [maskKind, Int(maskPointer), Int(maskType)] + maskStrides + groupWords
+        context.launch(
+            "rf_attention", grid: ((tq + 7) / 8, heads, b), block: 256,
+            [.words(words.map { Int64($0) }), .float(scale), .float(lowest)])
+        withExtendedLifetime(keepAlive) {}
+        return out
+    }
+
+    /// Host values copied into a new device buffer (freed in stream order after its last use).
+    private func upload<T>(_ values: [T]) -> CUDAStorage {
+        let storage = CUDAStorage(bytes: values.count * MemoryLayout<T>.stride, context: context)
+        values.withUnsafeBytes { context.upload($0, to: storage.pointer) }
+        return storage
+    }
+
+    // MARK: Convolution
+
+    public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]) -> Tensor {
+        let dtype = gemmType([x, weight] + [bias].compactMap { $0 })
+        let (xc, wc) = (converted(x, dtype), converted(weight, dtype))
+        let (batch, cin, f, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], x.shape[4])
+        let (cout, kt, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3], weight.shape[4])
+        let inExtents = [f, h, w], kernel = [kt, kh, kw]
+        let outExtents = (0..<3).map { (inExtents[$0] + padding[$0].before + padding[$0].after - kernel[$0]) / stride[$0] + 1 }
+        var out = empty([batch, cout] + outExtents, dtype)
+        let positions = outExtents.reduce(1, *), rows = cin * kt * kh * kw
+        guard batch > 0 && cout > 0 && positions > 0 else { return out }
+        // Column chunks of at most 256 MiB.
+        let chunk = max(1, min(positions, (256 << 20) / max(1, rows * dtype.byteSize)))
+        let col = CUDAStorage(bytes: rows * chunk * dtype.byteSize, context: context)
+        func mode(_ p: AxisPadding) -> Int {
+            switch p.mode {
+            case .zeros: 0
+            case .reflect: 1
+            case .replicate: 2
+            }
+        }
+        for item in 0..<batch {
+            var first = 0
+            while first < positions {
+                let count = min(chunk, positions - first)
+                let args = [cin, f, h, w, kt, kh, kw] + stride + padding.map(\.before) + padding.map(mode) + outExtents
+                    + [first, count]
+                context.launch(
+                    "rf_im2col", items: rows * count,
+                    [.pointer(col.pointer), .pointer(offset(pointer(xc), item * cin * f * h * w, dtype)),
+                     .words(args.map { Int64($0) }), .int32(dtype.code), .int32(dtype.code)])
+                context.gemm(CUBLASLt.GEMM(
+                    m: cout, n: count, k: rows, a: pointer(wc), lda: rows, transposeA: false, b: col.pointer, ldb: count,
+                    transposeB: false, d: offset(pointer(out), item * cout * positions + first, dtype), ldd: positions,
+                    type: blasType(dtype)))
+                first += count
+            }
+        }
+        withExtendedLifetime(col) {}
+        if let bias {
+            out = binary(.add, out, converted(bias, dtype).reshaped([1, cout, 1, 1, 1]))
+        }
+        return out
+    }
+}

@@ -1,0 +1,179 @@
+import CCUDA
+import CUDARuntime
+import Synchronization
+import Tensors
+
+/// The CUDA backend: tensors in GPU memory, ops queued on one stream per GPU as NVRTC-compiled
+/// kernels (`Kernels/`) and cuBLASLt GEMMs. Nothing above `Tensors`' seam sees a CUDA type;
+/// model code runs unchanged with `--device cuda`.
+///
+/// Contract (the seam's): operands of any tensor dtype are loaded as float32, computed in
+/// float32 and stored once in the result dtype (`DType.result(of:)`); the fused AdaLN family,
+/// PixelNorm and RoPE round between steps in bf16 as the CPU backend does. GEMMs keep bf16 or
+/// float16 operands as they are (float32 accumulation); mixed dtypes compute in float32.
+/// Work is asynchronous: only `transfer` to the CPU (and so `hostScalars()`) waits.
+public final class CUDABackend: Backend, @unchecked Sendable {
+    public let name = "cuda"
+    public var device: Device { context.device }
+    let context: CUDAContext
+
+    /// Sets up GPU `ordinal`: context, stream, memory pool, the kernels (compiled by NVRTC
+    /// or taken from `kernelCache`) and cuBLASLt.
+    /// - Throws: `CUDAError` saying which library, GPU or call failed.
+    public init(ordinal: Int = 0, kernelCache: KernelCache = KernelCache(root: KernelCache.defaultRoot())) throws {
+        context = try CUDAContext(ordinal: ordinal, kernelCache: kernelCache)
+    }
+
+    private static let registered = Mutex<[Int: CUDABackend]>([:])
+
+    /// The backend for `device` (`.cuda(n)`), set up once per process and registered with
+    /// `BackendRegistry`, so tensors moved there run their ops on it.
+    public static func activate(_ device: Device) throws -> CUDABackend {
+        guard case .cuda(let n) = device else { throw CUDAError("\(device) is not a CUDA device") }
+        if let b = registered.withLock({ $0[n] }) { return b }
+        let backend = try CUDABackend(ordinal: n)
+        registered.withLock { $0[n] = backend }
+        BackendRegistry.register(backend)
+        return backend
+    }
+
+    /// The GPU's name, architecture and whether its kernels were compiled in this process.
+    public var summary: String {
+        "\(device) \(context.gpu.name) sm_\(context.gpu.architecture), kernels "
+            + (context.compiledNow ? "compiled by NVRTC" : "from the kernel cache")
+    }
+
+    /// Waits for every queued op.
+    public func synchronize() { context.synchronize() }
+
+    /// The device memory pool's high-water mark in bytes.
+    public var peakMemoryBytes: Int { context.peakBytes() }
+
+    // MARK: Helpers
+
+    /// A new, uninitialised tensor on this GPU.
+    func empty(_ shape: [Int], _ dtype: DType) -> Tensor {
+        let bytes = shape.reduce(1, *) * dtype.byteSize
+        return Tensor(shape: shape, dtype: dtype, storage: CUDAStorage(bytes: bytes, context: context))
+    }
+
+    func pointer(_ t: Tensor) -> CUdeviceptr {
+        guard let s = t.storage as? CUDAStorage else { preconditionFailure("a \(t.device) tensor given to the CUDA backend") }
+        return s.pointer
+    }
+
+    func pointer(_ t: Tensor?) -> CUdeviceptr { t.map { pointer($0) } ?? 0 }
+
+    // MARK: Memory
+
+    public func transfer(_ tensor: Tensor, to device: Device) -> Tensor {
+        if tensor.device == device { return tensor }
+        if device == self.device {
+            precondition(tensor.device == .cpu, "the CUDA backend moves tensors from the CPU, not \(tensor.device)")
+            let out = empty(tensor.shape, tensor.dtype)
+            tensor.withUnsafeHostBytes { bytes in
+                if bytes.count <= 256 {
+                    // Small: passed as a kernel parameter, so the stream need not wait.
+                    var words = [Int64](repeating: 0, count: 32)
+                    words.withUnsafeMutableBytes { $0.copyMemory(from: bytes) }
+                    context.launch("rf_put", items: bytes.count, [.pointer(pointer(out)), .words(words), .int64(bytes.count)])
+                } else {
+                    context.upload(bytes, to: pointer(out))
+                }
+            }
+            return out
+        }
+        precondition(device == .cpu && tensor.device == self.device, "the CUDA backend cannot move \(tensor.device) to \(device)")
+        let bytes = tensor.count * tensor.dtype.byteSize
+        let src = pointer(tensor)
+        let storage: HostStorage
+        switch tensor.dtype.byteSize {
+        case 4:
+            storage = HostStorage(floats: [Float](unsafeUninitializedCapacity: tensor.count) { b, n in
+                context.download(src, into: UnsafeMutableRawBufferPointer(b)); n = tensor.count
+            })
+        case 2:
+            storage = HostStorage(words: [UInt16](unsafeUninitializedCapacity: tensor.count) { b, n in
+                context.download(src, into: UnsafeMutableRawBufferPointer(b)); n = tensor.count
+            })
+        default:
+            storage = HostStorage(bytes: [UInt8](unsafeUninitializedCapacity: bytes) { b, n in
+                context.download(src, into: UnsafeMutableRawBufferPointer(b)); n = bytes
+            })
+        }
+        return Tensor(shape: tensor.shape, dtype: tensor.dtype, storage: storage)
+    }
+
+    public func convert(_ tensor: Tensor, to dtype: DType) -> Tensor {
+        guard dtype.isComputeType else {
+            // fp8 is storage for weights: narrowing to it is rare and happens on the host.
+            return transfer(transfer(tensor, to: .cpu).to(dtype: dtype), to: device)
+        }
+        let out = empty(tensor.shape, dtype)
+        context.launch(
+            "rf_convert", items: tensor.count,
+            [.pointer(pointer(out)), .pointer(pointer(tensor)), .int64(tensor.count), .int32(tensor.dtype.code), .int32(dtype.code)])
+        return out
+    }
+
+    /// `t` in `dtype` (itself when it already is).
+    func converted(_ t: Tensor, _ dtype: DType) -> Tensor { t.dtype == dtype ? t : convert(t, to: dtype) }
+}
+
+extension DType {
+    /// The element code the kernels use (common.cuh).
+    var code: Int32 {
+        switch self {
+        case .f32: 0
+        case .bf16: 1
+        case .f16: 2
+        case .f8e4m3: 3
+        case .f8e5m2: 4
+        default: preconditionFailure("no CUDA element code for \(rawValue)")
+        }
+    }
+}
+
+/// Row-major strides of a shape.
+func contiguousStrides(_ shape: [Int]) -> [Int] {
+    var strides = [Int](repeating: 1, count: shape.count)
+    var s = 1
+    for axis in shape.indices.reversed() {
+        strides[axis] = s
+        s *= shape[axis]
+    }
+    return strides
+}
+
+/// The kernels' `Geometry` struct: up to 8 iteration extents with three operands' strides and
+/// offsets (common.cuh).
+struct Geometry {
+    var extents: [Int]
+    var a: [Int], b: [Int], c: [Int]
+    var offsetA = 0, offsetB = 0, offsetC = 0
+
+    init(extents: [Int], a: [Int], b: [Int] = [], c: [Int] = []) {
+        precondition(extents.count <= 8, "CUDA kernels take at most 8 axes, got \(extents)")
+        self.extents = extents
+        self.a = a
+        self.b = b
+        self.c = c
+    }
+
+    var argument: KernelArgument {
+        func padded(_ v: [Int]) -> [Int64] { v.map { Int64($0) } + [Int64](repeating: 0, count: 8 - v.count) }
+        return .words(
+            [Int64(extents.count)] + padded(extents) + padded(a) + padded(b) + padded(c)
+                + [Int64(offsetA), Int64(offsetB), Int64(offsetC)])
+    }
+
+    /// Strides of an operand of `shape` broadcast to `out` (aligned at the last axis; 0 where
+    /// the operand's extent is 1 or missing).
+    static func broadcastStrides(_ shape: [Int], to out: [Int]) -> [Int] {
+        let own = contiguousStrides(shape)
+        let lead = out.count - shape.count
+        return out.indices.map { axis in
+            axis < lead || shape[axis - lead] == 1 ? 0 : own[axis - lead]
+        }
+    }
+}

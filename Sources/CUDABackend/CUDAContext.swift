@@ -1,0 +1,200 @@
+import CCUDA
+import CUDARuntime
+import Tensors
+
+/// One GPU as the backend uses it: its primary context, one stream that every op is queued
+/// on, the driver's stream-ordered memory pool (freed blocks stay cached in the pool for the
+/// next allocation), the compiled kernel module and a cuBLASLt handle with its workspace.
+///
+/// Ops cannot fail halfway on the seam, so a CUDA error inside one (a launch, an allocation
+/// the GPU has no room for) stops the process with the call and the driver's message; setting
+/// the backend up is where errors are thrown and reported.
+final class CUDAContext: @unchecked Sendable {
+    let device: Device
+    let gpu: CUDAProbe.GPU
+    let driver: CUDADriver
+    let context: CUcontext
+    let stream: CUstream
+    let module: CUmodule
+    let functions: [String: CUfunction]
+    let blas: CUBLASLt
+    let blasHandle: cublasLtHandle_t
+    let workspace: CUdeviceptr
+    let workspaceBytes = 32 << 20
+    /// Whether NVRTC compiled the kernels in this process (false: they came from the cache).
+    let compiledNow: Bool
+
+    init(ordinal: Int, kernelCache: KernelCache) throws {
+        let driver = try CUDADriver.shared.get()
+        self.driver = driver
+        let gpus = try CUDAProbe.gpus()
+        guard ordinal < gpus.count else {
+            throw CUDAError("no GPU cuda:\(ordinal): the driver reports \(gpus.count) GPU(s)")
+        }
+        gpu = gpus[ordinal]
+        device = .cuda(ordinal)
+        var handle: CUdevice = 0
+        try driver.check(driver.cuDeviceGet(&handle, Int32(ordinal)), "cuDeviceGet")
+        var ctx: CUcontext?
+        try driver.check(driver.cuDevicePrimaryCtxRetain(&ctx, handle), "cuDevicePrimaryCtxRetain")
+        guard let ctx else { throw CUDAError("cuDevicePrimaryCtxRetain returned no context") }
+        context = ctx
+        try driver.check(driver.cuCtxSetCurrent(ctx), "cuCtxSetCurrent")
+        var s: CUstream?
+        try driver.check(driver.cuStreamCreate(&s, UInt32(REELFLOW_CU_STREAM_NON_BLOCKING)), "cuStreamCreate")
+        guard let s else { throw CUDAError("cuStreamCreate returned no stream") }
+        stream = s
+        // Keep freed memory in the pool instead of returning it at each synchronisation.
+        var pool: CUmemoryPool?
+        try driver.check(driver.cuDeviceGetDefaultMemPool(&pool, handle), "cuDeviceGetDefaultMemPool")
+        var threshold = UInt64.max
+        try driver.check(
+            driver.cuMemPoolSetAttribute(pool, Int32(REELFLOW_CU_MEMPOOL_ATTR_RELEASE_THRESHOLD), &threshold),
+            "cuMemPoolSetAttribute")
+        self.pool = pool
+
+        let nvrtc = try NVRTC.shared.get()
+        let key = KernelCache.Key(
+            source: KernelSources.all, name: "reelflow_kernels.cu", architecture: gpu.architecture,
+            compilerVersion: nvrtc.version())
+        let (cubin, cached) = try kernelCache.cubin(for: key) {
+            try nvrtc.compile($0.source, name: $0.name, architecture: $0.architecture, options: $0.options)
+        }
+        compiledNow = !cached
+        var m: CUmodule?
+        try cubin.withUnsafeBytes { try driver.check(driver.cuModuleLoadData(&m, $0.baseAddress), "cuModuleLoadData") }
+        guard let m else { throw CUDAError("cuModuleLoadData returned no module") }
+        module = m
+        var table: [String: CUfunction] = [:]
+        for name in KernelSources.kernelNames {
+            var f: CUfunction?
+            try driver.check(driver.cuModuleGetFunction(&f, m, name), "cuModuleGetFunction(\(name))")
+            table[name] = f
+        }
+        functions = table
+
+        blas = try CUBLASLt.shared.get()
+        blasHandle = try blas.makeHandle()
+        var w: CUdeviceptr = 0
+        try driver.check(driver.cuMemAllocAsync(&w, workspaceBytes, s), "cuMemAllocAsync (cuBLASLt workspace)")
+        workspace = w
+    }
+
+    let pool: CUmemoryPool?
+
+    /// Makes this GPU's context current on the calling thread (the driver keeps one per thread).
+    func makeCurrent() { must(driver.cuCtxSetCurrent(context), "cuCtxSetCurrent") }
+
+    /// Stops with the call and the driver's message unless `result` is CUDA_SUCCESS.
+    func must(_ result: CUresult, _ call: @autoclosure () -> String) {
+        guard result != 0 else { return }
+        do { try driver.check(result, call()) } catch { preconditionFailure("\(device): \(error)") }
+    }
+
+    // MARK: Memory
+
+    func allocate(_ bytes: Int) -> CUdeviceptr {
+        guard bytes > 0 else { return 0 }
+        makeCurrent()
+        var p: CUdeviceptr = 0
+        must(driver.cuMemAllocAsync(&p, bytes, stream), "cuMemAllocAsync(\(bytes) bytes)")
+        return p
+    }
+
+    func free(_ pointer: CUdeviceptr) {
+        guard pointer != 0 else { return }
+        makeCurrent()
+        must(driver.cuMemFreeAsync(pointer, stream), "cuMemFreeAsync")
+    }
+
+    /// Queues a copy of host bytes to the device. The driver stages pageable memory before
+    /// it returns, so `bytes` may be freed afterwards.
+    func upload(_ bytes: UnsafeRawBufferPointer, to pointer: CUdeviceptr) {
+        guard bytes.count > 0 else { return }
+        makeCurrent()
+        must(driver.cuMemcpyHtoDAsync(pointer, bytes.baseAddress, bytes.count, stream), "cuMemcpyHtoDAsync")
+    }
+
+    /// Copies device bytes to the host after everything queued before: a synchronisation point.
+    func download(_ pointer: CUdeviceptr, into bytes: UnsafeMutableRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        makeCurrent()
+        must(driver.cuMemcpyDtoHAsync(bytes.baseAddress, pointer, bytes.count, stream), "cuMemcpyDtoHAsync")
+        synchronize()
+    }
+
+    func copy(_ source: CUdeviceptr, to destination: CUdeviceptr, bytes: Int) {
+        guard bytes > 0 else { return }
+        makeCurrent()
+        must(driver.cuMemcpyDtoDAsync(destination, source, bytes, stream), "cuMemcpyDtoDAsync")
+    }
+
+    func synchronize() {
+        makeCurrent()
+        must(driver.cuStreamSynchronize(stream), "cuStreamSynchronize")
+    }
+
+    /// The pool's high-water mark of bytes in use since the process started.
+    func peakBytes() -> Int {
+        var value: UInt64 = 0
+        must(driver.cuMemPoolGetAttribute(pool, Int32(REELFLOW_CU_MEMPOOL_ATTR_USED_MEM_HIGH), &value), "cuMemPoolGetAttribute")
+        return Int(value)
+    }
+
+    // MARK: Kernels
+
+    /// Queues kernel `name` on the stream.
+    func launch(_ name: String, grid: (Int, Int, Int), block: Int, _ arguments: [KernelArgument]) {
+        guard grid.0 > 0 && grid.1 > 0 && grid.2 > 0 else { return }
+        guard let function = functions[name] else { preconditionFailure("no CUDA kernel \(name)") }
+        makeCurrent()
+        let storage = arguments.map { $0.bytes() }
+        let buffers = storage.map { bytes -> UnsafeMutableRawPointer in
+            let p = UnsafeMutableRawPointer.allocate(byteCount: max(bytes.count, 8), alignment: 16)
+            bytes.withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            return p
+        }
+        defer { buffers.forEach { $0.deallocate() } }
+        var parameters: [UnsafeMutableRawPointer?] = buffers
+        must(
+            driver.cuLaunchKernel(
+                function, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block), 1, 1, 0, stream, &parameters, nil),
+            "cuLaunchKernel(\(name), grid \(grid), block \(block))")
+    }
+
+    /// A 1D grid-stride launch over `n` items.
+    func launch(_ name: String, items n: Int, block: Int = 256, _ arguments: [KernelArgument]) {
+        let blocks = min((n + block - 1) / block, gpu.multiprocessors * 32)
+        launch(name, grid: (blocks, 1, 1), block: block, arguments)
+    }
+
+    /// Runs a row-major GEMM on the stream (`CUBLASLt.GEMM`).
+    func gemm(_ g: CUBLASLt.GEMM) {
+        makeCurrent()
+        do {
+            try blas.run(g, handle: blasHandle, workspace: workspace, workspaceBytes: workspaceBytes, stream: stream)
+        } catch {
+            preconditionFailure("\(device): \(error)")
+        }
+    }
+}
+
+/// One kernel parameter, passed by value as the kernel declares it.
+enum KernelArgument {
+    case pointer(CUdeviceptr)
+    case int64(Int)
+    case int32(Int32)
+    case float(Float)
+    /// A struct of 64-bit fields (`Geometry`, `AttentionArgs`, `ConvArgs`), in field order.
+    case words([Int64])
+
+    func bytes() -> [UInt8] {
+        switch self {
+        case .pointer(let p): return withUnsafeBytes(of: p) { Array($0) }
+        case .int64(let v): return withUnsafeBytes(of: Int64(v)) { Array($0) }
+        case .int32(let v): return withUnsafeBytes(of: v) { Array($0) }
+        case .float(let v): return withUnsafeBytes(of: v) { Array($0) }
+        case .words(let w): return w.withUnsafeBytes { Array($0) }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+/// The CUDA C sources of the backend's kernels (`Kernels/`, embedded in the binary at build
+/// time), joined into one translation unit that NVRTC compiles once per GPU architecture.
+enum KernelSources {
+    /// common.cuh first (shared types and element loads/stores), then each kernel family.
+    static let all: String = {
+        let parts: [[UInt8]] = [
+            PackageResources.common_cuh, PackageResources.elementwise_cu, PackageResources.layout_cu,
+            PackageResources.norms_cu, PackageResources.rope_cu, PackageResources.resample_cu,
+            PackageResources.attention_cu, PackageResources.convolution_cu,
+        ]
+        return parts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
+    }()
+
+    /// Every kernel the backend launches (a test checks each one is in the compiled module).
+    static let kernelNames = [
+        "rf_convert", "rf_put", "rf_unary", "rf_binary", "rf_fused3", "rf_copy", "rf_softmax", "rf_rownorm", "rf_sum_axis",
+        "rf_groupnorm", "rf_pixelnorm", "rf_rope_interleaved", "rf_rope_split", "rf_interpolate", "rf_attention",
+        "rf_im2col",
+    ]
+}
