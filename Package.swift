@@ -156,7 +156,7 @@ let package = Package(
             name: "ltx-vae-bench", dependencies: ["LTX", "Tensors"], path: "Benchmarks/LTXVAEBench",
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "cuda-op-suite", dependencies: ["CUDABackend", "Tensors", "TensorsTestSupport", "ReelflowTestSupport"],
+            name: "cuda-op-suite", dependencies: ["CUDABackend", "LTX", "Tensors", "TensorsTestSupport", "ReelflowTestSupport"],
             path: "Benchmarks/CUDAOpSuite", swiftSettings: swiftSettings),
         .executableTarget(
             name: "cuda-probe", dependencies: ["CUDARuntime"], path: "Benchmarks/CUDAProbe", swiftSettings: swiftSettings),

@@ -8,6 +8,40 @@ import ReelflowTestSupport
 import Tensors
 import TensorsTestSupport
 
+nonisolated(unsafe) var failures: [String] = []
+nonisolated(unsafe) var passed = 0
+
+/// Runs `runModelParity` on `device`, counting into `passed` and `failures`.
+func runModelChecks(fixtures: String, on device: Device) {
+    runModelParity(fixtures: fixtures, on: device) { label, bound, body in
+        let start = ContinuousClock.now
+        do {
+            let (actual, expected) = try body()
+            let a = actual.hostScalars(), e = expected.hostScalars()
+            let scale = e.map(abs).max() ?? 1
+            let error = a.count == e.count ? zip(a, e).map { abs($0 - $1) }.max().map { $0 / max(scale, 1e-30) } ?? 0 : .infinity
+            let ms = (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
+            if actual.device == device && error <= bound {
+                passed += 1
+                print("ok   \(label): relative error \(error) (\(ms) ms)")
+            } else {
+                failures.append("\(label): relative error \(error) on \(actual.device), bound \(bound)")
+                print("FAIL \(label): relative error \(error) on \(actual.device), bound \(bound)")
+            }
+        } catch {
+            failures.append("\(label): \(error)")
+            print("FAIL \(label): \(error)")
+        }
+    }
+}
+
+if let i = CommandLine.arguments.firstIndex(of: "--models-on-cpu") {
+    let fixtures = i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "Tests/LTXTests/Fixtures"
+    runModelChecks(fixtures: fixtures, on: .cpu)
+    print("== \(passed) passed, \(failures.count) failed (CPU backend)")
+    exit(failures.isEmpty ? 0 : 1)
+}
+
 let gpu: CUDABackend
 do {
     gpu = try CUDABackend.activate(.cuda(0))
@@ -22,9 +56,6 @@ if CommandLine.arguments.contains("--bench") {
 }
 let cuda = Device.cuda(0)
 func onGPU(_ t: Tensor) -> Tensor { t.to(device: cuda) }
-
-nonisolated(unsafe) var failures: [String] = []
-nonisolated(unsafe) var passed = 0
 
 func check(_ label: String, tolerance: OpSuite.Tolerance = OpSuite.Tolerance(), _ gpuResult: () -> Tensor, _ cpuResult: () -> Tensor) {
     let start = ContinuousClock.now
@@ -111,6 +142,12 @@ for dtype in [DType.f32, .bf16] {
 let wide = Tensor(shape: [8], scalars: [0, -0, 1.5, -3.25e-3, 448, 70000, .infinity, -1e-9])
 for dtype in [DType.bf16, .f16, .f8e4m3, .f8e5m2] {
     check("convert to \(dtype.rawValue) and back", { onGPU(wide).to(dtype: dtype).to(dtype: .f32) }, { wide.to(dtype: dtype).to(dtype: .f32) })
+}
+
+// 4. The tiny-model parity checks (transformer, VAE, upsampler) on the GPU.
+if let i = CommandLine.arguments.firstIndex(of: "--models") {
+    let fixtures = i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "Tests/LTXTests/Fixtures"
+    runModelChecks(fixtures: fixtures, on: cuda)
 }
 
 print("== \(passed) passed, \(failures.count) failed; GPU memory pool peak \(gpu.peakMemoryBytes >> 20) MiB")

@@ -3,7 +3,8 @@
 # built, puts the CUDA libraries of the machine's CUDA install and of its PyTorch's pip
 # packages in reach, and runs what is asked:
 #   tools/gpu/run.sh probe    cuda-probe --self-test twice (compiled, then from the kernel cache)
-#   tools/gpu/run.sh suite    the shared op suite on the GPU against the CPU backend
+#   tools/gpu/run.sh suite    the shared op suite on the GPU against the CPU backend, and the
+#                             tiny-model parity checks (transformer, VAE, upsampler) on the GPU
 #   tools/gpu/run.sh bench    the op benchmarks beside PyTorch's (tools/gpu/op_bench.py)
 # (several at once: tools/gpu/run.sh probe suite bench).
 set -uo pipefail
@@ -25,7 +26,7 @@ for what in "${@:-probe}"; do
       .gpu/cuda-probe --self-test || status=1
       .gpu/cuda-probe --self-test || status=1 ;;
     suite)
-      .gpu/cuda-op-suite || status=1 ;;
+      .gpu/cuda-op-suite --models Tests/LTXTests/Fixtures || status=1 ;;
     bench)
       .gpu/cuda-op-suite --bench | tee /tmp/reelflow-op-bench.jsonl || status=1
       python3 tools/gpu/op_bench.py /tmp/reelflow-op-bench.jsonl || status=1 ;;
