@@ -122,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "reelflow",
             dependencies: [
-                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "MediaNodes", "LTXNodes", "NodeKit", "LTX", "ReelflowDemo", "CUDARuntime",
+                "ReelflowGraph", "ReelflowEngine", "CoreNodes", "MediaNodes", "LTXNodes", "NodeKit", "LTX", "ReelflowDemo", "CUDARuntime", "CUDABackend",
                 "ReelflowIO", "Tensors", "Media",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
@@ -193,7 +193,7 @@ let package = Package(
             name: "MediaTests", dependencies: ["Media", "CKernels", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ReelflowCLITests", dependencies: ["reelflow", "Media", "Tensors"],
+            name: "ReelflowCLITests", dependencies: ["reelflow", "Media", "Tensors", "CUDARuntime"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

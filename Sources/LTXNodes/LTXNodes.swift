@@ -21,4 +21,20 @@ public enum LTXNodes {
     /// The `dtype` input's choices.
     static let dtypes = ["float32", "bfloat16"]
     static func dtype(_ name: String) -> DType { name == "bfloat16" ? .bf16 : .f32 }
+
+    /// The run settings the model loaders read: `device` (`reelflow run --device cuda`).
+    /// Nodes downstream of a loader compute where its weights are, and their keys follow the
+    /// loader's through the handle.
+    static let deviceSettings = ["device"]
+
+    /// The `device` run setting (cpu when not given). The caller (the CLI) sets up the
+    /// device's backend before the run; a device with none is a clear error here.
+    static func device(_ context: NodeContext) throws -> Device {
+        guard let text = context.settings["device"] else { return .cpu }
+        guard let device = Device(parsing: text) else {
+            throw LTXNodeError("run setting device: \"\(text)\" is not a device (cpu, cuda, cuda:N)")
+        }
+        do { _ = try BackendRegistry.resolve(device) } catch { throw LTXNodeError("run setting device: \(error)") }
+        return device
+    }
 }

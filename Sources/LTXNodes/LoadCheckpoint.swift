@@ -18,9 +18,11 @@ enum LoadCheckpointNode {
         schema: NodeSchema(
             name: "LoadCheckpoint", version: 1,
             doc: "Opens an LTX-2 / LTX-2.3 checkpoint lazily and reads its transformer and VAE configs.",
-            inputs: [path.spec, dtype.spec], outputs: [model.spec, vae.spec], persistence: .memoryOnly)
-    ) { inputs, _ in
-        let checkpoint = try Checkpoint(path: try inputs[path], dtype: LTXNodes.dtype(try inputs[dtype]))
+            inputs: [path.spec, dtype.spec], outputs: [model.spec, vae.spec], persistence: .memoryOnly,
+            settings: LTXNodes.deviceSettings)
+    ) { inputs, context in
+        let checkpoint = try Checkpoint(
+            path: try inputs[path], dtype: LTXNodes.dtype(try inputs[dtype]), device: try LTXNodes.device(context))
         return .of(model.value(ModelHandle(checkpoint: checkpoint)), vae.value(VAEHandle(checkpoint: checkpoint)))
     }
 }

@@ -14,10 +14,13 @@ enum LoadUpsamplerNode {
     static let type = NodeType(
         schema: NodeSchema(
             name: "LoadUpsampler", version: 1, doc: "Loads the spatial x2 latent upsampler (512- or 1024-channel, or the rational resampler).",
-            inputs: [path.spec, dtype.spec], outputs: [upsampler.spec], persistence: .memoryOnly)
-    ) { inputs, _ in
+            inputs: [path.spec, dtype.spec], outputs: [upsampler.spec], persistence: .memoryOnly,
+            settings: LTXNodes.deviceSettings)
+    ) { inputs, context in
         let file = try SafetensorsFile(path: try inputs[path])
-        let (loaded, _) = try LatentUpsampler.load(from: file, config: try UpsamplerConfig(file: file), dtype: LTXNodes.dtype(try inputs[dtype]))
-        return .of(upsampler.value(UpsamplerHandle(upsampler: loaded, path: file.path)))
+        let device = try LTXNodes.device(context)
+        let (loaded, _) = try LatentUpsampler.load(
+            from: file, config: try UpsamplerConfig(file: file), dtype: LTXNodes.dtype(try inputs[dtype]), device: device)
+        return .of(upsampler.value(UpsamplerHandle(upsampler: loaded, path: file.path, device: device)))
     }
 }

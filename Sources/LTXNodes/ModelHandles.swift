@@ -11,6 +11,8 @@ public final class Checkpoint: Sendable {
     public let vaeConfig: VAEConfig?
     /// The dtype weights are held and computed in.
     public let dtype: DType
+    /// Where weights live and the model computes (the run's `device` setting).
+    public let device: Device
     private let loaded = Mutex<Loaded>(Loaded())
 
     struct Loaded {
@@ -22,18 +24,19 @@ public final class Checkpoint: Sendable {
         var decoder: VideoDecoder?
     }
 
-    public init(path: String, dtype: DType) throws {
+    public init(path: String, dtype: DType, device: Device = .cpu) throws {
         file = try SafetensorsFile(path: path)
         transformerConfig = try TransformerConfig(file: file)
         vaeConfig = try LTXComponent.videoEncoder.config(in: file) == nil ? nil : VAEConfig(file: file)
         self.dtype = dtype
+        self.device = device
     }
 
     public var path: String { file.path }
 
     /// The base transformer weights (no LoRA).
     func baseWeights() throws -> TransformerWeights {
-        try once(\.base) { try TransformerWeights.load(from: file, config: transformerConfig, dtype: dtype).0 }
+        try once(\.base) { try TransformerWeights.load(from: file, config: transformerConfig, dtype: dtype, device: device).0 }
     }
 
     /// The value at `slot`, made by `make` the first time (under the lock, so concurrent nodes
@@ -53,7 +56,8 @@ public final class Checkpoint: Sendable {
         return try loaded.withLock { state in
             if let fused = state.fused, fused.key == key { return fused.weights }
             state.fused = nil
-            let (weights, _) = try TransformerWeights.load(from: file, config: transformerConfig, dtype: dtype, fusing: LoRAUse.stack(loras))
+            let (weights, _) = try TransformerWeights.load(
+                from: file, config: transformerConfig, dtype: dtype, device: device, fusing: LoRAUse.stack(loras))
             state.fused = (key, weights)
             return weights
         }
@@ -68,16 +72,16 @@ public final class Checkpoint: Sendable {
 
     func encoder() throws -> VideoEncoder {
         let config = try vae()
-        return try once(\.encoder) { try VideoEncoder.load(from: file, config: config, dtype: dtype).0 }
+        return try once(\.encoder) { try VideoEncoder.load(from: file, config: config, dtype: dtype, device: device).0 }
     }
 
     func decoder() throws -> VideoDecoder {
         let config = try vae()
-        return try once(\.decoder) { try VideoDecoder.load(from: file, config: config, dtype: dtype).0 }
+        return try once(\.decoder) { try VideoDecoder.load(from: file, config: config, dtype: dtype, device: device).0 }
     }
 
     func statistics() throws -> PerChannelStatistics {
-        try PerChannelStatistics(file: file, channels: try vae().latentChannels, dtype: dtype)
+        try PerChannelStatistics(file: file, channels: try vae().latentChannels, dtype: dtype, device: device)
     }
 }
 
@@ -100,6 +104,7 @@ public struct ModelHandle: Sendable {
 
     public var config: TransformerConfig { checkpoint.transformerConfig }
     public var dtype: DType { checkpoint.dtype }
+    public var device: Device { checkpoint.device }
 
     /// The transformer with this handle's LoRAs. Unfused LoRAs share the base weights, so
     /// switching stacks between stages costs only the small LoRA factors.
@@ -120,6 +125,7 @@ public struct VAEHandle: Sendable {
 public struct UpsamplerHandle: Sendable {
     public var upsampler: LatentUpsampler
     public var path: String
+    public var device: Device = .cpu
 }
 
 /// A node failed for a reason of its own (not a bad input value).

@@ -79,7 +79,8 @@ enum SamplerNode {
         }
 
         var state = LatentState.initial(
-            channels: config.inChannels, frames: grid.f, height: grid.h, width: grid.w, fps: fpsValue, dtype: dtype, latent: start)
+            channels: config.inChannels, frames: grid.f, height: grid.h, width: grid.w, fps: fpsValue, dtype: dtype,
+            latent: start?.to(device: handle.device), device: handle.device)
         let noisyTokens = state.latent.shape[1]
         let chain = try inputs[conditioning]
         state = try chain.apply(to: state, frames: grid.f, height: grid.h, width: grid.w, fps: fpsValue)
@@ -92,20 +93,20 @@ enum SamplerNode {
             guard eps.shape == state.latent.shape else {
                 throw NodeInputError(input: "noise", message: "noise of shape \(eps.shape) does not fit the state's tokens \(state.latent.shape) (generated plus appended)")
             }
-            state = state.noised(with: eps.to(dtype: dtype), scale: scale)
+            state = state.noised(with: eps.to(dtype: dtype).to(device: handle.device), scale: scale)
             stream = NoiseStream(kind: .cpu, seed: 0)
         case (nil, let from?, nil):
             stream = from
-            state = state.noised(with: stream.randn(shape: state.latent.shape, dtype: dtype), scale: scale)
+            state = state.noised(with: stream.randn(shape: state.latent.shape, dtype: dtype).to(device: handle.device), scale: scale)
         case (nil, nil, let s?):
             stream = NoiseStream(kind: NoiseStream.Kind(rawValue: try inputs[generatorKind]) ?? .cuda, seed: UInt64(s))
-            state = state.noised(with: stream.randn(shape: state.latent.shape, dtype: dtype), scale: scale)
+            state = state.noised(with: stream.randn(shape: state.latent.shape, dtype: dtype).to(device: handle.device), scale: scale)
         default:
             throw NodeInputError(input: "seed", message: "give exactly one noise source: seed, noise_from or noise")
         }
 
         let transformer = try handle.transformer()
-        let promptContext = chain.context.to(dtype: dtype)
+        let promptContext = chain.context.to(dtype: dtype).to(device: handle.device)
         let sampler = EulerSampler(sigmas: sigmaValues)
         context.progress.report(0, of: sampler.steps, "step")
         let done = try sampler.sample(

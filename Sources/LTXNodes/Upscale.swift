@@ -19,7 +19,7 @@ enum UpscaleNode {
     ) { inputs, _ in
         let statistics = try inputs[vae].checkpoint.statistics()
         let up = try inputs[upsampler].upsampler
-        let x = try inputs[latent]
+        let x = try inputs[latent].to(device: try inputs[vae].checkpoint.device)
         return .of(out.value(try up.upsampleVideo(x, statistics: statistics)))
     }
 }

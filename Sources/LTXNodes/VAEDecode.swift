@@ -31,7 +31,7 @@ enum VAEDecodeNode {
                 throw NodeInputError(input: "seed", message: "this VAE adds decode noise (timestep conditioning); give seed or noise_from")
             }
         }
-        let x = try inputs[latent].to(dtype: handle.checkpoint.dtype)
+        let x = try inputs[latent].to(dtype: handle.checkpoint.dtype).to(device: handle.checkpoint.device)
         let pixels: Tensor
         if let tiling = try TilingInputs.tiling(inputs) {
             var chunks: [Tensor] = []
@@ -43,6 +43,7 @@ enum VAEDecodeNode {
         } else {
             pixels = try decoder.decode(x, noise: &noise)
         }
-        return .of(video.value(Frames(pixels: pixels, fps: try inputs[fps])))
+        // Frames are media: they go back to host memory here.
+        return .of(video.value(Frames(pixels: pixels.to(device: .cpu), fps: try inputs[fps])))
     }
 }

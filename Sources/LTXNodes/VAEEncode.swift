@@ -25,7 +25,7 @@ enum VAEEncodeNode {
         default: throw NodeInputError(input: "video", message: "connect exactly one of video and image")
         }
         let encoder = try handle.checkpoint.encoder()
-        let pixels = frames.pixels.to(dtype: handle.checkpoint.dtype)
+        let pixels = frames.pixels.to(dtype: handle.checkpoint.dtype).to(device: handle.checkpoint.device)
         let encoded = try TilingInputs.tiling(inputs).map { try encoder.encodeTiled(pixels, tiling: $0) } ?? encoder.encode(pixels)
         return .of(latent.value(encoded))
     }

@@ -1,3 +1,5 @@
+import CUDABackend
+import Tensors
 import ArgumentParser
 import Foundation
 import OrderedCollections
@@ -111,5 +113,29 @@ enum ByteSize {
             unit += 1
         }
         return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}
+
+/// Where the model nodes compute: `--device cpu` (the default) or `cuda[:N]`.
+struct DeviceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Where the model nodes compute: cpu, cuda or cuda:N (a GPU through the CUDA backend). Part of their cache keys.",
+        valueName: "device"))
+    var device: String = "cpu"
+
+    func validate() throws {
+        guard Device(parsing: device) != nil else {
+            throw ValidationError("--device expects cpu, cuda or cuda:N, got \"\(device)\".")
+        }
+    }
+
+    /// The run settings for this device (none for the CPU, so CPU keys stay as they were),
+    /// after setting up the GPU's backend.
+    /// - Throws: the CUDA backend's error (what was looked for, which call failed).
+    func settings(activate: Bool) throws -> [String: String] {
+        let d = Device(parsing: device)!
+        guard d != .cpu else { return [:] }
+        if activate { _ = try CUDABackend.activate(d) }
+        return ["device": d.description]
     }
 }

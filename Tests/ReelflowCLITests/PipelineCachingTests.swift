@@ -1,3 +1,4 @@
+import CUDARuntime
 import Foundation
 import Media
 import Tensors
@@ -79,6 +80,30 @@ import Testing
 
     /// The LoRA files' content is part of the key: the same path with other weights reruns
     /// the samplers that use it.
+    /// `--device` is a run setting of the model loaders: on another device every node that
+    /// reads a model handle reruns (explain says so), and nothing else changes its key. Without a GPU driver, `run --device cuda` is a clear error before any node runs.
+    @Test func anotherDeviceRerunsTheModelNodesOnly() throws {
+        let (cli, graph) = try prepared()
+        defer { cli.cleanup() }
+        _ = try ran(cli, graph, syncSets(cli))
+        let explained = try cli.run(["explain", graph, "--device", "cuda:0", "--presets", Pipeline.presets] + syncSets(cli))
+        #expect(explained.status == 0, "\(explained.stderr)")
+        let text = explained.stdout
+        // The handles' keys change with the device, so what reads a handle runs; media loading
+        // depends only on the sizes, which come out the same (early cutoff keeps it cached).
+        #expect(text.contains("ckpt                 memory-only (LoadCheckpoint)"), "\(text)")
+        #expect(text.contains("sizes                will run (StageSizes)"), "\(text)")
+        #expect(text.contains("prompt_context       will run (LoadConditioning)\n                     - input model changed"), "\(text)")
+        #expect(text.contains("reference_video      runs unless upstream output is unchanged (LoadVideo)"), "\(text)")
+        // The CPU keys are untouched: explaining without --device finds everything cached.
+        #expect(!(try explain(cli, graph, syncSets(cli))).contains("will run"))
+        if case .failure = CUDADriver.shared {
+            let result = try cli.run(["run", graph, "--device", "cuda", "--presets", Pipeline.presets] + syncSets(cli))
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("--device cuda") && result.stderr.contains("libcuda.so.1"), "\(result.stderr)")
+        }
+    }
+
     @Test func aLoRAWithNewContentRerunsItsSamplers() throws {
         let (cli, graph) = try prepared()
         defer { cli.cleanup() }

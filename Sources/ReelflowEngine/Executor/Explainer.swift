@@ -43,7 +43,7 @@ extension Executor {
                 continue
             }
             let components = try KeyComponents.make(
-                for: node, digestOf: { digests[$0]![$1]! },
+                for: node, settings: options.settings, digestOf: { digests[$0]![$1]! },
                 fingerprint: { try memo.fingerprint(of: $0, cache: options.cache) })
             let key = components.key
             if schema.persistence == .memoryOnly {
@@ -106,6 +106,11 @@ extension Executor {
             default:
                 reasons.append("input \(name) changed")
             }
+        }
+        let settings = Set(now.keys).union(before.keys).filter { $0.hasPrefix("setting:") }
+        for label in settings.sorted() where now[label] != before[label] {
+            let name = label.dropFirst("setting:".count)
+            reasons.append("run setting \(name): \(before[label] ?? "not given") -> \(now[label] ?? "not given")")
         }
         if reasons.isEmpty { reasons.append("same inputs as the last run, but its cache entry is gone (evicted or cleared)") }
         return reasons

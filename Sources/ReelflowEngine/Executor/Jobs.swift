@@ -70,6 +70,7 @@ struct RunJob: Sendable {
     let registry: NodeRegistry
     let graphFile: String
     let engineVersion: String
+    let settings: [String: String]
     let events: any EngineEventSink
 
     func run() async throws -> RunState.WorkResult {
@@ -80,7 +81,8 @@ struct RunJob: Sendable {
             nodeID: id,
             progress: ProgressReporter { done, total, message in
                 events.handle(.progress(node: id, completed: done, total: total, message: message))
-            })
+            },
+            settings: settings.filter { schema.settings.contains($0.key) })
         let start = ContinuousClock.now
         let outputs: NodeOutputs
         do {

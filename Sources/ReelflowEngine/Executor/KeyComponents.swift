@@ -20,6 +20,7 @@ struct KeyComponents: Sendable {
     ///   - fingerprint: the fingerprint of a file that must exist.
     static func make(
         for node: ResolvedNode,
+        settings: [String: String],
         digestOf: (_ node: String, _ output: String) -> Digest,
         fingerprint: (_ path: String) throws -> FileFingerprint
     ) throws -> KeyComponents {
@@ -38,6 +39,9 @@ struct KeyComponents: Sendable {
                 try canonical(binding, type: type, into: &text, digestOf: digestOf, fingerprint: fingerprint)
                 builder.add("param:\(name)", string: text)
             }
+        }
+        for name in node.schema.settings.sorted() {
+            if let value = settings[name] { builder.add("setting:\(name)", string: value) }
         }
         return KeyComponents(key: builder.finalize(), components: builder.components)
     }

@@ -8,13 +8,19 @@ public struct RunOptions: Sendable {
     public var cache: CacheStore?
     /// Recorded in each cache entry's provenance.
     public var engineVersion: String
+    /// Values that are not part of the graph but change what some nodes compute, such as
+    /// `device` (`reelflow run --device cuda`). A node type lists the ones it reads
+    /// (`NodeSchema.settings`); each given setting it reads is part of its cache key, and it
+    /// sees them in `NodeContext.settings`. Settings not given leave the keys as they were.
+    public var settings: [String: String]
 
     public init(targets: [String] = [], jobs: Int = 1, cache: CacheStore? = nil,
-                engineVersion: String = ReelflowVersion.current) {
+                engineVersion: String = ReelflowVersion.current, settings: [String: String] = [:]) {
         self.targets = targets
         self.jobs = max(1, jobs)
         self.cache = cache
         self.engineVersion = engineVersion
+        self.settings = settings
     }
 }
 

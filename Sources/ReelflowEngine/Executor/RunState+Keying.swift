@@ -8,7 +8,7 @@ extension RunState {
     mutating func keyNode(_ i: Int, registry: NodeRegistry, events: any EngineEventSink) throws {
         let node = nodes[i]
         let components = try KeyComponents.make(
-            for: node,
+            for: node, settings: options.settings,
             digestOf: { states[indexOf[$0]!].digests![$1]! },
             fingerprint: { try fingerprints.fingerprint(of: $0, cache: options.cache) })
         states[i].components = components

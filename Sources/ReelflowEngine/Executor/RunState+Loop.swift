@@ -30,7 +30,7 @@ extension RunState {
                         index: i, node: node, type: registry.types[node.schema.name]!, inputs: assembleInputs(i),
                         key: states[i].components!.key, components: states[i].components!, cache: cache,
                         quickCache: quickCache, registry: registry, graphFile: graph.file, engineVersion: options.engineVersion,
-                        events: events)
+                        settings: options.settings, events: events)
                     group.addTask { try await job.run() }
                 }
                 if allTargetsSatisfied { break }

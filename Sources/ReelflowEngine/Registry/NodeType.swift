@@ -36,10 +36,13 @@ public struct NodeContext: Sendable {
     public var nodeID: String
     /// Reports step progress (sampler steps, frames) to the CLI.
     public var progress: ProgressReporter
+    /// The run settings the node's type reads (`NodeSchema.settings`) that this run gives.
+    public var settings: [String: String]
 
-    public init(nodeID: String, progress: ProgressReporter) {
+    public init(nodeID: String, progress: ProgressReporter, settings: [String: String] = [:]) {
         self.nodeID = nodeID
         self.progress = progress
+        self.settings = settings
     }
 }
 

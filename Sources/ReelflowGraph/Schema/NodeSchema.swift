@@ -57,9 +57,12 @@ public struct NodeSchema: Hashable, Sendable {
     public var persistence: Persistence
     /// Output nodes (Save-like) are the default targets of `reelflow run`.
     public var isOutput: Bool
+    /// Run settings this type reads (`RunOptions.settings`, e.g. `device`), not graph inputs:
+    /// a setting given to a run becomes part of the cache key of each node that reads it.
+    public var settings: [String]
 
     public init(name: String, version: Int, doc: String, inputs: [InputSpec], outputs: [OutputSpec],
-                persistence: Persistence = .persisted, isOutput: Bool = false) {
+                persistence: Persistence = .persisted, isOutput: Bool = false, settings: [String] = []) {
         self.name = name
         self.version = version
         self.doc = doc
@@ -67,6 +70,7 @@ public struct NodeSchema: Hashable, Sendable {
         self.outputs = outputs
         self.persistence = persistence
         self.isOutput = isOutput
+        self.settings = settings
     }
 
     public func input(named name: String) -> InputSpec? { inputs.first { $0.name == name } }

@@ -11,6 +11,7 @@ struct ExplainCommand: AsyncParsableCommand {
 
     @OptionGroup var graphOptions: GraphOptions
     @OptionGroup var cacheOptions: CacheOptions
+    @OptionGroup var deviceOptions: DeviceOptions
 
     @Option(name: .customLong("only"), help: ArgumentHelp("Explain only what this node needs.", valueName: "node"))
     var only: [String] = []
@@ -22,7 +23,7 @@ struct ExplainCommand: AsyncParsableCommand {
         let explanations: [NodeExplanation]
         do {
             explanations = try Executor(registry: registry, graph: graph)
-                .explain(RunOptions(targets: only, cache: cache))
+                .explain(RunOptions(targets: only, cache: cache, settings: try deviceOptions.settings(activate: false)))
         } catch {
             Terminal.printError("error: \(error)")
             throw ExitCodes.invalidInput

@@ -14,6 +14,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var graphOptions: GraphOptions
     @OptionGroup var cacheOptions: CacheOptions
+    @OptionGroup var deviceOptions: DeviceOptions
 
     @Option(name: .customLong("only"), help: ArgumentHelp(
         "Bring only this node (and what it needs) up to date; repeatable.", valueName: "node"))
@@ -40,7 +41,12 @@ struct RunCommand: AsyncParsableCommand {
         // each starting a full OpenBLAS pool.
         if jobs > 1 { TensorThreads.count = max(1, TensorThreads.count / jobs) }
         let sink: any EngineEventSink = json ? JSONEventSink() : TextEventSink(tty: Terminal.isTTY)
-        let options = RunOptions(targets: only, jobs: jobs, cache: cache)
+        let settings: [String: String]
+        do { settings = try deviceOptions.settings(activate: true) } catch {
+            Terminal.printError("error: --device \(deviceOptions.device): \(error)")
+            throw ExitCodes.invalidInput
+        }
+        let options = RunOptions(targets: only, jobs: jobs, cache: cache, settings: settings)
         let executor = Executor(registry: registry, graph: graph)
         // The shared lock keeps `cache gc` and `cache clear` from removing entries under a
         // running graph; other runs share it.

@@ -12,6 +12,8 @@ final class TestWorld: Sendable {
     let runs = Mutex<[String: Int]>([:])
     /// How many nodes are inside `Rendezvous` right now, and the most seen at once.
     let inside = Mutex<(now: Int, peak: Int)>((0, 0))
+    /// The run settings each `Scaled` node saw.
+    let seenSettings = Mutex<[String: [String: String]]>([:])
 
     func ran(_ id: String) -> Int { runs.withLock { $0[id] ?? 0 } }
     var totalRuns: Int { runs.withLock { $0.values.reduce(0, +) } }
@@ -82,11 +84,23 @@ final class TestWorld: Sendable {
             return ["out": try inputs.port("x", as: Int.self)]
         })
         registry.register(NodeType(
+            schema: NodeSchema(name: "Scaled", version: 1, doc: "x times the run setting `scale` (1 when not given).",
+                               inputs: [InputSpec("x", Self.number, doc: "x")],
+                               outputs: [OutputSpec("out", Self.number, doc: "x * scale")], settings: ["scale"])
+        ) { inputs, context in
+            self.count(context.nodeID)
+            self.seenSettings.withLock { $0[context.nodeID] = context.settings }
+            return ["out": try inputs.port("x", as: Int.self) * Int(context.settings["scale"] ?? "1")!]
+        })
+        registry.register(NodeType(
             schema: NodeSchema(name: "Sink", version: 1, doc: "Output node.",
                                inputs: [InputSpec("x", Self.number, doc: "x")],
                                outputs: [OutputSpec("out", Self.number, doc: "x")], isOutput: true)
         ) { inputs, context in
             self.count(context.nodeID)
+            #if DEBUG
+            precondition(context.settings.isEmpty, "a node that reads no settings was given some")
+            #endif
             return ["out": try inputs.port("x", as: Int.self)]
         })
         return registry
