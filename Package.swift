@@ -49,7 +49,7 @@ let package = Package(
                 .embedInCode("Kernels/common.cuh"), .embedInCode("Kernels/elementwise.cu"),
                 .embedInCode("Kernels/layout.cu"), .embedInCode("Kernels/norms.cu"), .embedInCode("Kernels/rope.cu"),
                 .embedInCode("Kernels/resample.cu"), .embedInCode("Kernels/attention.cu"),
-                .embedInCode("Kernels/convolution.cu"),
+                .embedInCode("Kernels/convolution.cu"), .embedInCode("Kernels/random.cu"),
             ],
             swiftSettings: swiftSettings),
 

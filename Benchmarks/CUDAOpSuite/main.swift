@@ -144,7 +144,26 @@ for dtype in [DType.bf16, .f16, .f8e4m3, .f8e5m2] {
     check("convert to \(dtype.rawValue) and back", { onGPU(wide).to(dtype: dtype).to(dtype: .f32) }, { wide.to(dtype: dtype).to(dtype: .f32) })
 }
 
-// 4. The tiny-model parity checks (transformer, VAE, upsampler) on the GPU.
+// 4. torch's CUDA randn drawn on the GPU, bit for bit against torch's draws.
+if let i = CommandLine.arguments.firstIndex(of: "--noise") {
+    let fixture = i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "Tests/TensorsTests/Fixtures/noise_cuda.safetensors"
+    do {
+        for (label, differing, compared) in try runNoiseParity(fixture: fixture, on: cuda) {
+            if differing == 0 {
+                passed += 1
+                print("ok   randn \(label): \(compared) values bit for bit")
+            } else {
+                failures.append("randn \(label): \(differing) of \(compared) differ")
+                print("FAIL randn \(label): \(differing) of \(compared) differ from torch's")
+            }
+        }
+    } catch {
+        failures.append("randn: \(error)")
+        print("FAIL randn: \(error)")
+    }
+}
+
+// 5. The tiny-model parity checks (transformer, VAE, upsampler) on the GPU.
 if let i = CommandLine.arguments.firstIndex(of: "--models") {
     let fixtures = i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "Tests/LTXTests/Fixtures"
     runModelChecks(fixtures: fixtures, on: cuda)

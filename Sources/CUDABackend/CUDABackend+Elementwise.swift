@@ -64,3 +64,18 @@ extension CUDABackend {
         return out
     }
 }
+
+/// torch's CUDA randn drawn on the GPU (random.cu): the same Philox words, Box-Muller
+/// intrinsics and launch rule as torch, so the values are torch's bit for bit.
+extension CUDABackend {
+    public func torchCUDANormal(count: Int, seed: UInt64, offset: UInt64, threads: Int, dtype: DType) -> Tensor? {
+        guard dtype == .f32 || dtype == .bf16 else { return nil }
+        let out = empty([count], dtype)
+        guard count > 0 else { return out }
+        context.launch(
+            "rf_randn_philox", grid: ((threads + 255) / 256, 1, 1), block: 256,
+            [.pointer(pointer(out)), .int64(count), .int64(Int(bitPattern: UInt(seed))), .int64(Int(offset)), .int64(threads),
+             .int32(dtype.code)])
+        return out
+    }
+}

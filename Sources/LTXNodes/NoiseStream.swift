@@ -31,14 +31,14 @@ public struct NoiseStream: Sendable, Codable, Equatable {
     /// The generator in the state after the recorded draws.
     public func generator() -> TorchGenerator {
         var g: TorchGenerator = kind == .cuda ? .cuda(seed: seed) : .cpu(seed: seed)
-        for draw in draws { _ = g.randn(shape: [draw.count], dtype: DType(rawValue: draw.dtype) ?? .f32) }
+        for draw in draws { g.advance(pastDrawOf: draw.count, dtype: DType(rawValue: draw.dtype) ?? .f32) }
         return g
     }
 
-    /// Draws `shape` normals in `dtype`, recording the draw.
-    public mutating func randn(shape: [Int], dtype: DType) -> Tensor {
+    /// Draws `shape` normals in `dtype` on `device`, recording the draw.
+    public mutating func randn(shape: [Int], dtype: DType, device: Device = .cpu) -> Tensor {
         var g = generator()
-        let t = g.randn(shape: shape, dtype: dtype)
+        let t = g.randn(shape: shape, dtype: dtype, device: device)
         draws.append(Draw(count: shape.reduce(1, *), dtype: dtype.rawValue))
         return t
     }

@@ -97,10 +97,10 @@ enum SamplerNode {
             stream = NoiseStream(kind: .cpu, seed: 0)
         case (nil, let from?, nil):
             stream = from
-            state = state.noised(with: stream.randn(shape: state.latent.shape, dtype: dtype).to(device: handle.device), scale: scale)
+            state = state.noised(with: stream.randn(shape: state.latent.shape, dtype: dtype, device: handle.device), scale: scale)
         case (nil, nil, let s?):
             stream = NoiseStream(kind: NoiseStream.Kind(rawValue: try inputs[generatorKind]) ?? .cuda, seed: UInt64(s))
-            state = state.noised(with: stream.randn(shape: state.latent.shape, dtype: dtype).to(device: handle.device), scale: scale)
+            state = state.noised(with: stream.randn(shape: state.latent.shape, dtype: dtype, device: handle.device), scale: scale)
         default:
             throw NodeInputError(input: "seed", message: "give exactly one noise source: seed, noise_from or noise")
         }

@@ -211,6 +211,23 @@ import Tensors
         print(report.joined(separator: "\n"))
     }
 
+    /// Replaying earlier draws (a Sampler's NoiseStream) moves the CUDA generator's offset
+    /// without drawing; the state is the one drawing would leave, on both generators.
+    @Test func advancingPastADrawEqualsDrawing() {
+        for start in [TorchGenerator.cuda(seed: 42), .cpu(seed: 42)] {
+            var drawn = start, skipped = start
+            for (count, dtype) in [(1000, DType.f32), (600_000, .bf16), (7, .f32)] {
+                _ = drawn.randn(shape: [count], dtype: dtype)
+                skipped.advance(pastDrawOf: count, dtype: dtype)
+                #expect(drawn == skipped)
+            }
+            #expect(drawn.randn(shape: [64]) == skipped.randn(shape: [64]))
+        }
+        // On the CPU the device-aware draw is the host draw.
+        var a = TorchGenerator.cuda(seed: 7), b = a
+        #expect(a.randn(shape: [3, 5], dtype: .bf16, device: .cpu) == b.randn(shape: [3, 5], dtype: .bf16))
+    }
+
     @Test func randnTensorHasShapeAndDtype() {
         var g = TorchGenerator.cuda(seed: 42)
         let t = g.randn(shape: [1, 7, 128], dtype: .bf16)

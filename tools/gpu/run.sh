@@ -4,7 +4,8 @@
 # packages in reach, and runs what is asked:
 #   tools/gpu/run.sh probe    cuda-probe --self-test twice (compiled, then from the kernel cache)
 #   tools/gpu/run.sh suite    the shared op suite on the GPU against the CPU backend, and the
-#                             tiny-model parity checks (transformer, VAE, upsampler) on the GPU
+#                             tiny-model parity checks (transformer, VAE, upsampler) and torch's
+#                             CUDA randn (bit for bit) on the GPU
 #   tools/gpu/run.sh bench    the op benchmarks beside PyTorch's (tools/gpu/op_bench.py)
 # (several at once: tools/gpu/run.sh probe suite bench).
 set -uo pipefail
@@ -26,7 +27,7 @@ for what in "${@:-probe}"; do
       .gpu/cuda-probe --self-test || status=1
       .gpu/cuda-probe --self-test || status=1 ;;
     suite)
-      .gpu/cuda-op-suite --models Tests/LTXTests/Fixtures || status=1 ;;
+      .gpu/cuda-op-suite --noise Tests/TensorsTests/Fixtures/noise_cuda.safetensors --models Tests/LTXTests/Fixtures || status=1 ;;
     bench)
       .gpu/cuda-op-suite --bench | tee /tmp/reelflow-op-bench.jsonl || status=1
       python3 tools/gpu/op_bench.py /tmp/reelflow-op-bench.jsonl || status=1 ;;

@@ -52,7 +52,7 @@ public struct LatentState: Sendable {
     /// (`torch.randn(latent.shape, dtype=latent.dtype, generator=g)` over every token, appended
     /// ones included, so successive draws advance the generator as torch does).
     public func noised(generator: inout TorchGenerator, scale: Float = 1) -> LatentState {
-        let eps = generator.randn(shape: latent.shape, dtype: latent.dtype).to(device: latent.device)
+        let eps = generator.randn(shape: latent.shape, dtype: latent.dtype, device: latent.device)
         return noised(with: eps, scale: scale)
     }
 

@@ -17,9 +17,9 @@ public enum VAENoise: Sendable {
     mutating func draw(_ shape: [Int], dtype: DType, device: Device, purpose: String) throws(VAEError) -> Tensor {
         switch self {
         case .generator(var g):
-            let t = g.randn(shape: shape, dtype: dtype)
+            let t = g.randn(shape: shape, dtype: dtype, device: device)
             self = .generator(g)
-            return t.to(device: device)
+            return t
         case .injected(var list):
             guard !list.isEmpty else {
                 throw VAEError("the decoder needs another noise draw \(shape) (\(purpose)), but the injected noise is used up")

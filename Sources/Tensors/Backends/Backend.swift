@@ -81,6 +81,19 @@ public protocol Backend: AnyObject, Sendable {
     /// dtype (rounded once per element, as torch's `base[box] += values`). Tiled decoding
     /// accumulates tiles this way in memory bounded by the output.
     func addRegion(_ base: inout Tensor, _ values: Tensor, offsets: [Int])
+
+    // MARK: Random (optional)
+    /// `torch.randn(count)` on torch's CUDA generator, drawn on this backend's device:
+    /// Philox4x32-10 from `seed` at `offset` (words), `threads` threads (torch's launch rule),
+    /// cuRAND's Box-Muller with the GPU's `logf` and `__sincosf`; float32 or bf16. nil when the
+    /// backend does not draw it natively; `TorchGenerator` then emulates the draw on the host
+    /// (exact Philox words, last-bit differences in the Box-Muller step: docs/noise.md) and
+    /// copies it over.
+    func torchCUDANormal(count: Int, seed: UInt64, offset: UInt64, threads: Int, dtype: DType) -> Tensor?
+}
+
+extension Backend {
+    public func torchCUDANormal(count: Int, seed: UInt64, offset: UInt64, threads: Int, dtype: DType) -> Tensor? { nil }
 }
 
 /// Element-wise functions of one operand.

@@ -43,6 +43,12 @@ public struct TorchCUDAGenerator: Sendable, Equatable {
         return (threads, UInt64(calls * 4))
     }
 
+    /// Advances the offset past a draw of `count` elements made elsewhere (on the GPU).
+    public mutating func skip(count: Int) {
+        guard count > 0 else { return }
+        offset += launch(count: count).offsetIncrement
+    }
+
     /// The values `torch.randn(count, generator=g, dtype=…, device="cuda")` gives, as float32
     /// (bf16 values are exact in float32), advancing the offset as torch does.
     public mutating func normalScalars(count: Int, dtype: DType) -> [Float] {

@@ -19,6 +19,35 @@ public enum TorchGenerator: Sendable, Equatable {
         .cuda(TorchCUDAGenerator(seed: seed, multiprocessors: multiprocessors, threadsPerMultiprocessor: threadsPerMultiprocessor))
     }
 
+    /// A standard normal tensor of `shape` in `dtype` (`.f32` or `.bf16`) on `device`, as torch
+    /// draws it. The CUDA generator draws on a GPU whose backend does it natively (the CUDA
+    /// backend: bit for bit torch's draw); otherwise the draw is made on the host and copied.
+    public mutating func randn(shape: [Int], dtype: DType = .f32, device: Device) -> Tensor {
+        if device != .cpu, case .cuda(var g) = self {
+            let count = shape.reduce(1, *)
+            let (threads, _) = g.launch(count: max(count, 1))
+            if let drawn = BackendRegistry.backend(for: device).torchCUDANormal(
+                count: count, seed: g.seed, offset: g.offset, threads: threads, dtype: dtype) {
+                g.skip(count: count)
+                self = .cuda(g)
+                return drawn.reshaped(shape)
+            }
+        }
+        return randn(shape: shape, dtype: dtype).to(device: device)
+    }
+
+    /// The state after a draw of `count` values in `dtype`, without making it where the
+    /// generator allows (the CUDA generator only moves its offset; the CPU one must draw).
+    public mutating func advance(pastDrawOf count: Int, dtype: DType = .f32) {
+        switch self {
+        case .cuda(var g):
+            g.skip(count: count)
+            self = .cuda(g)
+        case .cpu:
+            _ = randn(shape: [count], dtype: dtype)
+        }
+    }
+
     /// A standard normal host tensor of `shape` in `dtype` (`.f32` or `.bf16`), as torch draws it.
     public mutating func randn(shape: [Int], dtype: DType = .f32) -> Tensor {
         precondition(shape.allSatisfy { $0 >= 0 }, "randn: negative extent in \(shape)")
