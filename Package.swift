@@ -50,6 +50,7 @@ let package = Package(
                 .embedInCode("Kernels/layout.cu"), .embedInCode("Kernels/norms.cu"), .embedInCode("Kernels/rope.cu"),
                 .embedInCode("Kernels/resample.cu"), .embedInCode("Kernels/attention.cu"),
                 .embedInCode("Kernels/convolution.cu"), .embedInCode("Kernels/random.cu"),
+                .embedInCode("Kernels/flash_attention.cu"),
             ],
             swiftSettings: swiftSettings),
 

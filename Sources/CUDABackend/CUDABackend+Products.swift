@@ -144,9 +144,19 @@ extension CUDABackend {
             + [query.dtype, key.dtype, value.dtype, dtype].map { Int($0.code) }
             + [b, heads, tq, tk, d, dv] + strides.flatMap { $0 }
             + [maskKind, Int(maskPointer), Int(maskType)] + maskStrides + groupWords
-        context.launch(
-            "rf_attention", grid: ((tq + 7) / 8, heads, b), block: 256,
-            [.words(words.map { Int64($0) }), .float(scale), .float(lowest)])
+        let sameType = query.dtype == key.dtype && key.dtype == value.dtype
+        let evenStrides = strides.joined().allSatisfy { $0 % 2 == 0 }
+        if sameType && (dtype == .bf16 || dtype == .f16) && d == dv && (d == 64 || d == 128) && evenStrides {
+            // Tensor cores: 64 query rows per block of 4 warps.
+            context.launch(
+                d == 64 ? "rf_flash_d64" : "rf_flash_d128", grid: ((tq + 63) / 64, heads, b), block: 128,
+                [.words(words.map { Int64($0) }), .float(scale), .float(lowest)])
+        } else {
+            let roundP: Int32 = dtype == .bf16 || dtype == .f16 ? dtype.code : 0
+            context.launch(
+                "rf_attention", grid: ((tq + 7) / 8, heads, b), block: 256,
+                [.words(words.map { Int64($0) }), .float(scale), .float(lowest), .int32(roundP)])
+        }
         withExtendedLifetime(keepAlive) {}
         return out
     }
@@ -167,9 +177,11 @@ extension CUDABackend {
         let (cout, kt, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3], weight.shape[4])
         let inExtents = [f, h, w], kernel = [kt, kh, kw]
         let outExtents = (0..<3).map { (inExtents[$0] + padding[$0].before + padding[$0].after - kernel[$0]) / stride[$0] + 1 }
-        var out = empty([batch, cout] + outExtents, dtype)
+        // The GEMM writes float32 so that the bias is added before the one rounding to
+        // `dtype`, as the CPU backend (and torch's bf16 convolution) round once.
+        var out = empty([batch, cout] + outExtents, .f32)
         let positions = outExtents.reduce(1, *), rows = cin * kt * kh * kw
-        guard batch > 0 && cout > 0 && positions > 0 else { return out }
+        guard batch > 0 && cout > 0 && positions > 0 else { return converted(out, dtype) }
         // Column chunks of at most 256 MiB.
         let chunk = max(1, min(positions, (256 << 20) / max(1, rows * dtype.byteSize)))
         let col = CUDAStorage(bytes: rows * chunk * dtype.byteSize, context: context)
@@ -190,17 +202,19 @@ extension CUDABackend {
                     "rf_im2col", items: rows * count,
                     [.pointer(col.pointer), .pointer(offset(pointer(xc), item * cin * f * h * w, dtype)),
                      .words(args.map { Int64($0) }), .int32(dtype.code), .int32(dtype.code)])
-                context.gemm(CUBLASLt.GEMM(
+                var gemm = CUBLASLt.GEMM(
                     m: cout, n: count, k: rows, a: pointer(wc), lda: rows, transposeA: false, b: col.pointer, ldb: count,
-                    transposeB: false, d: offset(pointer(out), item * cout * positions + first, dtype), ldd: positions,
-                    type: blasType(dtype)))
+                    transposeB: false, d: offset(pointer(out), item * cout * positions + first, .f32), ldd: positions,
+                    type: blasType(dtype))
+                gemm.outType = .f32
+                context.gemm(gemm)
                 first += count
             }
         }
         withExtendedLifetime(col) {}
         if let bias {
-            out = binary(.add, out, converted(bias, dtype).reshaped([1, cout, 1, 1, 1]))
+            out = binary(.add, out, converted(bias, .f32).reshaped([1, cout, 1, 1, 1]))
         }
-        return out
+        return converted(out, dtype)
     }
 }

@@ -160,11 +160,34 @@ struct Geometry {
         self.c = c
     }
 
+    /// The struct as the kernels take it, with axes merged where every operand walks them as
+    /// one (and unit axes dropped), so the kernels divide indices by fewer extents.
     var argument: KernelArgument {
+        let g = coalesced()
         func padded(_ v: [Int]) -> [Int64] { v.map { Int64($0) } + [Int64](repeating: 0, count: 8 - v.count) }
         return .words(
-            [Int64(extents.count)] + padded(extents) + padded(a) + padded(b) + padded(c)
+            [Int64(g.extents.count)] + padded(g.extents) + padded(g.a) + padded(g.b) + padded(g.c)
                 + [Int64(offsetA), Int64(offsetB), Int64(offsetC)])
+    }
+
+    /// The same iteration with adjacent axes merged where, for every operand, the outer
+    /// axis's stride is the inner one's times its extent (broadcast axes included: 0 = 0 · n).
+    func coalesced() -> Geometry {
+        let zeros = [Int](repeating: 0, count: extents.count)
+        let (sa, sb, sc) = (a, b.isEmpty ? zeros : b, c.isEmpty ? zeros : c)
+        var e: [Int] = [], na: [Int] = [], nb: [Int] = [], nc: [Int] = []
+        for axis in extents.indices where extents[axis] != 1 {
+            if let last = e.indices.last, na[last] == sa[axis] * extents[axis], nb[last] == sb[axis] * extents[axis],
+               nc[last] == sc[axis] * extents[axis] {
+                e[last] *= extents[axis]
+                (na[last], nb[last], nc[last]) = (sa[axis], sb[axis], sc[axis])
+            } else {
+                e.append(extents[axis]); na.append(sa[axis]); nb.append(sb[axis]); nc.append(sc[axis])
+            }
+        }
+        var g = Geometry(extents: e, a: na, b: nb, c: nc)
+        (g.offsetA, g.offsetB, g.offsetC) = (offsetA, offsetB, offsetC)
+        return g
     }
 
     /// Strides of an operand of `shape` broadcast to `out` (aligned at the last axis; 0 where

@@ -7,6 +7,7 @@ enum KernelSources {
             PackageResources.common_cuh, PackageResources.elementwise_cu, PackageResources.layout_cu,
             PackageResources.norms_cu, PackageResources.rope_cu, PackageResources.resample_cu,
             PackageResources.attention_cu, PackageResources.convolution_cu, PackageResources.random_cu,
+            PackageResources.flash_attention_cu,
         ]
         return parts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
     }()
@@ -15,6 +16,6 @@ enum KernelSources {
     static let kernelNames = [
         "rf_convert", "rf_put", "rf_unary", "rf_binary", "rf_fused3", "rf_copy", "rf_softmax", "rf_rownorm", "rf_sum_axis",
         "rf_groupnorm", "rf_pixelnorm", "rf_rope_interleaved", "rf_rope_split", "rf_interpolate", "rf_attention",
-        "rf_im2col", "rf_randn_philox",
+        "rf_im2col", "rf_randn_philox", "rf_flash_d64", "rf_flash_d128",
     ]
 }

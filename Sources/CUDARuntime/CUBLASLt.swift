@@ -59,13 +59,14 @@ package final class CUBLASLt: @unchecked Sendable {
     /// `D[m, n] = op(A)[m, k] · op(B)[k, n] (+ bias[n])`, with `A` stored `[m, k]` (or `[k, m]`
     /// when `transposeA`) and row stride `lda`, likewise `B`, and `D` with row stride `ldd`.
     /// `batch` items lie `strideA`, `strideB`, `strideD` elements apart (0 repeats an operand).
-    /// All three share `type`; accumulation is float32.
+    /// A and B are `type`, D is `outType` (`type` unless set); accumulation is float32.
     package struct GEMM {
         package var m: Int, n: Int, k: Int
         package var a: CUdeviceptr, lda: Int, transposeA: Bool
         package var b: CUdeviceptr, ldb: Int, transposeB: Bool
         package var d: CUdeviceptr, ldd: Int
         package var type: ElementType
+        package var outType: ElementType
         package var bias: CUdeviceptr?
         package var batch = 1, strideA = 0, strideB = 0, strideD = 0
         package init(
@@ -76,6 +77,7 @@ package final class CUBLASLt: @unchecked Sendable {
             (self.a, self.lda, self.transposeA) = (a, lda, transposeA)
             (self.b, self.ldb, self.transposeB) = (b, ldb, transposeB)
             (self.d, self.ldd, self.type, self.bias) = (d, ldd, type, bias)
+            self.outType = type
         }
     }
 
@@ -94,7 +96,7 @@ package final class CUBLASLt: @unchecked Sendable {
             var epilogue = Int32(REELFLOW_CUBLASLT_EPILOGUE_BIAS)
             try check(descSet(desc, Int32(REELFLOW_CUBLASLT_MATMUL_DESC_EPILOGUE), &epilogue, 4), "set EPILOGUE")
             try check(descSet(desc, Int32(REELFLOW_CUBLASLT_MATMUL_DESC_BIAS_POINTER), &bias, 8), "set BIAS_POINTER")
-            var biasType = g.type.code
+            var biasType = g.outType.code
             try check(descSet(desc, Int32(REELFLOW_CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE), &biasType, 4), "set BIAS_DATA_TYPE")
         }
         // Column-major views: first = op(B)ᵀ [n, k], second = op(A)ᵀ [k, m], out [n, m].
@@ -102,7 +104,7 @@ package final class CUBLASLt: @unchecked Sendable {
         defer { _ = layoutDestroy(first) }
         let second = try layout(rows: g.transposeA ? g.m : g.k, cols: g.transposeA ? g.k : g.m, ld: g.lda, g, stride: g.strideA)
         defer { _ = layoutDestroy(second) }
-        let out = try layout(rows: g.n, cols: g.m, ld: g.ldd, g, stride: g.strideD)
+        let out = try layout(rows: g.n, cols: g.m, ld: g.ldd, g, stride: g.strideD, type: g.outType)
         defer { _ = layoutDestroy(out) }
         var alpha: Float = 1, beta: Float = 0
         try check(
@@ -114,9 +116,11 @@ package final class CUBLASLt: @unchecked Sendable {
             "cublasLtMatmul (\(g.m)x\(g.n)x\(g.k), \(g.type), batch \(g.batch))")
     }
 
-    private func layout(rows: Int, cols: Int, ld: Int, _ g: GEMM, stride: Int) throws -> cublasLtMatrixLayout_t? {
+    private func layout(
+        rows: Int, cols: Int, ld: Int, _ g: GEMM, stride: Int, type: ElementType? = nil
+    ) throws -> cublasLtMatrixLayout_t? {
         var l: cublasLtMatrixLayout_t?
-        try check(layoutCreate(&l, g.type.code, UInt64(rows), UInt64(cols), Int64(ld)), "cublasLtMatrixLayoutCreate")
+        try check(layoutCreate(&l, (type ?? g.type).code, UInt64(rows), UInt64(cols), Int64(ld)), "cublasLtMatrixLayoutCreate")
         if g.batch > 1 {
             var count = Int32(g.batch), offset = Int64(stride)
             try check(layoutSet(l, Int32(REELFLOW_CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT), &count, 4), "set BATCH_COUNT")

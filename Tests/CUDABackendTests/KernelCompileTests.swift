@@ -30,7 +30,7 @@ import Testing
     @Test func theSourcesAreEmbedded() {
         #expect(KernelSources.all.hasPrefix("// Shared by every CUDA kernel"))
         for name in KernelSources.kernelNames {
-            #expect(KernelSources.all.contains("void \(name)(") || KernelSources.all.contains("\n\(name)("), "\(name) has no source")
+            #expect(KernelSources.all.contains(" \(name)(") || KernelSources.all.contains("\n\(name)("), "\(name) has no source")
         }
     }
 }

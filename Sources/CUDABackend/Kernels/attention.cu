@@ -1,5 +1,7 @@
 // Attention with an online softmax (flash-attention's recurrence) in float32: memory linear
-// in tokens, no score matrix. One warp per query row, eight rows per block; the block stages
+// in tokens, no score matrix. For float32 operands, mixed dtypes and head widths the tensor-core
+// kernel (flash_attention.cu) does not take; `roundP` (a type code, 0 for none) rounds the
+// probabilities that multiply V, as flash attention does in bf16, while the sums stay float32. One warp per query row, eight rows per block; the block stages
 // 32 keys and values at a time in shared memory. Head widths up to 128.
 
 #define ATT_WARPS 8
@@ -33,7 +35,7 @@ __device__ __forceinline__ float group_bias(const AttentionArgs &a, i64 b, i64 i
 }
 
 extern "C" __global__ void __launch_bounds__(ATT_WARPS * 32)
-rf_attention(AttentionArgs a, float scale, float lowest) {
+rf_attention(AttentionArgs a, float scale, float lowest, int roundP) {
     __shared__ float ks[ATT_KEYS][ATT_MAXD + 1];
     __shared__ float vs[ATT_KEYS][ATT_MAXD + 1];
     __shared__ float qs[ATT_WARPS][ATT_MAXD];
@@ -84,7 +86,8 @@ rf_attention(AttentionArgs a, float scale, float lowest) {
         l = l * correction + ps;
         for (int c = 0; c < ATT_MAXD / 32; ++c) acc[c] *= correction;
         for (int r = 0; r < tile; ++r) {
-            const float pr = __shfl_sync(0xffffffffu, p, r);
+            float pr = __shfl_sync(0xffffffffu, p, r);
+            if (roundP) pr = round_to(pr, roundP);  // as flash attention's P·V in bf16 / fp16
             for (int c = 0; c < ATT_MAXD / 32; ++c) {
                 const i64 col = lane + 32 * c;
                 if (col < a.dv) acc[c] += pr * vs[r][col];
