@@ -42,6 +42,16 @@ if let i = CommandLine.arguments.firstIndex(of: "--models-on-cpu") {
     exit(failures.isEmpty ? 0 : 1)
 }
 
+if let i = CommandLine.arguments.firstIndex(of: "--transformer-bench-cpu") {
+    do {
+        try runTransformerBenchmark(directory: CommandLine.arguments[i + 1], gpu: nil, runs: 1)
+        exit(0)
+    } catch {
+        print("cuda-op-suite --transformer-bench-cpu: \(error)")
+        exit(1)
+    }
+}
+
 let gpu: CUDABackend
 do {
     gpu = try CUDABackend.activate(.cuda(0))
@@ -53,6 +63,15 @@ print("== \(gpu.summary)")
 if CommandLine.arguments.contains("--bench") {
     runOpBenchmarks(gpu)
     exit(0)
+}
+if let i = CommandLine.arguments.firstIndex(of: "--transformer-bench") {
+    do {
+        try runTransformerBenchmark(directory: i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "/tmp/reelflow-gpu-bench", gpu: gpu)
+        exit(0)
+    } catch {
+        print("cuda-op-suite --transformer-bench: \(error)")
+        exit(1)
+    }
 }
 let cuda = Device.cuda(0)
 func onGPU(_ t: Tensor) -> Tensor { t.to(device: cuda) }

@@ -7,6 +7,8 @@
 #                             tiny-model parity checks (transformer, VAE, upsampler) and torch's
 #                             CUDA randn (bit for bit) on the GPU
 #   tools/gpu/run.sh bench    the op benchmarks beside PyTorch's (tools/gpu/op_bench.py)
+#   tools/gpu/run.sh transformer  one step of the full-size LTX-2.3 transformer beside ltx-core
+#                             (tools/gpu/transformer_bench.py; carry .whl with ltx-core's wheel)
 # (several at once: tools/gpu/run.sh probe suite bench).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,6 +33,12 @@ for what in "${@:-probe}"; do
     bench)
       .gpu/cuda-op-suite --bench | tee /tmp/reelflow-op-bench.jsonl || status=1
       python3 tools/gpu/op_bench.py /tmp/reelflow-op-bench.jsonl || status=1 ;;
+    transformer)
+      # ltx-core travels as a wheel (.whl, carried; its other needs are on the machine).
+      python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+        && export PYTHONPATH=/tmp/site || { echo "no ltx-core wheel in .whl"; status=1; continue; }
+      .gpu/cuda-op-suite --transformer-bench /tmp/reelflow-gpu-bench | tee /tmp/reelflow-transformer.jsonl || status=1
+      python3 tools/gpu/transformer_bench.py /tmp/reelflow-gpu-bench /tmp/reelflow-transformer.jsonl || status=1 ;;
     *) echo "unknown: $what"; status=2 ;;
   esac
 done

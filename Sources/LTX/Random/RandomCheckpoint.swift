@@ -7,14 +7,17 @@ import Tensors
 /// noise-like, but every shape, key and code path is the real model's: the built-in demo
 /// runs on tiny ones, benchmarks on full-size ones.
 ///
-/// Initialisation (deterministic from `seed`, torch's CPU generator): weights of rank ≥ 2
+/// Initialisation (deterministic from `seed`: torch's CPU generator, or with `device` a GPU
+/// the CUDA generator drawing there, which makes full-size checkpoints in seconds): weights of rank ≥ 2
 /// are N(0, 1/fan_in); biases 0.05·N; rank-1 weights (norms) 1 + 0.1·N; AdaLN scale-shift
 /// tables 0.3·N; per-channel statistics: means 0.1·N, stds in [0.5, 1.5).
 public enum RandomCheckpoint {
     /// A checkpoint for `config` = `{"transformer": {...}, "vae": {...}}` (either may be left out).
-    public static func checkpoint(config: JSONValue, configText: String, seed: UInt64, dtype: DType = .f32) throws -> SafetensorsWriter {
+    public static func checkpoint(
+        config: JSONValue, configText: String, seed: UInt64, dtype: DType = .f32, device: Device = .cpu
+    ) throws -> SafetensorsWriter {
         var writer = SafetensorsWriter(metadata: [("config", configText), ("model_version", "random-\(seed)")])
-        var g = TorchGenerator.cpu(seed: seed)
+        var g = device == .cpu ? TorchGenerator.cpu(seed: seed) : TorchGenerator.cuda(seed: seed)
         var keys: [(String, [Int])] = []
         if let t = config["transformer"] {
             let c = try TransformerConfig(json: t, path: "config.transformer")
@@ -30,7 +33,10 @@ public enum RandomCheckpoint {
                 }
             }
         }
-        for (key, shape) in keys { try writer.add(key, initial(key: key, shape: shape, generator: &g), as: dtype) }
+        for (key, shape) in keys {
+            // Narrowed where it is made, so a GPU holds the checkpoint in its stored dtype.
+            try writer.add(key, initial(key: key, shape: shape, generator: &g, device: device).to(dtype: dtype), as: dtype)
+        }
         return writer
     }
 
@@ -70,8 +76,8 @@ public enum RandomCheckpoint {
     }
 
     /// The initial value of one weight (the rules above).
-    static func initial(key: String, shape: [Int], generator g: inout TorchGenerator) -> Tensor {
-        let n = g.randn(shape: shape)
+    static func initial(key: String, shape: [Int], generator g: inout TorchGenerator, device: Device = .cpu) -> Tensor {
+        let n = g.randn(shape: shape, device: device)
         if key.hasSuffix("std-of-means") {
             return (n * 0.25).clamped(min: -0.49) + 1
         }

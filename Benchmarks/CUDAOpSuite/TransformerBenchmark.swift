@@ -1,0 +1,73 @@
+import CUDABackend
+import Foundation
+import LTX
+import Tensors
+
+/// `cuda-op-suite --transformer-bench DIR`: one forward (the x0 prediction of one sampler step)
+/// of the full-size LTX-2.3 video transformer (48 layers, 32 heads x 128, cross-attention 4096,
+/// split RoPE, gated attention, prompt AdaLN) in bf16 on the GPU, at the Sync-LoRA's stage-1
+/// size (512x512x81 plus the reference: 5632 tokens) and stage-2 size (1024x1024x81: 11264
+/// tokens), with 1024 context tokens. The random checkpoint is written by the project's
+/// `RandomCheckpoint` (drawn on the GPU) to DIR once; tools/gpu/transformer_bench.py times
+/// ltx-core on the same file in the same run. Prints JSON lines.
+/// With `gpu` nil it runs on the CPU backend on whatever DIR holds (a smoke test of the harness
+/// with a tiny checkpoint: `--transformer-bench-cpu DIR`).
+func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5) throws {
+    let cuda = gpu?.device ?? .cpu
+    let path = directory + "/transformer_full.safetensors"
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+    if !FileManager.default.fileExists(atPath: path) {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let start = ContinuousClock.now
+        let text = fullTransformerConfig
+        let writer = try RandomCheckpoint.checkpoint(
+            config: try JSONValue.parse(text), configText: text, seed: 1, dtype: .bf16, device: cuda)
+        _ = try writer.write(to: URL(fileURLWithPath: path))
+        print("{\"op\": \"write random checkpoint (s)\", \"ms\": \(String(format: "%.1f", seconds(ContinuousClock.now - start)))}")
+    }
+    let file = try SafetensorsFile(path: path)
+    let config = try TransformerConfig(file: file)
+    let loadStart = ContinuousClock.now
+    let (weights, _) = try TransformerWeights.load(from: file, config: config, dtype: .bf16, device: cuda)
+    gpu?.synchronize()
+    print("{\"op\": \"load weights to the GPU (s)\", \"ms\": \(String(format: "%.1f", seconds(ContinuousClock.now - loadStart)))}")
+    let model = VideoTransformer(config: config, weights: weights)
+    var g = TorchGenerator.cuda(seed: 2)
+    for (label, frames, height, width) in [("stage-1 5632 tokens", 22, 16, 16), ("stage-2 11264 tokens", 11, 32, 32)] {
+        let tokens = frames * height * width
+        let input = VideoTransformer.Input(
+            latent: g.randn(shape: [1, tokens, 128], dtype: .bf16, device: cuda),
+            timesteps: Tensor(repeating: 0.9, shape: [1, tokens], dtype: .bf16, device: cuda),
+            sigma: Tensor(repeating: 0.9, shape: [1], dtype: .bf16, device: cuda),
+            positions: VideoPositions.grid(frames: frames, height: height, width: width, fps: 24).to(device: cuda),
+            context: g.randn(shape: [1, 1024, config.captionChannels ?? config.crossAttentionDim], dtype: .bf16, device: cuda))
+        _ = model.denoised(input)
+        gpu?.synchronize()
+        var samples: [Double] = []
+        for _ in 0..<runs {
+            let start = ContinuousClock.now
+            _ = model.denoised(input)
+            gpu?.synchronize()
+            samples.append(seconds(ContinuousClock.now - start) * 1e3)
+        }
+        samples.sort()
+        print("{\"op\": \"transformer step, \(label)\", \"ms\": \(String(format: "%.1f", samples[samples.count / 2]))}")
+        fflush(nil)
+    }
+    print("{\"op\": \"transformer peak pool MiB\", \"ms\": \((gpu?.peakMemoryBytes ?? 0) >> 20)}")
+}
+
+/// LTX-2.3's video transformer config (ltx-core's keys), as tools/gpu/transformer_bench.py
+/// builds it too.
+let fullTransformerConfig = """
+    {"transformer": {"dropout": 0.0, "attention_bias": true, "num_vector_embeds": null, "activation_fn": "gelu-approximate", \
+    "num_embeds_ada_norm": 1000, "use_linear_projection": false, "only_cross_attention": false, \
+    "cross_attention_norm": true, "double_self_attention": false, "upcast_attention": false, \
+    "standardization_norm": "rms_norm", "norm_elementwise_affine": false, "qk_norm": "rms_norm", \
+    "positional_embedding_type": "rope", "use_middle_indices_grid": true, "in_channels": 128, \
+    "out_channels": 128, "norm_eps": 1e-06, "positional_embedding_theta": 10000.0, \
+    "positional_embedding_max_pos": [20, 2048, 2048], "timestep_scale_multiplier": 1000, \
+    "rope_type": "split", "frequencies_precision": "float64", "apply_gated_attention": true, \
+    "cross_attention_adaln": true, "caption_proj_before_connector": true, \
+    "num_layers": 48, "num_attention_heads": 32, "attention_head_dim": 128, "cross_attention_dim": 4096}}
+    """
