@@ -147,10 +147,13 @@ extension CUDABackend {
         let sameType = query.dtype == key.dtype && key.dtype == value.dtype
         let evenStrides = strides.joined().allSatisfy { $0 % 2 == 0 }
         if sameType && (dtype == .bf16 || dtype == .f16) && d == dv && (d == 64 || d == 128) && evenStrides {
-            // Tensor cores: 64 query rows per block of 4 warps.
+            // Tensor cores: 128 query rows per block of 8 warps; 16-byte tile loads where every
+            // row starts 16-byte aligned.
+            let aligned = [query, key, value].allSatisfy { pointer($0) % 16 == 0 }
+                && strides.prefix(3).joined().allSatisfy { $0 % 8 == 0 }
             context.launch(
-                d == 64 ? "rf_flash_d64" : "rf_flash_d128", grid: ((tq + 63) / 64, heads, b), block: 128,
-                [.words(words.map { Int64($0) }), .float(scale), .float(lowest)])
+                d == 64 ? "rf_flash_d64" : "rf_flash_d128", grid: ((tq + 127) / 128, heads, b), block: 256,
+                [.words(words.map { Int64($0) }), .float(scale), .float(lowest), .int32(aligned ? 1 : 0)])
         } else {
             let roundP: Int32 = dtype == .bf16 || dtype == .f16 ? dtype.code : 0
             context.launch(

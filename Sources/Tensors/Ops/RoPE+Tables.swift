@@ -22,14 +22,22 @@ public enum RoPE {
             let pad = width % (2 * positionAxes)
             precondition(pad + 2 * n == width, "interleaved RoPE: \(n) angles do not fill width \(width)")
             var c = [Float](repeating: 1, count: b * t * width), s = [Float](repeating: 0, count: b * t * width)
-            for row in 0..<(b * t) {
-                for j in 0..<n {
-                    let angle = a[row * n + j]
-                    let (cv, sv) = (Foundation.cos(angle), Foundation.sin(angle))
-                    c[row * width + pad + 2 * j] = cv
-                    c[row * width + pad + 2 * j + 1] = cv
-                    s[row * width + pad + 2 * j] = sv
-                    s[row * width + pad + 2 * j + 1] = sv
+            // Rows in parallel (millions of sin/cos at full size; each value as before).
+            c.withUnsafeMutableBufferPointer { cb in
+                s.withUnsafeMutableBufferPointer { sb in
+                    let (cp, sp) = (cb.baseAddress!, sb.baseAddress!)
+                    parallelFor(b * t, grain: 64) { rows in
+                        for row in rows {
+                            for j in 0..<n {
+                                let angle = a[row * n + j]
+                                let (cv, sv) = (Foundation.cos(angle), Foundation.sin(angle))
+                                cp[row * width + pad + 2 * j] = cv
+                                cp[row * width + pad + 2 * j + 1] = cv
+                                sp[row * width + pad + 2 * j] = sv
+                                sp[row * width + pad + 2 * j + 1] = sv
+                            }
+                        }
+                    }
                 }
             }
             return (Tensor(shape: [b, t, width], scalars: c).to(device: angles.device), Tensor(shape: [b, t, width], scalars: s).to(device: angles.device))
@@ -39,11 +47,18 @@ public enum RoPE {
             precondition(halfWidth % heads == 0, "split RoPE: width \(width) does not split into \(heads) heads")
             let pad = halfWidth - n
             var c = [Float](repeating: 1, count: b * t * halfWidth), s = [Float](repeating: 0, count: b * t * halfWidth)
-            for row in 0..<(b * t) {
-                for j in 0..<n {
-                    let angle = a[row * n + j]
-                    c[row * halfWidth + pad + j] = Foundation.cos(angle)
-                    s[row * halfWidth + pad + j] = Foundation.sin(angle)
+            c.withUnsafeMutableBufferPointer { cb in
+                s.withUnsafeMutableBufferPointer { sb in
+                    let (cp, sp) = (cb.baseAddress!, sb.baseAddress!)
+                    parallelFor(b * t, grain: 64) { rows in
+                        for row in rows {
+                            for j in 0..<n {
+                                let angle = a[row * n + j]
+                                cp[row * halfWidth + pad + j] = Foundation.cos(angle)
+                                sp[row * halfWidth + pad + j] = Foundation.sin(angle)
+                            }
+                        }
+                    }
                 }
             }
             // [B, T, H, d/2] -> [B, H, T, d/2]
