@@ -12,7 +12,8 @@ import Tensors
 /// ltx-core on the same file in the same run. Prints JSON lines.
 /// With `gpu` nil it runs on the CPU backend on whatever DIR holds (a smoke test of the harness
 /// with a tiny checkpoint: `--transformer-bench-cpu DIR`).
-func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5) throws {
+/// With `profileOnly`, it times one stage-1 forward op by op instead (`--transformer-profile`).
+func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5, profileOnly: Bool = false) throws {
     let cuda = gpu?.device ?? .cpu
     let path = directory + "/transformer_full.safetensors"
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
@@ -43,6 +44,11 @@ func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5
             context: g.randn(shape: [1, 1024, config.captionChannels ?? config.crossAttentionDim], dtype: .bf16, device: cuda))
         _ = model.denoised(input)
         gpu?.synchronize()
+        if profileOnly, let gpu {
+            let (_, table) = gpu.profile { model.denoised(input) }
+            print("== one forward, \(label), op by op (each op waited for):\n\(table)")
+            return
+        }
         var samples: [Double] = []
         for _ in 0..<runs {
             let start = ContinuousClock.now

@@ -64,9 +64,11 @@ if CommandLine.arguments.contains("--bench") {
     runOpBenchmarks(gpu)
     exit(0)
 }
-if let i = CommandLine.arguments.firstIndex(of: "--transformer-bench") {
+if let i = CommandLine.arguments.firstIndex(where: { $0 == "--transformer-bench" || $0 == "--transformer-profile" }) {
     do {
-        try runTransformerBenchmark(directory: i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "/tmp/reelflow-gpu-bench", gpu: gpu)
+        try runTransformerBenchmark(
+            directory: i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "/tmp/reelflow-gpu-bench", gpu: gpu,
+            profileOnly: CommandLine.arguments[i] == "--transformer-profile")
         exit(0)
     } catch {
         print("cuda-op-suite --transformer-bench: \(error)")

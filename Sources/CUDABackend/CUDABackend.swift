@@ -46,6 +46,32 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     /// Waits for every queued op.
     public func synchronize() { context.synchronize() }
 
+    /// Runs `body` with per-op timing on and returns its result with a table of where the
+    /// time went: each kernel, GEMM and copy waited for and timed (names, calls, total ms,
+    /// share), and the time between them (host work: Swift, table building, launching).
+    public func profile<R>(_ body: () throws -> R) rethrows -> (R, String) {
+        synchronize()
+        context.profileTable.withLock { $0 = [:] }
+        context.profiling.store(true, ordering: .relaxed)
+        let start = ContinuousClock.now
+        let result = try body()
+        synchronize()
+        context.profiling.store(false, ordering: .relaxed)
+        let d = ContinuousClock.now - start
+        let total = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let rows = context.profileTable.withLock { $0 }.sorted { $0.value.seconds > $1.value.seconds }
+        let inOps = rows.reduce(0) { $0 + $1.value.seconds }
+        var lines = ["op                                       calls         ms   share"]
+        for (name, v) in rows {
+            lines.append(pad(name, 40) + " " + pad(String(v.count), 6, left: true) + " " + pad(format(v.seconds * 1e3), 10, left: true)
+                + " " + pad(format(100 * v.seconds / total) + "%", 7, left: true))
+        }
+        lines.append(pad("(between ops: host work)", 40) + " " + pad("", 6) + " " + pad(format((total - inOps) * 1e3), 10, left: true)
+            + " " + pad(format(100 * (total - inOps) / total) + "%", 7, left: true))
+        lines.append(pad("total", 40) + " " + pad("", 6) + " " + pad(format(total * 1e3), 10, left: true))
+        return (result, lines.joined(separator: "\n"))
+    }
+
     /// The device memory pool's high-water mark in bytes.
     public var peakMemoryBytes: Int { context.peakBytes() }
 
@@ -118,6 +144,18 @@ public final class CUDABackend: Backend, @unchecked Sendable {
 
     /// `t` in `dtype` (itself when it already is).
     func converted(_ t: Tensor, _ dtype: DType) -> Tensor { t.dtype == dtype ? t : convert(t, to: dtype) }
+}
+
+/// `s` padded with spaces to `width` (on the left with `left`).
+func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, width - s.count))
+    return left ? fill + s : s + fill
+}
+
+/// One decimal.
+func format(_ v: Double) -> String {
+    let tenths = (v * 10).rounded()
+    return "\(Int(tenths) / 10).\(abs(Int(tenths)) % 10)"
 }
 
 extension DType {

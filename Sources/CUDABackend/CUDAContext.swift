@@ -1,5 +1,6 @@
 import CCUDA
 import CUDARuntime
+import Synchronization
 import Tensors
 
 /// One GPU as the backend uses it: its primary context, one stream that every op is queued
@@ -82,6 +83,28 @@ final class CUDAContext: @unchecked Sendable {
 
     let pool: CUmemoryPool?
 
+    /// Per-op timing (`CUDABackend.profile`): while on, every launch, GEMM and copy waits for
+    /// the GPU and adds its wall time under its name, so the table says where a forward's time
+    /// goes (the waiting itself costs a little per op).
+    let profiling = Atomic<Bool>(false)
+    let profileTable = Mutex<[String: (count: Int, seconds: Double)]>([:])
+
+    /// Runs `body` (queued work), then, when profiling, waits and records it under `name`.
+    func timed<R>(_ name: @autoclosure () -> String, _ body: () -> R) -> R {
+        guard profiling.load(ordering: .relaxed) else { return body() }
+        let start = ContinuousClock.now
+        let result = body()
+        must(driver.cuStreamSynchronize(stream), "cuStreamSynchronize")
+        let d = ContinuousClock.now - start
+        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let key = name()
+        profileTable.withLock { table in
+            let old = table[key] ?? (0, 0)
+            table[key] = (old.count + 1, old.seconds + seconds)
+        }
+        return result
+    }
+
     /// Makes this GPU's context current on the calling thread (the driver keeps one per thread).
     func makeCurrent() { must(driver.cuCtxSetCurrent(context), "cuCtxSetCurrent") }
 
@@ -112,15 +135,19 @@ final class CUDAContext: @unchecked Sendable {
     func upload(_ bytes: UnsafeRawBufferPointer, to pointer: CUdeviceptr) {
         guard bytes.count > 0 else { return }
         makeCurrent()
-        must(driver.cuMemcpyHtoDAsync(pointer, bytes.baseAddress, bytes.count, stream), "cuMemcpyHtoDAsync")
+        timed("copy host to device") {
+            must(driver.cuMemcpyHtoDAsync(pointer, bytes.baseAddress, bytes.count, stream), "cuMemcpyHtoDAsync")
+        }
     }
 
     /// Copies device bytes to the host after everything queued before: a synchronisation point.
     func download(_ pointer: CUdeviceptr, into bytes: UnsafeMutableRawBufferPointer) {
         guard bytes.count > 0 else { return }
         makeCurrent()
-        must(driver.cuMemcpyDtoHAsync(bytes.baseAddress, pointer, bytes.count, stream), "cuMemcpyDtoHAsync")
-        synchronize()
+        timed("copy device to host") {
+            must(driver.cuMemcpyDtoHAsync(bytes.baseAddress, pointer, bytes.count, stream), "cuMemcpyDtoHAsync")
+            synchronize()
+        }
     }
 
     func copy(_ source: CUdeviceptr, to destination: CUdeviceptr, bytes: Int) {
@@ -156,10 +183,12 @@ final class CUDAContext: @unchecked Sendable {
         }
         defer { buffers.forEach { $0.deallocate() } }
         var parameters: [UnsafeMutableRawPointer?] = buffers
-        must(
-            driver.cuLaunchKernel(
-                function, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block), 1, 1, 0, stream, &parameters, nil),
-            "cuLaunchKernel(\(name), grid \(grid), block \(block))")
+        timed(name) {
+            must(
+                driver.cuLaunchKernel(
+                    function, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block), 1, 1, 0, stream, &parameters, nil),
+                "cuLaunchKernel(\(name), grid \(grid), block \(block))")
+        }
     }
 
     /// A 1D grid-stride launch over `n` items.
@@ -171,10 +200,12 @@ final class CUDAContext: @unchecked Sendable {
     /// Runs a row-major GEMM on the stream (`CUBLASLt.GEMM`).
     func gemm(_ g: CUBLASLt.GEMM) {
         makeCurrent()
-        do {
-            try blas.run(g, handle: blasHandle, workspace: workspace, workspaceBytes: workspaceBytes, stream: stream)
-        } catch {
-            preconditionFailure("\(device): \(error)")
+        timed("cuBLASLt \(g.type) GEMM") {
+            do {
+                try blas.run(g, handle: blasHandle, workspace: workspace, workspaceBytes: workspaceBytes, stream: stream)
+            } catch {
+                preconditionFailure("\(device): \(error)")
+            }
         }
     }
 }

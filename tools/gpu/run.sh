@@ -9,6 +9,7 @@
 #   tools/gpu/run.sh bench    the op benchmarks beside PyTorch's (tools/gpu/op_bench.py)
 #   tools/gpu/run.sh transformer  one step of the full-size LTX-2.3 transformer beside ltx-core
 #                             (tools/gpu/transformer_bench.py; carry .whl with ltx-core's wheel)
+#   tools/gpu/run.sh profile  one full-size stage-1 forward timed op by op (CUDABackend.profile)
 # (several at once: tools/gpu/run.sh probe suite bench).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,6 +40,8 @@ for what in "${@:-probe}"; do
         && export PYTHONPATH=/tmp/site || { echo "no ltx-core wheel in .whl"; status=1; continue; }
       .gpu/cuda-op-suite --transformer-bench /tmp/reelflow-gpu-bench | tee /tmp/reelflow-transformer.jsonl || status=1
       python3 tools/gpu/transformer_bench.py /tmp/reelflow-gpu-bench /tmp/reelflow-transformer.jsonl || status=1 ;;
+    profile)
+      .gpu/cuda-op-suite --transformer-profile /tmp/reelflow-gpu-bench || status=1 ;;
     *) echo "unknown: $what"; status=2 ;;
   esac
 done
