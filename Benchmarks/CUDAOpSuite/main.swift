@@ -42,15 +42,22 @@ if let i = CommandLine.arguments.firstIndex(of: "--models-on-cpu") {
     exit(failures.isEmpty ? 0 : 1)
 }
 
-if let i = CommandLine.arguments.firstIndex(of: "--transformer-bench-cpu") {
+/// Runs the transformer benchmark mode named by `flag` (its argument: the directory) and exits.
+func transformerMode(_ flag: String, gpu: CUDABackend?) -> Never {
+    let arguments = CommandLine.arguments
+    let i = arguments.firstIndex(of: flag)!
     do {
-        try runTransformerBenchmark(directory: CommandLine.arguments[i + 1], gpu: nil, runs: 1)
+        try runTransformerBenchmark(
+            directory: i + 1 < arguments.count ? arguments[i + 1] : "/tmp/reelflow-gpu-bench", gpu: gpu,
+            runs: gpu == nil ? 1 : 5, profileOnly: flag == "--transformer-profile")
         exit(0)
     } catch {
-        print("cuda-op-suite --transformer-bench-cpu: \(error)")
+        print("cuda-op-suite \(flag): \(error)")
         exit(1)
     }
 }
+
+if CommandLine.arguments.contains("--transformer-bench-cpu") { transformerMode("--transformer-bench-cpu", gpu: nil) }
 
 let gpu: CUDABackend
 do {
@@ -64,16 +71,8 @@ if CommandLine.arguments.contains("--bench") {
     runOpBenchmarks(gpu)
     exit(0)
 }
-if let i = CommandLine.arguments.firstIndex(where: { $0 == "--transformer-bench" || $0 == "--transformer-profile" }) {
-    do {
-        try runTransformerBenchmark(
-            directory: i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "/tmp/reelflow-gpu-bench", gpu: gpu,
-            profileOnly: CommandLine.arguments[i] == "--transformer-profile")
-        exit(0)
-    } catch {
-        print("cuda-op-suite --transformer-bench: \(error)")
-        exit(1)
-    }
+for flag in ["--transformer-bench", "--transformer-profile"] where CommandLine.arguments.contains(flag) {
+    transformerMode(flag, gpu: gpu)
 }
 let cuda = Device.cuda(0)
 func onGPU(_ t: Tensor) -> Tensor { t.to(device: cuda) }

@@ -173,15 +173,7 @@ extension DType {
 }
 
 /// Row-major strides of a shape.
-func contiguousStrides(_ shape: [Int]) -> [Int] {
-    var strides = [Int](repeating: 1, count: shape.count)
-    var s = 1
-    for axis in shape.indices.reversed() {
-        strides[axis] = s
-        s *= shape[axis]
-    }
-    return strides
-}
+func contiguousStrides(_ shape: [Int]) -> [Int] { Tensor.strides(of: shape) }
 
 /// The kernels' `Geometry` struct: up to 8 iteration extents with three operands' strides and
 /// offsets (common.cuh).

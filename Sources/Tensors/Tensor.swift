@@ -85,7 +85,7 @@ public struct Tensor: Sendable {
     /// Row-major strides of `shape` (in elements).
     public var strides: [Int] { Tensor.strides(of: shape) }
 
-    static func strides(of shape: [Int]) -> [Int] {
+    package static func strides(of shape: [Int]) -> [Int] {
         var strides = [Int](repeating: 1, count: shape.count)
         var s = 1
         for axis in shape.indices.reversed() {

@@ -22,24 +22,7 @@ public enum RoPE {
             let pad = width % (2 * positionAxes)
             precondition(pad + 2 * n == width, "interleaved RoPE: \(n) angles do not fill width \(width)")
             var c = [Float](repeating: 1, count: b * t * width), s = [Float](repeating: 0, count: b * t * width)
-            // Rows in parallel (millions of sin/cos at full size; each value as before).
-            c.withUnsafeMutableBufferPointer { cb in
-                s.withUnsafeMutableBufferPointer { sb in
-                    let (cp, sp) = (cb.baseAddress!, sb.baseAddress!)
-                    parallelFor(b * t, grain: 64) { rows in
-                        for row in rows {
-                            for j in 0..<n {
-                                let angle = a[row * n + j]
-                                let (cv, sv) = (Foundation.cos(angle), Foundation.sin(angle))
-                                cp[row * width + pad + 2 * j] = cv
-                                cp[row * width + pad + 2 * j + 1] = cv
-                                sp[row * width + pad + 2 * j] = sv
-                                sp[row * width + pad + 2 * j + 1] = sv
-                            }
-                        }
-                    }
-                }
-            }
+            fillTrig(a, rows: b * t, count: n, rowStride: width, offset: pad, spread: 2, cos: &c, sin: &s)
             return (Tensor(shape: [b, t, width], scalars: c).to(device: angles.device), Tensor(shape: [b, t, width], scalars: s).to(device: angles.device))
         case .split:
             let halfWidth = width / 2
@@ -47,25 +30,40 @@ public enum RoPE {
             precondition(halfWidth % heads == 0, "split RoPE: width \(width) does not split into \(heads) heads")
             let pad = halfWidth - n
             var c = [Float](repeating: 1, count: b * t * halfWidth), s = [Float](repeating: 0, count: b * t * halfWidth)
-            c.withUnsafeMutableBufferPointer { cb in
-                s.withUnsafeMutableBufferPointer { sb in
-                    let (cp, sp) = (cb.baseAddress!, sb.baseAddress!)
-                    parallelFor(b * t, grain: 64) { rows in
-                        for row in rows {
-                            for j in 0..<n {
-                                let angle = a[row * n + j]
-                                cp[row * halfWidth + pad + j] = Foundation.cos(angle)
-                                sp[row * halfWidth + pad + j] = Foundation.sin(angle)
-                            }
-                        }
-                    }
-                }
-            }
+            fillTrig(a, rows: b * t, count: n, rowStride: halfWidth, offset: pad, spread: 1, cos: &c, sin: &s)
             // [B, T, H, d/2] -> [B, H, T, d/2]
             let perHead = halfWidth / heads
             let cos = Tensor(shape: [b, t, heads, perHead], scalars: c).permuted([0, 2, 1, 3])
             let sin = Tensor(shape: [b, t, heads, perHead], scalars: s).permuted([0, 2, 1, 3])
             return (cos.to(device: angles.device), sin.to(device: angles.device))
+        }
+    }
+
+    /// cos and sin of `count` angles per row of `angles`: angle j of row r goes to the
+    /// `spread` entries from `r·rowStride + offset + j·spread`. Rows run in parallel (millions
+    /// of sin/cos at full size, the GPU idle meanwhile); every value is the same as in order.
+    private static func fillTrig(
+        _ angles: [Float], rows: Int, count n: Int, rowStride: Int, offset: Int, spread: Int,
+        cos c: inout [Float], sin s: inout [Float]
+    ) {
+        guard rows > 0 && n > 0 else { return }
+        c.withUnsafeMutableBufferPointer { cb in
+            s.withUnsafeMutableBufferPointer { sb in
+                let (cp, sp) = (cb.baseAddress!, sb.baseAddress!)
+                parallelFor(rows, grain: 64) { range in
+                    for row in range {
+                        for j in 0..<n {
+                            let angle = angles[row * n + j]
+                            let (cv, sv) = (Foundation.cos(angle), Foundation.sin(angle))
+                            let at = row * rowStride + offset + j * spread
+                            for k in 0..<spread {
+                                cp[at + k] = cv
+                                sp[at + k] = sv
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
