@@ -36,6 +36,11 @@ guard args.count == 6, let runs = Int(args[4]) else {
     FileHandle.standardError.write("usage: ltx-bench DIR NAME DTYPE RUNS MASKED\n".data(using: .utf8)!)
     exit(2)
 }
+// As the `reelflow` command does: OpenBLAS's generic fallback kernels on a CPU it does not
+// know are replaced (only with OPENBLAS_CORETYPE unset), so "unset" figures are what users get.
+if let repaired = TensorThreads.repairBLASKernelChoice() {
+    FileHandle.standardError.write("OpenBLAS kernels: \(repaired.from) -> \(repaired.to) (as reelflow does)\n".data(using: .utf8)!)
+}
 TensorThreads.stopIdleBLASThreads()
 let (dir, name, dtype, masked) = (args[1], args[2], args[3] == "bf16" ? DType.bf16 : DType.f32, args[5] == "1")
 let grids = ["tiny": (5, 8, 8), "small": (11, 8, 8)]

@@ -27,6 +27,11 @@ guard args.count == 5, let runs = Int(args[4]) else {
     FileHandle.standardError.write("usage: ltx-vae-bench DIR FIGURE DTYPE RUNS\n".data(using: .utf8)!)
     exit(2)
 }
+// As the `reelflow` command does: OpenBLAS's generic fallback kernels on a CPU it does not
+// know are replaced (only with OPENBLAS_CORETYPE unset), so "unset" figures are what users get.
+if let repaired = TensorThreads.repairBLASKernelChoice() {
+    FileHandle.standardError.write("OpenBLAS kernels: \(repaired.from) -> \(repaired.to) (as reelflow does)\n".data(using: .utf8)!)
+}
 TensorThreads.stopIdleBLASThreads()
 let (dir, figure, dtype) = (args[1], args[2], args[3] == "bf16" ? DType.bf16 : DType.f32)
 let checkpoint = try SafetensorsFile(path: "\(dir)/vae_bench.safetensors")
