@@ -104,6 +104,10 @@ enum NodeReference {
         var notes: [String] = ["version \(schema.version)"]
         if schema.persistence == .memoryOnly { notes.append("memory-only: kept in the process, never cached on disk") }
         if schema.isOutput { notes.append("output node: a default target of `reelflow run`") }
+        if !schema.settings.isEmpty {
+            notes.append("reads the run setting\(schema.settings.count == 1 ? "" : "s") "
+                + schema.settings.map { "`\($0)`" }.joined(separator: ", ") + " (e.g. `--device`; part of its cache key when given)")
+        }
         var out = "### \(schema.name)\n\n\(schema.doc)\n\n_\(notes.joined(separator: "; "))_\n\n"
         out += "| input | type | default | |\n|---|---|---|---|\n"
         for input in schema.inputs {
