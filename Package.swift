@@ -194,7 +194,11 @@ let package = Package(
             name: "MediaTests", dependencies: ["Media", "CKernels", "ReelflowTestSupport"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
-            name: "ReelflowCLITests", dependencies: ["reelflow", "Media", "Tensors", "CUDARuntime"],
+            name: "ReelflowCLITests",
+            dependencies: [
+                "reelflow", "Media", "Tensors", "CUDARuntime", "CoreNodes", "MediaNodes", "LTXNodes", "NodeKit", "ReelflowEngine",
+                "ReelflowGraph", "TensorsTestSupport",
+            ],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]
