@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import CUDABackend
 import CUDARuntime
 import Tensors
 
@@ -11,7 +12,7 @@ struct DevicesCommand: ParsableCommand {
             The CPU is always there. CUDA needs no install at build time: libcuda.so.1, NVRTC and \
             cuBLASLt are opened at run time from REELFLOW_CUDA_PATH, the usual CUDA folders, the \
             NVIDIA pip packages' folders, or the dynamic loader's path. Without them this says what \
-            was looked for. --self-test compiles a kernel with NVRTC and runs it on each GPU.
+            was looked for. --self-test compiles a kernel with NVRTC and runs it on each GPU, then             sets up the CUDA backend there (its kernels compiled by NVRTC on first use, then cached)             and checks a few of its ops against the CPU backend.
             """)
 
     @Flag(name: .customLong("self-test"), help: "Compile and run a test kernel on each GPU (exit 1 when one fails).")
@@ -23,5 +24,17 @@ struct DevicesCommand: ParsableCommand {
                 + "OpenBLAS kernels \(TensorThreads.blasCoreName)")
         let outcome = CUDAReport.run(selfTest: selfTest) { Terminal.printLine($0) }
         if outcome == .failed { throw ExitCodes.nodeFailed }
+        guard selfTest, let gpus = try? CUDAProbe.gpus() else { return }
+        var failed = false
+        for gpu in gpus {
+            do {
+                let backend = try CUDABackend.activate(.cuda(gpu.ordinal))
+                Terminal.printLine("          " + (try backend.selfCheck()))
+            } catch {
+                Terminal.printLine("          backend self-check failed on cuda:\(gpu.ordinal): \(error)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCodes.nodeFailed }
     }
 }
