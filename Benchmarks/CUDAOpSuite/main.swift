@@ -11,6 +11,22 @@ import TensorsTestSupport
 nonisolated(unsafe) var failures: [String] = []
 nonisolated(unsafe) var passed = 0
 
+/// Counts and prints one case: `problem` nil is a pass (with `detail`), else a failure.
+func report(_ label: String, problem: String?, detail: String = "") {
+    if let problem {
+        failures.append("\(label): \(problem)")
+        print("FAIL \(label): \(problem)")
+    } else {
+        passed += 1
+        print("ok   \(label)\(detail.isEmpty ? "" : ": " + detail)")
+    }
+}
+
+/// Milliseconds since `start`.
+func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
+    (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
+}
+
 /// Runs `runModelParity` on `device`, counting into `passed` and `failures`.
 func runModelChecks(fixtures: String, on device: Device) {
     runModelParity(fixtures: fixtures, on: device) { label, bound, body in
@@ -20,17 +36,12 @@ func runModelChecks(fixtures: String, on device: Device) {
             let a = actual.hostScalars(), e = expected.hostScalars()
             let scale = e.map(abs).max() ?? 1
             let error = a.count == e.count ? zip(a, e).map { abs($0 - $1) }.max().map { $0 / max(scale, 1e-30) } ?? 0 : .infinity
-            let ms = (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
-            if actual.device == device && error <= bound {
-                passed += 1
-                print("ok   \(label): relative error \(error) (\(ms) ms)")
-            } else {
-                failures.append("\(label): relative error \(error) on \(actual.device), bound \(bound)")
-                print("FAIL \(label): relative error \(error) on \(actual.device), bound \(bound)")
-            }
+            let ok = actual.device == device && error <= bound
+            report(
+                label, problem: ok ? nil : "relative error \(error) on \(actual.device), bound \(bound)",
+                detail: "relative error \(error) (\(milliseconds(since: start)) ms)")
         } catch {
-            failures.append("\(label): \(error)")
-            print("FAIL \(label): \(error)")
+            report(label, problem: "\(error)")
         }
     }
 }
@@ -84,14 +95,7 @@ func check(_ label: String, tolerance: OpSuite.Tolerance = OpSuite.Tolerance(), 
     var problem: String?
     if actual.device != cuda { problem = "result on \(actual.device), not \(cuda)" }
     problem = problem ?? OpSuite.mismatch(actual, expected, tolerance: tolerance)
-    let ms = (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
-    if let problem {
-        failures.append("\(label): \(problem)")
-        print("FAIL \(label): \(problem)")
-    } else {
-        passed += 1
-        print("ok   \(label) (\(ms) ms)")
-    }
+    report(label, problem: problem, detail: "\(milliseconds(since: start)) ms")
 }
 
 // 1. The shared suite, float32 and bf16.
@@ -171,17 +175,12 @@ if let i = CommandLine.arguments.firstIndex(of: "--noise") {
     let fixture = i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "Tests/TensorsTests/Fixtures/noise_cuda.safetensors"
     do {
         for (label, differing, compared) in try runNoiseParity(fixture: fixture, on: cuda) {
-            if differing == 0 {
-                passed += 1
-                print("ok   randn \(label): \(compared) values bit for bit")
-            } else {
-                failures.append("randn \(label): \(differing) of \(compared) differ")
-                print("FAIL randn \(label): \(differing) of \(compared) differ from torch's")
-            }
+            report(
+                "randn \(label)", problem: differing == 0 ? nil : "\(differing) of \(compared) differ from torch's",
+                detail: "\(compared) values bit for bit")
         }
     } catch {
-        failures.append("randn: \(error)")
-        print("FAIL randn: \(error)")
+        report("randn", problem: "\(error)")
     }
 }
 

@@ -16,8 +16,8 @@ extension CUDABackend {
     public func permute(_ x: Tensor, axes: [Int]) -> Tensor {
         let shape = axes.map { x.shape[$0] }
         let out = empty(shape, x.dtype)
-        let from = contiguousStrides(x.shape)
-        strided(out, x, Geometry(extents: shape, a: contiguousStrides(shape), b: axes.map { from[$0] }))
+        let from = Tensor.strides(of: x.shape)
+        strided(out, x, Geometry(extents: shape, a: Tensor.strides(of: shape), b: axes.map { from[$0] }))
         return out
     }
 
@@ -25,8 +25,8 @@ extension CUDABackend {
         var shape = x.shape
         shape[axis] = range.count
         let out = empty(shape, x.dtype)
-        let from = contiguousStrides(x.shape)
-        var g = Geometry(extents: shape, a: contiguousStrides(shape), b: from)
+        let from = Tensor.strides(of: x.shape)
+        var g = Geometry(extents: shape, a: Tensor.strides(of: shape), b: from)
         g.offsetB = range.lowerBound * from[axis]
         strided(out, x, g)
         return out
@@ -37,10 +37,10 @@ extension CUDABackend {
         var shape = tensors[0].shape
         shape[axis] = tensors.reduce(0) { $0 + $1.shape[axis] }
         let out = empty(shape, dtype)
-        let to = contiguousStrides(shape)
+        let to = Tensor.strides(of: shape)
         var at = 0
         for t in tensors {
-            var g = Geometry(extents: t.shape, a: to, b: contiguousStrides(t.shape))
+            var g = Geometry(extents: t.shape, a: to, b: Tensor.strides(of: t.shape))
             g.offsetA = at * to[axis]
             strided(out, t, g)
             at += t.shape[axis]
@@ -57,8 +57,8 @@ extension CUDABackend {
             return copy
         }
         _ = storage
-        let to = contiguousStrides(base.shape)
-        var g = Geometry(extents: values.shape, a: to, b: contiguousStrides(values.shape))
+        let to = Tensor.strides(of: base.shape)
+        var g = Geometry(extents: values.shape, a: to, b: Tensor.strides(of: values.shape))
         g.offsetA = zip(offsets, to).reduce(0) { $0 + $1.0 * $1.1 }
         strided(base, values, g, accumulate: true)
     }
@@ -72,7 +72,7 @@ extension CUDABackend {
         outShape += (0..<k).map { x.shape[2 + $0] / factors[$0] }
         let out = empty(outShape, DType.result(of: [x]))
         // Iterate in the output's order; read the input through the shuffle's strides.
-        strided(out, x, Geometry(extents: extents, a: contiguousStrides(extents), b: spaceStrides))
+        strided(out, x, Geometry(extents: extents, a: Tensor.strides(of: extents), b: spaceStrides))
         return out
     }
 
@@ -83,7 +83,7 @@ extension CUDABackend {
         let (extents, spaceStrides) = shuffle(spatialShape: outShape, factors: factors, order: order)
         let out = empty(outShape, DType.result(of: [x]))
         // Iterate in the input's order; write the output through the shuffle's strides.
-        strided(out, x, Geometry(extents: extents, a: spaceStrides, b: contiguousStrides(extents)))
+        strided(out, x, Geometry(extents: extents, a: spaceStrides, b: Tensor.strides(of: extents)))
         return out
     }
 
@@ -91,7 +91,7 @@ extension CUDABackend {
     /// order `[B, C, p…(in channel order), S1/p1..Sk/pk]` and the space-side strides of each.
     private func shuffle(spatialShape s: [Int], factors: [Int], order: SpaceToDepthOrder) -> ([Int], [Int]) {
         let k = factors.count
-        let st = contiguousStrides(s)
+        let st = Tensor.strides(of: s)
         // Channel order of the factor offsets: time, height, width, or time, width, height.
         var offsetAxes = Array(0..<k)
         if order == .timeWidthHeight && k >= 2 { offsetAxes.swapAt(k - 2, k - 1) }

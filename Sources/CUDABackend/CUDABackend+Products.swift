@@ -64,7 +64,7 @@ extension CUDABackend {
             context.gemm(g)
         } else {
             let (sa, sb) = (Geometry.broadcastStrides(batchA, to: batch), Geometry.broadcastStrides(batchB, to: batch))
-            let cs = contiguousStrides(batch)
+            let cs = Tensor.strides(of: batch)
             for item in 0..<count {
                 var (oa, ob) = (0, 0)
                 for axis in batch.indices {

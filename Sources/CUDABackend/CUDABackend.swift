@@ -147,13 +147,13 @@ public final class CUDABackend: Backend, @unchecked Sendable {
 }
 
 /// `s` padded with spaces to `width` (on the left with `left`).
-func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
+private func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
     let fill = String(repeating: " ", count: max(0, width - s.count))
     return left ? fill + s : s + fill
 }
 
 /// One decimal.
-func format(_ v: Double) -> String {
+private func format(_ v: Double) -> String {
     let tenths = (v * 10).rounded()
     return "\(Int(tenths) / 10).\(abs(Int(tenths)) % 10)"
 }
@@ -172,8 +172,6 @@ extension DType {
     }
 }
 
-/// Row-major strides of a shape.
-func contiguousStrides(_ shape: [Int]) -> [Int] { Tensor.strides(of: shape) }
 
 /// The kernels' `Geometry` struct: up to 8 iteration extents with three operands' strides and
 /// offsets (common.cuh).
@@ -223,7 +221,7 @@ struct Geometry {
     /// Strides of an operand of `shape` broadcast to `out` (aligned at the last axis; 0 where
     /// the operand's extent is 1 or missing).
     static func broadcastStrides(_ shape: [Int], to out: [Int]) -> [Int] {
-        let own = contiguousStrides(shape)
+        let own = Tensor.strides(of: shape)
         let lead = out.count - shape.count
         return out.indices.map { axis in
             axis < lead || shape[axis - lead] == 1 ? 0 : own[axis - lead]

@@ -1,3 +1,4 @@
+import Tensors
 import Testing
 
 @testable import CUDABackend
@@ -24,7 +25,7 @@ import Testing
     @Test func mergingAxesKeepsEveryOffset() {
         let shapes: [([Int], [Int])] = [([2, 3, 4], [1, 1, 4]), ([1, 5, 6], [1, 1, 1]), ([3, 1, 4, 2], [3, 1, 1, 2]), ([7], [7])]
         for (out, other) in shapes {
-            var g = Geometry(extents: out, a: contiguousStrides(out), b: Geometry.broadcastStrides(other, to: out))
+            var g = Geometry(extents: out, a: Tensor.strides(of: out), b: Geometry.broadcastStrides(other, to: out))
             g.offsetB = 3
             let merged = g.coalesced()
             #expect(offsets(merged) == offsets(g), "\(out) with \(other)")

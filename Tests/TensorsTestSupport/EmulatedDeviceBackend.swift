@@ -6,8 +6,9 @@ import Tensors
 /// host where a device tensor is expected stops the op (operands on two devices), and results
 /// are the CPU backend's bit for bit, so a device run can be compared exactly with a CPU run.
 /// Not a GPU: the CUDA backend's own kernels are checked by `cuda-op-suite` on a GPU machine.
-public final class EmulatedDeviceBackend: Backend, @unchecked Sendable {
-    public let name = "emulated"
+/// Open, so a test can make one op misbehave (`BackendCheckTests`).
+open class EmulatedDeviceBackend: Backend, @unchecked Sendable {
+    open var name: String { "emulated" }
     public let device: Device
     let cpu = CPUBackend.shared
 
@@ -24,12 +25,12 @@ public final class EmulatedDeviceBackend: Backend, @unchecked Sendable {
         var byteCount: Int { host.storage.byteCount }
     }
 
-    func wrap(_ t: Tensor) -> Tensor {
+    public func wrap(_ t: Tensor) -> Tensor {
         precondition(t.device == .cpu)
         return Tensor(shape: t.shape, dtype: t.dtype, storage: Storage(t, device))
     }
 
-    func host(_ t: Tensor) -> Tensor {
+    public func host(_ t: Tensor) -> Tensor {
         guard let s = t.storage as? Storage else { preconditionFailure("a \(t.device) tensor given to the emulated \(device)") }
         // The device tensor may have been reshaped since (shape-only ops keep the storage).
         return s.host.shape == t.shape ? s.host : s.host.reshaped(t.shape)
@@ -37,19 +38,19 @@ public final class EmulatedDeviceBackend: Backend, @unchecked Sendable {
 
     func host(_ t: Tensor?) -> Tensor? { t.map { host($0) } }
 
-    public func transfer(_ tensor: Tensor, to device: Device) -> Tensor {
+    open func transfer(_ tensor: Tensor, to device: Device) -> Tensor {
         if tensor.device == device { return tensor }
         return device == self.device ? wrap(tensor) : host(tensor)
     }
 
-    public func convert(_ tensor: Tensor, to dtype: DType) -> Tensor { wrap(cpu.convert(host(tensor), to: dtype)) }
-    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    open func convert(_ tensor: Tensor, to dtype: DType) -> Tensor { wrap(cpu.convert(host(tensor), to: dtype)) }
+    open func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         wrap(cpu.linear(host(x), weight: host(weight), bias: host(bias)))
     }
-    public func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
+    open func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
         wrap(cpu.matmul(host(a), host(b), transposeA: transposeA, transposeB: transposeB))
     }
-    public func attention(
+    open func attention(
         query: Tensor, key: Tensor, value: Tensor, layout: AttentionLayout, mask: AttentionMask?, scale: Float
     ) -> Tensor {
         let hostMask: AttentionMask? = switch mask {
@@ -59,43 +60,43 @@ public final class EmulatedDeviceBackend: Backend, @unchecked Sendable {
         }
         return wrap(cpu.attention(query: host(query), key: host(key), value: host(value), layout: layout, mask: hostMask, scale: scale))
     }
-    public func unary(_ op: UnaryOp, _ x: Tensor) -> Tensor { wrap(cpu.unary(op, host(x))) }
-    public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor { wrap(cpu.binary(op, host(a), host(b))) }
-    public func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
+    open func unary(_ op: UnaryOp, _ x: Tensor) -> Tensor { wrap(cpu.unary(op, host(x))) }
+    open func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor { wrap(cpu.binary(op, host(a), host(b))) }
+    open func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
         wrap(cpu.modulate(host(x), scale: host(scale), shift: host(shift)))
     }
-    public func gatedResidual(_ x: Tensor, _ y: Tensor, gate: Tensor) -> Tensor {
+    open func gatedResidual(_ x: Tensor, _ y: Tensor, gate: Tensor) -> Tensor {
         wrap(cpu.gatedResidual(host(x), host(y), gate: host(gate)))
     }
-    public func sum(_ x: Tensor, axis: Int) -> Tensor { wrap(cpu.sum(host(x), axis: axis)) }
-    public func softmax(_ x: Tensor) -> Tensor { wrap(cpu.softmax(host(x))) }
-    public func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float) -> Tensor { wrap(cpu.rmsNorm(host(x), weight: host(weight), eps: eps)) }
-    public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
+    open func sum(_ x: Tensor, axis: Int) -> Tensor { wrap(cpu.sum(host(x), axis: axis)) }
+    open func softmax(_ x: Tensor) -> Tensor { wrap(cpu.softmax(host(x))) }
+    open func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float) -> Tensor { wrap(cpu.rmsNorm(host(x), weight: host(weight), eps: eps)) }
+    open func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
         wrap(cpu.layerNorm(host(x), weight: host(weight), bias: host(bias), eps: eps))
     }
-    public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
+    open func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
         wrap(cpu.groupNorm(host(x), groups: groups, weight: host(weight), bias: host(bias), eps: eps))
     }
-    public func pixelNorm(_ x: Tensor, eps: Float) -> Tensor { wrap(cpu.pixelNorm(host(x), eps: eps)) }
-    public func rope(_ x: Tensor, cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor {
+    open func pixelNorm(_ x: Tensor, eps: Float) -> Tensor { wrap(cpu.pixelNorm(host(x), eps: eps)) }
+    open func rope(_ x: Tensor, cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor {
         wrap(cpu.rope(host(x), cos: host(cos), sin: host(sin), layout: layout))
     }
-    public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]) -> Tensor {
+    open func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]) -> Tensor {
         wrap(cpu.conv3d(host(x), weight: host(weight), bias: host(bias), stride: stride, padding: padding))
     }
-    public func spaceToDepth(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor {
+    open func spaceToDepth(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor {
         wrap(cpu.spaceToDepth(host(x), factors: factors, order: order))
     }
-    public func depthToSpace(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor {
+    open func depthToSpace(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor {
         wrap(cpu.depthToSpace(host(x), factors: factors, order: order))
     }
-    public func interpolate(_ x: Tensor, size: [Int], mode: InterpolationMode) -> Tensor {
+    open func interpolate(_ x: Tensor, size: [Int], mode: InterpolationMode) -> Tensor {
         wrap(cpu.interpolate(host(x), size: size, mode: mode))
     }
-    public func permute(_ x: Tensor, axes: [Int]) -> Tensor { wrap(cpu.permute(host(x), axes: axes)) }
-    public func slice(_ x: Tensor, axis: Int, range: Range<Int>) -> Tensor { wrap(cpu.slice(host(x), axis: axis, range: range)) }
-    public func concat(_ tensors: [Tensor], axis: Int) -> Tensor { wrap(cpu.concat(tensors.map { host($0) }, axis: axis)) }
-    public func addRegion(_ base: inout Tensor, _ values: Tensor, offsets: [Int]) {
+    open func permute(_ x: Tensor, axes: [Int]) -> Tensor { wrap(cpu.permute(host(x), axes: axes)) }
+    open func slice(_ x: Tensor, axis: Int, range: Range<Int>) -> Tensor { wrap(cpu.slice(host(x), axis: axis, range: range)) }
+    open func concat(_ tensors: [Tensor], axis: Int) -> Tensor { wrap(cpu.concat(tensors.map { host($0) }, axis: axis)) }
+    open func addRegion(_ base: inout Tensor, _ values: Tensor, offsets: [Int]) {
         var h = host(base)  // shared with base's storage, so the CPU backend copies before writing
         cpu.addRegion(&h, host(values), offsets: offsets)
         base = wrap(h)
