@@ -10,6 +10,8 @@ extension CUDABackend {
         case .sigmoid: 1
         case .silu: 2
         case .geluTanh: 3
+        case .cos: 4
+        case .sin: 5
         }
         context.launch(
             "rf_unary", items: x.count,

@@ -30,6 +30,8 @@ public enum OpSuite {
             add("gelu \(shape)") { x.geluTanh() }
             add("sigmoid \(shape)") { x.sigmoid() }
             add("exp \(shape)") { x.exp() }
+            add("cos \(shape)") { (x * 3).cos() }
+            add("sin \(shape)") { (x * 3).sin() }
             add("add \(shape)") { x + row }
             add("div \(shape)") { x / positive }
             add("scalar \(shape)") { x * 0.37 - 1.5 }

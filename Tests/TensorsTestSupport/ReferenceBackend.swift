@@ -206,6 +206,8 @@ public final class ReferenceBackend: Backend {
         case .sigmoid: { 1 / (1 + Foundation.exp(-$0)) }
         case .silu: { $0 / (1 + Foundation.exp(-$0)) }
         case .geluTanh: { 0.5 * $0 * (1 + Foundation.tanh((2 / Double.pi).squareRoot() * ($0 + 0.044715 * $0 * $0 * $0))) }
+        case .cos: { Foundation.cos($0) }
+        case .sin: { Foundation.sin($0) }
         }
         return make(x.shape, values(x).map(f), DType.result(of: [x]))
     }

@@ -6,7 +6,7 @@ extern "C" __global__ void rf_convert(void *out, const void *x, i64 n, int tin, 
     GRID_STRIDE(i, n) store(out, i, tout, load(x, i, tin));
 }
 
-// op: 0 exp, 1 sigmoid, 2 silu, 3 gelu (tanh approximation).
+// op: 0 exp, 1 sigmoid, 2 silu, 3 gelu (tanh approximation), 4 cos, 5 sin.
 extern "C" __global__ void rf_unary(void *out, const void *x, i64 n, int tin, int tout, int op) {
     GRID_STRIDE(i, n) {
         float v = load(x, i, tin), r;
@@ -14,6 +14,8 @@ extern "C" __global__ void rf_unary(void *out, const void *x, i64 n, int tin, in
         case 0: r = expf(v); break;
         case 1: r = 1.0f / (1.0f + expf(-v)); break;
         case 2: r = v / (1.0f + expf(-v)); break;
+        case 4: r = cosf(v); break;
+        case 5: r = sinf(v); break;
         default: {
             float inner = 0.7978845608028654f * (v + 0.044715f * v * v * v);
             r = 0.5f * v * (1.0f + tanhf(inner));

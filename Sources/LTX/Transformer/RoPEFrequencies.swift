@@ -38,30 +38,24 @@ public enum RoPEFrequencies {
         }
     }
 
-    /// Angles `[B, T, 3n]` from positions `[B, 3, T, 2]` (float32 or bf16).
+    /// Angles `[B, T, 3n]` from positions `[B, 3, T, 2]` (float32 or bf16), by tensor ops on
+    /// the positions' device: each step of the fraction in the positions' dtype (so bf16
+    /// positions round after each, as torch's bf16 ops do), the product with omega in float32.
     public static func angles(positions: Tensor, config c: TransformerConfig) -> Tensor {
         precondition(positions.rank == 4 && positions.shape[1] == 3 && positions.shape[3] == 2,
             "positions must be [B, 3, T, 2], got \(positions.shape)")
         let (b, t) = (positions.shape[0], positions.shape[2])
         let n = c.width / 6
-        let omega = grid(theta: c.ropeTheta, count: n, float64: c.float64FrequencyGrid)
-        let bf16 = positions.dtype == .bf16
-        func r(_ x: Float) -> Float { bf16 ? BFloat16.round(x) : x }
-        let p = positions.hostScalars()
-        var out = [Float](repeating: 0, count: b * t * 3 * n)
-        for bi in 0..<b {
-            for axis in 0..<3 {
-                let maxPos = Float(c.maxPositions[axis])
-                for ti in 0..<t {
-                    let base = ((bi * 3 + axis) * t + ti) * 2
-                    let mid = r(r(p[base] + p[base + 1]) / 2)
-                    let frac = r(mid / maxPos)
-                    let centred = r(r(frac * 2) - 1)
-                    for j in 0..<n { out[(bi * t + ti) * 3 * n + 3 * j + axis] = omega[j] * centred }
-                }
-            }
-        }
-        return Tensor(shape: [b, t, 3 * n], scalars: out)
+        let device = positions.device, dtype = positions.dtype
+        let omega = Tensor(shape: [n, 1], scalars: grid(theta: c.ropeTheta, count: n, float64: c.float64FrequencyGrid))
+        let maxPositions = Tensor(shape: [1, 3, 1, 1], scalars: c.maxPositions.map { Float($0) })
+        // mid = (start + end) / 2, frac = mid / max, centred = 2·frac - 1: [B, 3, T, 1]
+        let mid = (positions.sliced(axis: 3, 0..<1) + positions.sliced(axis: 3, 1..<2)) / 2
+        let fraction = mid / maxPositions.to(dtype: dtype).to(device: device)
+        let centred = (fraction * 2 - 1).to(dtype: .f32)
+        // [B, T, 1, 3] · omega [n, 1] -> [B, T, n, 3]: frequency-major, axis-minor.
+        let angles = centred.permuted([0, 2, 3, 1]) * omega.to(device: device)
+        return angles.reshaped([b, t, 3 * n])
     }
 
     /// cos/sin tables for the model's layout, in `dtype`.

@@ -7,20 +7,14 @@ import Tensors
 enum TimestepFeatures {
     static let channels = 256
 
-    /// `[N, 256]` float32 features of `N` already scaled timesteps.
-    static func features(_ timesteps: [Float]) -> Tensor {
+    /// `[N, 256]` float32 features of `N` already scaled timesteps (`[N]`, any dtype), by
+    /// tensor ops on their device.
+    static func features(_ timesteps: Tensor) -> Tensor {
         let half = channels / 2
         let logMax = Float(-log(10000.0))
-        let frequencies = (0..<half).map { k in Foundation.exp(Float(k) * logMax / Float(half)) }
-        var out = [Float](repeating: 0, count: timesteps.count * channels)
-        for (i, t) in timesteps.enumerated() {
-            for k in 0..<half {
-                let arg = t * frequencies[k]
-                out[i * channels + k] = Foundation.cos(arg)
-                out[i * channels + half + k] = Foundation.sin(arg)
-            }
-        }
-        return Tensor(shape: [timesteps.count, channels], scalars: out)
+        let frequencies = Tensor(shape: [1, half], scalars: (0..<half).map { k in Foundation.exp(Float(k) * logMax / Float(half)) })
+        let arguments = timesteps.to(dtype: .f32).reshaped([-1, 1]) * frequencies.to(device: timesteps.device)
+        return Tensor.concatenated([arguments.cos(), arguments.sin()], axis: 1)
     }
 }
 
@@ -29,8 +23,7 @@ extension AdaLNWeights {
     /// timestep scale: returns the modulation `[B, T, K·D]` and the embedded timestep
     /// `[B, T, D]`, in `dtype`.
     func callAsFunction(scaledTimesteps: Tensor, batch: Int, dtype: DType) -> (modulation: Tensor, embedded: Tensor) {
-        let t = scaledTimesteps.hostScalars()
-        let features = TimestepFeatures.features(t).to(dtype: dtype).to(device: scaledTimesteps.device)
+        let features = TimestepFeatures.features(scaledTimesteps).to(dtype: dtype)
         let embedded = embedder2(embedder1(features).silu())
         let modulation = linear(embedded.silu())
         return (modulation.reshaped([batch, -1, modulation.shape[1]]), embedded.reshaped([batch, -1, embedded.shape[1]]))

@@ -105,6 +105,6 @@ func linear(_ r: WeightReader, _ name: String, out: Int, in cin: Int) throws(Wei
 /// `PixArtAlphaCombinedTimestepSizeEmbeddings` without size embedding: sinusoidal features of
 /// the timesteps (float32), cast to `dtype`, then `linear_2(SiLU(linear_1(.)))`.
 func timestepEmbedding(_ t: [Float], _ l1: LinearWeights, _ l2: LinearWeights, dtype: DType, device: Device) -> Tensor {
-    let features = TimestepFeatures.features(t).to(dtype: dtype).to(device: device)
+    let features = TimestepFeatures.features(Tensor(shape: [t.count], scalars: t).to(device: device)).to(dtype: dtype)
     return l2(l1(features).silu())
 }

@@ -106,6 +106,9 @@ public enum UnaryOp: String, Sendable, CaseIterable {
     case silu
     /// torch's `gelu(approximate="tanh")`.
     case geluTanh
+    /// `cos x` and `sin x` (RoPE tables, timestep features): the C library's float functions
+    /// on the CPU, CUDA's `cosf`/`sinf` (at most 2 ulp off) on a GPU.
+    case cos, sin
 }
 
 /// Element-wise functions of two broadcast operands.

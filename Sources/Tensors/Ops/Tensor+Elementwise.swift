@@ -49,6 +49,12 @@ extension Tensor {
     /// `e^x` element-wise.
     public func exp() -> Tensor { backend.unary(.exp, self) }
 
+    /// `cos x` element-wise.
+    public func cos() -> Tensor { backend.unary(.cos, self) }
+
+    /// `sin x` element-wise.
+    public func sin() -> Tensor { backend.unary(.sin, self) }
+
     /// AdaLN modulation `self * (1 + scale) + shift` in one pass; `scale` and `shift`
     /// broadcast to this tensor's shape (e.g. `[B, 1, D]` against `[B, T, D]`). In bf16 the
     /// three steps round as torch's bf16 ops do (after `1 + scale`, the product and the sum).

@@ -1,4 +1,5 @@
 internal import CKernels
+import Foundation
 /// CPU kernels of the element-wise family: the broadcast loops (specialised per op so they
 /// vectorise) and the activations through the CKernels C loops. float32 host operands only;
 /// `CPUBackend` converts other dtypes around them.
@@ -10,6 +11,8 @@ extension Tensor {
         case .sigmoid: unary(Int32(REELFLOW_SIGMOID))
         case .silu: unary(Int32(REELFLOW_SILU))
         case .geluTanh: unary(Int32(REELFLOW_GELU_TANH))
+        case .cos: unaryMap { Foundation.cos($0) }
+        case .sin: unaryMap { Foundation.sin($0) }
         }
     }
 
