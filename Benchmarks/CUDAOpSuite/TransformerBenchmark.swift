@@ -20,7 +20,7 @@ func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5
     if !FileManager.default.fileExists(atPath: path) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let start = ContinuousClock.now
-        let text = fullTransformerConfig
+        let text = FullSizeConfigs.transformerCheckpoint
         let writer = try RandomCheckpoint.checkpoint(
             config: try JSONValue.parse(text), configText: text, seed: 1, dtype: .bf16, device: cuda)
         _ = try writer.write(to: URL(fileURLWithPath: path))
@@ -62,18 +62,3 @@ func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5
     }
     print("{\"op\": \"transformer peak pool MiB\", \"ms\": \((gpu?.peakMemoryBytes ?? 0) >> 20)}")
 }
-
-/// LTX-2.3's video transformer config (ltx-core's keys), as tools/gpu/transformer_bench.py
-/// builds it too.
-let fullTransformerConfig = """
-    {"transformer": {"dropout": 0.0, "attention_bias": true, "num_vector_embeds": null, "activation_fn": "gelu-approximate", \
-    "num_embeds_ada_norm": 1000, "use_linear_projection": false, "only_cross_attention": false, \
-    "cross_attention_norm": true, "double_self_attention": false, "upcast_attention": false, \
-    "standardization_norm": "rms_norm", "norm_elementwise_affine": false, "qk_norm": "rms_norm", \
-    "positional_embedding_type": "rope", "use_middle_indices_grid": true, "in_channels": 128, \
-    "out_channels": 128, "norm_eps": 1e-06, "positional_embedding_theta": 10000.0, \
-    "positional_embedding_max_pos": [20, 2048, 2048], "timestep_scale_multiplier": 1000, \
-    "rope_type": "split", "frequencies_precision": "float64", "apply_gated_attention": true, \
-    "cross_attention_adaln": true, "caption_proj_before_connector": true, \
-    "num_layers": 48, "num_attention_heads": 32, "attention_head_dim": 128, "cross_attention_dim": 4096}}
-    """

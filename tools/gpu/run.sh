@@ -10,10 +10,19 @@
 #   tools/gpu/run.sh transformer  one step of the full-size LTX-2.3 transformer beside ltx-core
 #                             (tools/gpu/transformer_bench.py; carry .whl with ltx-core's wheel)
 #   tools/gpu/run.sh profile  one full-size stage-1 forward timed op by op (CUDABackend.profile)
+#   tools/gpu/run.sh graph    the whole Sync-LoRA graph at 1024x1024x81 on full-size random
+#                             weights (`reelflow demo --full-size --device cuda`): cold, rerun
+#                             (every node cached), and rerun with stage 2's seed changed
+#                             (needs `tools/gpu/package.sh reelflow`)
 # (several at once: tools/gpu/run.sh probe suite bench).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-for f in .gpu/*.gz .gpu/lib/*.gz; do [ -e "$f" ] && gunzip -kf "$f" && chmod +x "${f%.gz}"; done
+# Unpack the xz files (python's lzma where the machine has no xz).
+for f in .gpu/*.xz .gpu/lib/*.xz; do
+  [ -e "$f" ] || continue
+  if command -v xz >/dev/null; then xz -dkf "$f"; else python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[1][:-3], "wb"))' "$f"; fi
+  chmod +x "${f%.xz}"
+done
 SITE=$(python3 -c 'import site; print(site.getsitepackages()[0])' 2>/dev/null || true)
 CUDA_DIRS=""
 for d in /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-13.0/targets/x86_64-linux/lib "$SITE"/nvidia/cu13/lib "$SITE"/nvidia/*/lib; do
@@ -42,6 +51,14 @@ for what in "${@:-probe}"; do
       python3 tools/gpu/transformer_bench.py /tmp/reelflow-gpu-bench /tmp/reelflow-transformer.jsonl || status=1 ;;
     profile)
       .gpu/cuda-op-suite --transformer-profile /tmp/reelflow-gpu-bench || status=1 ;;
+    graph)
+      rm -rf /tmp/reelflow-gpu-bench  # the transformer benchmark's 26 GB file: the disk holds 64 GB
+      D=/tmp/reelflow-demo
+      for pass in "cold" "rerun" "rerun, stage2_seed=44"; do
+        echo "== graph: $pass"
+        extra=(); [ "$pass" = "rerun, stage2_seed=44" ] && extra=(--set stage2_seed=44)
+        time .gpu/reelflow demo --full-size --device cuda --dir "$D" "${extra[@]}" || status=1
+      done ;;
     *) echo "unknown: $what"; status=2 ;;
   esac
 done

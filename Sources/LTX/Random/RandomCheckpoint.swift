@@ -8,7 +8,7 @@ import Tensors
 /// runs on tiny ones, benchmarks on full-size ones.
 ///
 /// Initialisation (deterministic from `seed`: torch's CPU generator, or with `device` a GPU
-/// the CUDA generator drawing there, which makes full-size checkpoints in seconds): weights of rank ≥ 2
+/// the CUDA generator drawing there, which makes full-size files in seconds): weights of rank ≥ 2
 /// are N(0, 1/fan_in); biases 0.05·N; rank-1 weights (norms) 1 + 0.1·N; AdaLN scale-shift
 /// tables 0.3·N; per-channel statistics: means 0.1·N, stds in [0.5, 1.5).
 public enum RandomCheckpoint {
@@ -41,12 +41,14 @@ public enum RandomCheckpoint {
     }
 
     /// A latent upsampler for its flat `config`.
-    public static func upsampler(config: JSONValue, configText: String, seed: UInt64) throws -> SafetensorsWriter {
+    public static func upsampler(
+        config: JSONValue, configText: String, seed: UInt64, dtype: DType = .f32, device: Device = .cpu
+    ) throws -> SafetensorsWriter {
         let c = try UpsamplerConfig(json: config, path: "config")
         var writer = SafetensorsWriter(metadata: [("config", configText)])
-        var g = TorchGenerator.cpu(seed: seed)
+        var g = device == .cpu ? TorchGenerator.cpu(seed: seed) : TorchGenerator.cuda(seed: seed)
         for (key, shape) in LatentUpsampler.weightShapes(config: c) {
-            try writer.add(key, initial(key: key, shape: shape, generator: &g))
+            try writer.add(key, initial(key: key, shape: shape, generator: &g, device: device).to(dtype: dtype), as: dtype)
         }
         return writer
     }
@@ -55,12 +57,13 @@ public enum RandomCheckpoint {
     /// transformer (`diffusion_model.<module>.lora_A/B.weight`), with an optional IC-LoRA
     /// `reference_downscale_factor`. A and B are 0.3·N / sqrt(fan_in).
     public static func lora(
-        transformer c: TransformerConfig, rank: Int, seed: UInt64, referenceDownscaleFactor: Int? = nil
+        transformer c: TransformerConfig, rank: Int, seed: UInt64, referenceDownscaleFactor: Int? = nil,
+        dtype: DType = .f32, device: Device = .cpu
     ) throws -> SafetensorsWriter {
         var metadata: [(key: String, value: String)] = []
         if let d = referenceDownscaleFactor { metadata.append(("reference_downscale_factor", String(d))) }
         var writer = SafetensorsWriter(metadata: metadata)
-        var g = TorchGenerator.cpu(seed: seed)
+        var g = device == .cpu ? TorchGenerator.cpu(seed: seed) : TorchGenerator.cuda(seed: seed)
         let shapes = TransformerWeights.expectedShapes(c)
         let targets = shapes.keys.filter { key in
             key.hasSuffix(".weight") && (shapes[key]?.count == 2)
@@ -69,8 +72,10 @@ public enum RandomCheckpoint {
         for key in targets {
             let module = String(key.dropLast(".weight".count))
             let (out, inp) = (shapes[key]![0], shapes[key]![1])
-            try writer.add("diffusion_model.\(module).lora_A.weight", g.randn(shape: [rank, inp]) * (0.3 / Float(inp).squareRoot()))
-            try writer.add("diffusion_model.\(module).lora_B.weight", g.randn(shape: [out, rank]) * (0.3 / Float(rank).squareRoot()))
+            let a = g.randn(shape: [rank, inp], device: device) * (0.3 / Float(inp).squareRoot())
+            let b = g.randn(shape: [out, rank], device: device) * (0.3 / Float(rank).squareRoot())
+            try writer.add("diffusion_model.\(module).lora_A.weight", a.to(dtype: dtype), as: dtype)
+            try writer.add("diffusion_model.\(module).lora_B.weight", b.to(dtype: dtype), as: dtype)
         }
         return writer
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReelflowDemo
+import Tensors
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,14 +21,26 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "The graph to run.")
     var graph: String = "graphs/sync-lora-edit.yaml"
 
-    @Option(help: "Output width (a multiple of 128: the demo's IC-LoRA has reference_downscale_factor 2).")
-    var width: Int = 256
+    @Option(help: "Output width (a multiple of 128: the demo's IC-LoRA has reference_downscale_factor 2; default 256, 1024 with --full-size).")
+    var width: Int?
 
-    @Option(help: "Output height (a multiple of 128).")
-    var height: Int = 256
+    @Option(help: "Output height (a multiple of 128; default 256, 1024 with --full-size).")
+    var height: Int?
 
-    @Option(help: "Frames (8k+1).")
-    var frames: Int = 25
+    @Option(help: "Frames (8k+1; default 25, 81 with --full-size).")
+    var frames: Int?
+
+    @Flag(name: .customLong("full-size"), help: ArgumentHelp(
+        "LTX-2.3's real shapes (13B transformer, bf16, 32 GB of random files under --dir) instead of tiny models: for a GPU.",
+        discussion: "Width, height and frames default to the Sync-LoRA graph's 1024x1024x81; the media are made at that size."))
+    var fullSize = false
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override another param of the graph after the demo's own (--set seed=7): a rerun with one input changed.",
+        valueName: "name=value"))
+    var overrides: [String] = []
+
+    @OptionGroup var deviceOptions: DeviceOptions
 
     @OptionGroup var cacheOptions: CacheOptions
 
@@ -38,9 +51,16 @@ struct DemoCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let assets = DemoAssets(root: URL(fileURLWithPath: dir).standardizedFileURL)
+        let device = Device(parsing: deviceOptions.device) ?? .cpu
+        do { _ = try deviceOptions.settings(activate: true) } catch {
+            Terminal.printError("error: --device \(deviceOptions.device): \(error)")
+            throw ExitCodes.invalidInput
+        }
+        let assets = DemoAssets(root: URL(fileURLWithPath: dir).standardizedFileURL, size: fullSize ? .full : .tiny, device: device)
+        let width = self.width ?? (fullSize ? 1024 : 256), height = self.height ?? (fullSize ? 1024 : 256)
+        let frames = self.frames ?? (fullSize ? 81 : 25)
         do {
-            try assets.make(frames: max(frames, 9)) { Terminal.printError("demo: \($0)") }
+            try assets.make(frames: max(frames, 9), width: width, height: height) { Terminal.printError("demo: \($0)") }
         } catch {
             Terminal.printError("error: making the demo inputs failed: \(error)")
             throw ExitCodes.internalError
@@ -58,6 +78,10 @@ struct DemoCommand: AsyncParsableCommand {
         ] {
             arguments += ["--set", "\(name)=\(value)"]
         }
+        // Full size runs in bf16, as ltx-pipelines does on a GPU.
+        if fullSize { arguments += ["--set", "dtype=bfloat16"] }
+        for item in overrides { arguments += ["--set", item] }
+        arguments += ["--device", deviceOptions.device]
         if let d = cacheOptions.cacheDirectory { arguments += ["--cache-dir", d] }
         if let m = cacheOptions.maxSize { arguments += ["--cache-max-size", m] }
         if noCache { arguments.append("--no-cache") }
