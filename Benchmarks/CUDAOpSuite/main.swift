@@ -131,6 +131,12 @@ for dtype in [DType.f32, .bf16] {
     let (gq, gk, gv) = (onGPU(q), onGPU(k), onGPU(v))
     check("attention 333 tokens, 4 heads x 128 \(tag)", tolerance: tol,
           { Tensor.attention(query: gq, key: gk, value: gv, heads: 4) }, { Tensor.attention(query: q, key: k, value: v, heads: 4) })
+    check("attention 333 tokens, 8 heads x 64 \(tag)", tolerance: tol,
+          { Tensor.attention(query: gq, key: gk, value: gv, heads: 8) }, { Tensor.attention(query: q, key: k, value: v, heads: 8) })
+    let (q2, k2, v2) = (rng.tensor([2, 4, 200, 128]).to(dtype: dtype), rng.tensor([2, 4, 150, 128]).to(dtype: dtype), rng.tensor([2, 4, 150, 128]).to(dtype: dtype))
+    let (gq2, gk2, gv2) = (onGPU(q2), onGPU(k2), onGPU(v2))
+    check("attention [B, H, T, d] batch 2, 200 x 150 tokens \(tag)", tolerance: tol,
+          { Tensor.scaledDotProductAttention(query: gq2, key: gk2, value: gv2) }, { Tensor.scaledDotProductAttention(query: q2, key: k2, value: v2) })
     let ctx = rng.tensor([1, 77, 512]).to(dtype: dtype)
     let gctx = onGPU(ctx)
     check("cross-attention 333 x 77 tokens \(tag)", tolerance: tol,

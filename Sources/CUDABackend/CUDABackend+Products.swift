@@ -145,15 +145,15 @@ extension CUDABackend {
             + [b, heads, tq, tk, d, dv] + strides.flatMap { $0 }
             + [maskKind, Int(maskPointer), Int(maskType)] + maskStrides + groupWords
         let sameType = query.dtype == key.dtype && key.dtype == value.dtype
-        let evenStrides = strides.joined().allSatisfy { $0 % 2 == 0 }
-        if sameType && (dtype == .bf16 || dtype == .f16) && d == dv && (d == 64 || d == 128) && evenStrides {
-            // Tensor cores: 128 query rows per block of 8 warps; 16-byte tile loads where every
-            // row starts 16-byte aligned.
-            let aligned = [query, key, value].allSatisfy { pointer($0) % 16 == 0 }
-                && strides.prefix(3).joined().allSatisfy { $0 % 8 == 0 }
+        // Tensor cores where every row of Q, K and V starts 16-byte aligned (contiguous tensors
+        // always do): 64 query rows per block of 4 warps, K and V tiles copied by cp.async.
+        let aligned = [query, key, value].allSatisfy { pointer($0) % 16 == 0 }
+            && strides.prefix(3).joined().allSatisfy { $0 % 8 == 0 }
+        if sameType && (dtype == .bf16 || dtype == .f16) && d == dv && (d == 64 || d == 128) && aligned {
             context.launch(
-                d == 64 ? "rf_flash_d64" : "rf_flash_d128", grid: ((tq + 127) / 128, heads, b), block: 256,
-                [.words(words.map { Int64($0) }), .float(scale), .float(lowest), .int32(aligned ? 1 : 0)])
+                d == 64 ? "rf_flash2_d64" : "rf_flash2_d128", grid: ((tq + 63) / 64, heads, b), block: 128,
+                sharedBytes: KernelSources.flash2SharedBytes(headWidth: d),
+                [.words(words.map { Int64($0) }), .float(scale), .float(lowest)])
         } else {
             let roundP: Int32 = dtype == .bf16 || dtype == .f16 ? dtype.code : 0
             context.launch(

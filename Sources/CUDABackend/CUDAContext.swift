@@ -72,6 +72,11 @@ final class CUDAContext: @unchecked Sendable {
             try driver.check(driver.cuModuleGetFunction(&f, m, name), "cuModuleGetFunction(\(name))")
             table[name] = f
         }
+        for (name, bytes) in KernelSources.dynamicSharedBytes {
+            try driver.check(
+                driver.cuFuncSetAttribute(table[name], Int32(REELFLOW_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES), Int32(bytes)),
+                "cuFuncSetAttribute(\(name), dynamic shared memory \(bytes) bytes)")
+        }
         functions = table
 
         blas = try CUBLASLt.shared.get()
@@ -170,8 +175,9 @@ final class CUDAContext: @unchecked Sendable {
 
     // MARK: Kernels
 
-    /// Queues kernel `name` on the stream.
-    func launch(_ name: String, grid: (Int, Int, Int), block: Int, _ arguments: [KernelArgument]) {
+    /// Queues kernel `name` on the stream, with `sharedBytes` of dynamic shared memory (at most
+    /// what `KernelSources.dynamicSharedBytes` allows it).
+    func launch(_ name: String, grid: (Int, Int, Int), block: Int, sharedBytes: Int = 0, _ arguments: [KernelArgument]) {
         guard grid.0 > 0 && grid.1 > 0 && grid.2 > 0 else { return }
         guard let function = functions[name] else { preconditionFailure("no CUDA kernel \(name)") }
         makeCurrent()
@@ -186,7 +192,8 @@ final class CUDAContext: @unchecked Sendable {
         timed(name) {
             must(
                 driver.cuLaunchKernel(
-                    function, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block), 1, 1, 0, stream, &parameters, nil),
+                    function, UInt32(grid.0), UInt32(grid.1), UInt32(grid.2), UInt32(block), 1, 1, UInt32(sharedBytes), stream, &parameters,
+                    nil),
                 "cuLaunchKernel(\(name), grid \(grid), block \(block))")
         }
     }

@@ -16,6 +16,13 @@ enum KernelSources {
     static let kernelNames = [
         "rf_convert", "rf_put", "rf_unary", "rf_binary", "rf_fused3", "rf_copy", "rf_softmax", "rf_rownorm", "rf_sum_axis",
         "rf_groupnorm", "rf_pixelnorm", "rf_rope_interleaved", "rf_rope_split", "rf_interpolate", "rf_attention",
-        "rf_im2col", "rf_randn_philox", "rf_flash_d64", "rf_flash_d128",
+        "rf_im2col", "rf_randn_philox", "rf_flash2_d64", "rf_flash2_d128",
+    ]
+
+    /// Dynamic shared memory of the kernels that use more than the static 48 KB default: the
+    /// flash2 kernels' two stages of 64-key K and V tiles, rows padded by 8 elements.
+    static func flash2SharedBytes(headWidth d: Int) -> Int { 2 * 2 * 64 * (d + 8) * 2 }
+    static let dynamicSharedBytes = [
+        ("rf_flash2_d64", flash2SharedBytes(headWidth: 64)), ("rf_flash2_d128", flash2SharedBytes(headWidth: 128)),
     ]
 }

@@ -65,6 +65,7 @@ typedef CUresult (*PFN_cuMemPoolGetAttribute)(CUmemoryPool pool, int attribute, 
 typedef CUresult (*PFN_cuMemHostAlloc)(void **pointer, size_t bytes, unsigned int flags);
 typedef CUresult (*PFN_cuMemFreeHost)(void *pointer);
 typedef CUresult (*PFN_cuFuncSetAttribute)(CUfunction function, int attribute, int value);
+enum { REELFLOW_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8 };
 
 // ---- NVRTC (nvrtc.h) ----
 typedef int nvrtcResult;                    // NVRTC_SUCCESS = 0

@@ -78,9 +78,27 @@ __device__ __forceinline__ void store(void *p, i64 i, int type, float v) {
     }
 }
 
-// Offsets of the three operands of element `index` of a Geometry's iteration space.
+// Offsets of the three operands of element `index` of a Geometry's iteration space. Indices
+// below 2^32 are split by 32-bit division (64-bit division is a long software routine on the
+// GPU, and it ran once per axis per element).
 __device__ __forceinline__ void offsets(const Geometry &g, i64 index, i64 &a, i64 &b, i64 &c) {
     a = g.offsetA; b = g.offsetB; c = g.offsetC;
+    if (g.rank == 1) {
+        a += index * g.strideA[0]; b += index * g.strideB[0]; c += index * g.strideC[0];
+        return;
+    }
+    if (index <= 0xffffffffLL) {
+        unsigned rest = (unsigned)index;
+        for (int axis = (int)g.rank - 1; axis >= 0; --axis) {
+            // An extent of 2^32 or more holds every index below 2^32 whole.
+            const bool wide = g.extent[axis] > 0xffffffffLL;
+            unsigned e = (unsigned)g.extent[axis];
+            unsigned q = wide ? 0u : rest / e, r = wide ? rest : rest - q * e;
+            a += (i64)r * g.strideA[axis]; b += (i64)r * g.strideB[axis]; c += (i64)r * g.strideC[axis];
+            rest = q;
+        }
+        return;
+    }
     for (int axis = (int)g.rank - 1; axis >= 0; --axis) {
         i64 e = g.extent[axis];
         i64 q = index / e, r = index - q * e;
