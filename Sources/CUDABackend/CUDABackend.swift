@@ -84,7 +84,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     }
 
     func pointer(_ t: Tensor) -> CUdeviceptr {
-        guard let s = t.storage as? CUDAStorage else { preconditionFailure("a \(t.device) tensor given to the CUDA backend") }
+        guard let s = t.storage as? CUDAStorage else { fatalError("a \(t.device) tensor given to the CUDA backend") }
         return s.pointer
     }
 

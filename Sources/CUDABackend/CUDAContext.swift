@@ -116,7 +116,9 @@ final class CUDAContext: @unchecked Sendable {
     /// Stops with the call and the driver's message unless `result` is CUDA_SUCCESS.
     func must(_ result: CUresult, _ call: @autoclosure () -> String) {
         guard result != 0 else { return }
-        do { try driver.check(result, call()) } catch { preconditionFailure("\(device): \(error)") }
+        // fatalError, not preconditionFailure: a release build prints this message (an out-of-memory
+        // GPU, a failed launch) where a precondition would stop silently.
+        do { try driver.check(result, call()) } catch { fatalError("\(device): \(error)") }
     }
 
     // MARK: Memory
@@ -211,7 +213,7 @@ final class CUDAContext: @unchecked Sendable {
             do {
                 try blas.run(g, handle: blasHandle, workspace: workspace, workspaceBytes: workspaceBytes, stream: stream)
             } catch {
-                preconditionFailure("\(device): \(error)")
+                fatalError("\(device): \(error)")
             }
         }
     }

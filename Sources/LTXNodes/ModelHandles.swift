@@ -111,7 +111,7 @@ public struct ModelHandle: Sendable {
     public func transformer() throws -> VideoTransformer {
         if loras.isEmpty { return VideoTransformer(config: config, weights: try checkpoint.baseWeights()) }
         if fused { return VideoTransformer(config: config, weights: try checkpoint.fusedWeights(loras)) }
-        let weights = try checkpoint.baseWeights().withUnfusedLoRAs(LoRAUse.stack(loras), config: config, dtype: dtype)
+        let weights = try checkpoint.baseWeights().withUnfusedLoRAs(LoRAUse.stack(loras), config: config, dtype: dtype, device: device)
         return VideoTransformer(config: config, weights: weights)
     }
 }

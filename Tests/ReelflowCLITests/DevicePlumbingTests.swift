@@ -9,8 +9,8 @@ import Tensors
 import TensorsTestSupport
 import Testing
 
-/// `--device` through the node library, in process: the IC-LoRA graph on the tiny fixture
-/// models, once on the CPU and once with the run setting `device: cuda:7` on an emulated device
+/// `--device` through the node library, in process: the IC-LoRA and Sync-LoRA graphs on the tiny
+/// fixture models, each once on the CPU and once with the run setting `device: cuda:7` on an emulated device
 /// (`EmulatedDeviceBackend`: host tensors labelled cuda:7, computed by the CPU backend). Every
 /// model node must move its inputs to the model's device (an operand left on the host stops the
 /// op), the sampler's latent comes out on the device, decoded video comes back to the host, and
@@ -19,7 +19,10 @@ import Testing
 @Suite struct DevicePlumbingTests {
     struct Silent: EngineEventSink { func handle(_ event: EngineEvent) {} }
 
-    @Test func theGraphOnADeviceEqualsTheCPURun() async throws {
+    /// ic-lora-distilled fuses its LoRA; sync-lora-edit applies two unfused (their factors must
+    /// reach the device too).
+    @Test(arguments: ["ic-lora-distilled", "sync-lora-edit"])
+    func theGraphOnADeviceEqualsTheCPURun(graphName: String) async throws {
         BackendRegistry.register(EmulatedDeviceBackend(device: .cuda(7)))
         var registry = NodeRegistry()
         CoreNodes.register(into: &registry)
@@ -31,11 +34,16 @@ import Testing
         var overrides: [ParamOverride] = []
         for i in stride(from: 1, to: sets.count, by: 2) {
             let pair = sets[i].split(separator: "=", maxSplits: 1).map(String.init)
-            overrides.append(ParamOverride(name: pair[0], value: pair[1]))
+            if graphName == "sync-lora-edit" && pair[0] == "ic_lora" {
+                overrides.append(ParamOverride(name: "sync_lora", value: pair[1]))
+                overrides.append(ParamOverride(name: "distilled_lora", value: pair[1]))
+            } else {
+                overrides.append(ParamOverride(name: pair[0], value: pair[1]))
+            }
         }
         let loader = GraphLoader(schemas: registry, presetDirectories: [Pipeline.presets], environment: [:])
         let graph = try loader.load(
-            file: CLI.repositoryRoot.appendingPathComponent("graphs/ic-lora-distilled.yaml").path, overrides: overrides)
+            file: CLI.repositoryRoot.appendingPathComponent("graphs/\(graphName).yaml").path, overrides: overrides)
 
         func run(_ settings: [String: String]) async throws -> (latent: Tensor, video: Tensor) {
             let summary = try await Executor(registry: registry, graph: graph)

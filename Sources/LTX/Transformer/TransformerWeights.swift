@@ -221,9 +221,12 @@ extension TransformerWeights {
     /// LoRAs between stages costs loading the small A and B factors only, never a fuse of the
     /// base weights.
     /// - Throws: the binding errors of `LoRAStack.bind` (modules matching no weight, wrong shapes).
-    public func withUnfusedLoRAs(_ stack: LoRAStack?, config c: TransformerConfig, dtype: DType, device: Device = .cpu)
+    /// The factors go to `device`, the base weights' device when nil (an op with a factor on
+    /// another device than its input would stop the process).
+    public func withUnfusedLoRAs(_ stack: LoRAStack?, config c: TransformerConfig, dtype: DType, device: Device? = nil)
         throws(WeightFileError) -> TransformerWeights
     {
+        let device = device ?? blocks.first?.selfAttention.toQ.weight.device ?? .cpu
         let shapes = Self.expectedShapes(c)
         let bound = try stack?.bind(to: shapes.keys, baseShapes: shapes)
         var out = self
