@@ -63,9 +63,13 @@ public struct VideoTransformer: Sendable {
         let (cos, sin) = RoPEFrequencies.tables(positions: input.positions, config: c, dtype: dtype)
         let mask: AttentionMask? = input.groupWeights.map { .groups($0) }
             ?? input.attentionMask.map { Self.selfAttentionBias($0, dtype: dtype) }
+        // The K per-token modulation chunks, split once for all blocks ([B, T, D] each).
+        let k = c.adaLNCoefficient
+        let chunks = modulation.reshaped([b, modulation.shape[1], k, c.width])
+        let modulationChunks = (0..<k).map { chunks.sliced(axis: 2, $0..<($0 + 1)).squeezed(2) }
         for block in w.blocks {
             x = forwardBlock(
-                block, x: x, modulation: modulation, promptModulation: promptModulation, context: context,
+                block, x: x, modulation: modulationChunks, promptModulation: promptModulation, context: context,
                 rope: (cos, sin), mask: mask)
         }
         // Output: LayerNorm (no affine) modulated by the final table plus the embedded timestep.
@@ -93,14 +97,15 @@ public struct VideoTransformer: Sendable {
 
     /// One block (reading map 3.5).
     func forwardBlock(
-        _ blk: BlockWeights, x: Tensor, modulation: Tensor, promptModulation: Tensor?, context: Tensor,
+        _ blk: BlockWeights, x: Tensor, modulation: [Tensor], promptModulation: Tensor?, context: Tensor,
         rope: (Tensor, Tensor), mask: AttentionMask?
     ) -> Tensor {
         let c = config
-        let (b, k, d) = (x.shape[0], c.adaLNCoefficient, c.width)
-        // ada[j] = table[j] + modulation chunk j: [B, T, K, D].
-        let ada = blk.scaleShiftTable.reshaped([1, 1, k, d]) + modulation.reshaped([b, modulation.shape[1], k, d])
-        func value(_ j: Int) -> Tensor { ada.sliced(axis: 2, j..<(j + 1)).squeezed(2) }
+        let (b, d) = (x.shape[0], c.width)
+        // ada[j] = table[j] + modulation chunk j, [B, T, D]: the same sums ltx-core takes over
+        // [B, T, K, D] at once, each made where it is used (no [B, T, K, D] tensor, no slices
+        // of it per block: that halves the block's AdaLN memory traffic).
+        func value(_ j: Int) -> Tensor { blk.scaleShiftTable.sliced(axis: 0, j..<(j + 1)) + modulation[j] }
         var x = x
         // 1. Self-attention with RoPE.
         let normed = x.rmsNorm(eps: c.normEps).modulated(scale: value(1), shift: value(0))
