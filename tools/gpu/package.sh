@@ -10,11 +10,14 @@ cd "$(dirname "$0")/../.."
 grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/exclude
 # `tools/gpu/package.sh cuda-op-suite reelflow` adds the whole CLI (for run.sh graph):
 # it links a small static FFmpeg (tools/gpu/build-ffmpeg.sh, built once into .gpu-ffmpeg/)
-# in a scratch path of its own (.build-gpu), since Debian's shared FFmpeg is too big to travel.
+# in a scratch path of its own (.build-gpu-checked), since Debian's shared FFmpeg is too big to
+# travel. That build keeps precondition messages (-assert-config Debug, still optimised): on
+# the remote machine a failed check must say what failed, where a release build stops silently.
 PRODUCTS="${*:-cuda-probe cuda-op-suite}"
 bin_dir() {
   if [ "$1" = reelflow ]; then
-    PKG_CONFIG_PATH="$PWD/.gpu-ffmpeg/lib/pkgconfig" swift build -c release --static-swift-stdlib --scratch-path .build-gpu --show-bin-path
+    PKG_CONFIG_PATH="$PWD/.gpu-ffmpeg/lib/pkgconfig" swift build -c release --static-swift-stdlib --scratch-path .build-gpu-checked \
+      -Xswiftc -assert-config -Xswiftc Debug --show-bin-path
   else
     swift build -c release --static-swift-stdlib --show-bin-path
   fi
@@ -22,7 +25,8 @@ bin_dir() {
 for p in $PRODUCTS; do
   if [ "$p" = reelflow ]; then
     [ -f .gpu-ffmpeg/lib/libavcodec.a ] || bash tools/gpu/build-ffmpeg.sh
-    PKG_CONFIG_PATH="$PWD/.gpu-ffmpeg/lib/pkgconfig" swift build -c release --static-swift-stdlib --scratch-path .build-gpu --product reelflow >/dev/null
+    PKG_CONFIG_PATH="$PWD/.gpu-ffmpeg/lib/pkgconfig" swift build -c release --static-swift-stdlib --scratch-path .build-gpu-checked \
+      -Xswiftc -assert-config -Xswiftc Debug --product reelflow >/dev/null
   else
     swift build -c release --static-swift-stdlib --product "$p" >/dev/null
   fi
