@@ -21,7 +21,7 @@ extension CUDABackend {
 
     public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor {
         guard let shape = Tensor.broadcastShape(a.shape, b.shape) else {
-            preconditionFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
+            fatalError("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
         let dtype = DType.result(of: [a, b])
         let out = empty(shape, dtype)

@@ -115,7 +115,7 @@ extension CUDABackend {
             strides = [[tq * h * d, d, h * d], [tk * h * d, d, h * d], [tk * h * dv, dv, h * dv], [tq * h * dv, dv, h * dv]]
             outShape = [b, tq, h * dv]
         }
-        precondition(d <= 128 && dv <= 128, "the CUDA attention kernel takes heads up to 128 wide, got \(d) and \(dv)")
+        require(d <= 128 && dv <= 128, "the CUDA attention kernel takes heads up to 128 wide, got \(d) and \(dv)")
         let out = empty(outShape, dtype)
         guard b > 0 && heads > 0 && tq > 0 && dv > 0 else { return out }
         var maskKind = 0, maskPointer: CUdeviceptr = 0, maskType: Int32 = 0

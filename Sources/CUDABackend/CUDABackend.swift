@@ -95,7 +95,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     public func transfer(_ tensor: Tensor, to device: Device) -> Tensor {
         if tensor.device == device { return tensor }
         if device == self.device {
-            precondition(tensor.device == .cpu, "the CUDA backend moves tensors from the CPU, not \(tensor.device)")
+            require(tensor.device == .cpu, "the CUDA backend moves tensors from the CPU, not \(tensor.device)")
             let out = empty(tensor.shape, tensor.dtype)
             tensor.withUnsafeHostBytes { bytes in
                 if bytes.count <= 256 {
@@ -109,7 +109,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
             }
             return out
         }
-        precondition(device == .cpu && tensor.device == self.device, "the CUDA backend cannot move \(tensor.device) to \(device)")
+        require(device == .cpu && tensor.device == self.device, "the CUDA backend cannot move \(tensor.device) to \(device)")
         let bytes = tensor.count * tensor.dtype.byteSize
         let src = pointer(tensor)
         let storage: HostStorage
@@ -167,7 +167,7 @@ extension DType {
         case .f16: 2
         case .f8e4m3: 3
         case .f8e5m2: 4
-        default: preconditionFailure("no CUDA element code for \(rawValue)")
+        default: fatalError("no CUDA element code for \(rawValue)")
         }
     }
 }
@@ -181,7 +181,7 @@ struct Geometry {
     var offsetA = 0, offsetB = 0, offsetC = 0
 
     init(extents: [Int], a: [Int], b: [Int] = [], c: [Int] = []) {
-        precondition(extents.count <= 8, "CUDA kernels take at most 8 axes, got \(extents)")
+        require(extents.count <= 8, "CUDA kernels take at most 8 axes, got \(extents)")
         self.extents = extents
         self.a = a
         self.b = b

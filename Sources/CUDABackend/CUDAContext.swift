@@ -181,7 +181,7 @@ final class CUDAContext: @unchecked Sendable {
     /// what `KernelSources.dynamicSharedBytes` allows it).
     func launch(_ name: String, grid: (Int, Int, Int), block: Int, sharedBytes: Int = 0, _ arguments: [KernelArgument]) {
         guard grid.0 > 0 && grid.1 > 0 && grid.2 > 0 else { return }
-        guard let function = functions[name] else { preconditionFailure("no CUDA kernel \(name)") }
+        guard let function = functions[name] else { fatalError("no CUDA kernel \(name)") }
         makeCurrent()
         let storage = arguments.map { $0.bytes() }
         let buffers = storage.map { bytes -> UnsafeMutableRawPointer in

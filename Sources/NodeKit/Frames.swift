@@ -8,7 +8,7 @@ public struct Frames: Sendable {
     public var fps: Double
 
     public init(pixels: Tensor, fps: Double) {
-        precondition(pixels.rank == 5 && pixels.shape[0] == 1 && pixels.shape[1] == 3, "frames are [1, 3, F, H, W], got \(pixels.shape)")
+        require(pixels.rank == 5 && pixels.shape[0] == 1 && pixels.shape[1] == 3, "frames are [1, 3, F, H, W], got \(pixels.shape)")
         self.pixels = pixels
         self.fps = fps
     }

@@ -27,9 +27,9 @@ public struct Tensor: Sendable {
 
     /// A tensor over existing storage (backends build their results this way).
     package init(shape: [Int], dtype: DType, storage: any TensorStorage) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
-        precondition(dtype.isTensorElement, "a tensor cannot hold \(dtype.rawValue) elements")
-        precondition(
+        require(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        require(dtype.isTensorElement, "a tensor cannot hold \(dtype.rawValue) elements")
+        require(
             storage.byteCount == shape.reduce(1, *) * dtype.byteSize,
             "storage of \(storage.byteCount) bytes does not fit \(shape) \(dtype.rawValue)")
         self.shape = shape
@@ -40,8 +40,8 @@ public struct Tensor: Sendable {
     /// A float32 CPU tensor that takes `scalars` as its row-major contents (no copy).
     /// - Precondition: `scalars.count` equals the product of `shape`.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
-        precondition(
+        require(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        require(
             shape.reduce(1, *) == scalars.count,
             "shape \(shape) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
         self.init(shape: shape, dtype: .f32, storage: HostStorage(floats: scalars))
@@ -65,7 +65,7 @@ public struct Tensor: Sendable {
     init(
         shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) throws -> Void
     ) rethrows {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
         let n = shape.reduce(1, *)
         let floats = try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
             let elements = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
@@ -97,7 +97,7 @@ public struct Tensor: Sendable {
 
     /// Replaces the shape without touching the storage (same element count).
     mutating func setShape(_ newShape: [Int]) {
-        precondition(newShape.reduce(1, *) == count, "cannot view \(shape) as \(newShape)")
+        require(newShape.reduce(1, *) == count, "cannot view \(shape) as \(newShape)")
         shape = newShape
     }
 }
@@ -128,7 +128,7 @@ extension Tensor {
             return to(device: .cpu).withUnsafeHostBytes { raw in HostElements.load(raw, dtype, flat) }
         }
         set {
-            precondition(device == .cpu, "setting an element needs a CPU tensor, this one is on \(device)")
+            require(device == .cpu, "setting an element needs a CPU tensor, this one is on \(device)")
             let flat = flatIndex(indices)
             makeHostStorageUnique()
             let host = storage as! HostStorage
@@ -137,10 +137,10 @@ extension Tensor {
     }
 
     private func flatIndex(_ indices: [Int]) -> Int {
-        precondition(indices.count == shape.count, "\(indices.count) indices for shape \(shape)")
+        require(indices.count == shape.count, "\(indices.count) indices for shape \(shape)")
         var flat = 0
         for (axis, i) in indices.enumerated() {
-            precondition(i >= 0 && i < shape[axis], "index \(i) out of range for axis \(axis) of \(shape)")
+            require(i >= 0 && i < shape[axis], "index \(i) out of range for axis \(axis) of \(shape)")
             flat = flat * shape[axis] + i
         }
         return flat
@@ -154,14 +154,14 @@ extension Tensor {
     /// The host storage of a CPU tensor.
     package var hostStorage: HostStorage {
         guard let host = storage as? HostStorage else {
-            preconditionFailure("host buffer of a tensor on \(device); copy it with to(device: .cpu) first")
+            fatalError("host buffer of a tensor on \(device); copy it with to(device: .cpu) first")
         }
         return host
     }
 
     /// The float32 elements of a float32 CPU tensor, without a copy.
     func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        precondition(dtype == .f32, "float32 buffer of a \(dtype.rawValue) tensor")
+        require(dtype == .f32, "float32 buffer of a \(dtype.rawValue) tensor")
         let host = hostStorage
         if host.contents == .floats { return try host.floats.withUnsafeBufferPointer(body) }
         return try host.withUnsafeBytes { try body($0.bindMemory(to: Float.self)) }
@@ -172,7 +172,7 @@ extension Tensor {
     mutating func withUnsafeMutableBufferPointer<R>(
         _ body: (inout UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
-        precondition(dtype == .f32, "float32 buffer of a \(dtype.rawValue) tensor")
+        require(dtype == .f32, "float32 buffer of a \(dtype.rawValue) tensor")
         makeHostStorageUnique()
         return try (storage as! HostStorage).floats.withUnsafeMutableBufferPointer(body)
     }
@@ -186,7 +186,7 @@ extension Tensor {
     /// makes a private copy first when other tensors share it (copy-on-write). GPU backends'
     /// in-place primitives (`addRegion`) use it.
     package mutating func uniqueStorage<S: TensorStorage>(as _: S.Type, copy: (S) -> S) -> S {
-        guard var s = storage as? S else { preconditionFailure("storage of a \(device) tensor is not \(S.self)") }
+        guard var s = storage as? S else { fatalError("storage of a \(device) tensor is not \(S.self)") }
         storage = HostStorage.placeholder
         if !isKnownUniquelyReferenced(&s) { s = copy(s) }
         storage = s
@@ -236,7 +236,7 @@ enum HostElements {
         case .f16: HalfFloat.float(fromBits: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
         case .f8e4m3: Float8.floatFromE4M3(raw[i])
         case .f8e5m2: Float8.floatFromE5M2(raw[i])
-        default: preconditionFailure("a tensor cannot hold \(dtype.rawValue) elements")
+        default: fatalError("a tensor cannot hold \(dtype.rawValue) elements")
         }
     }
 
@@ -247,7 +247,7 @@ enum HostElements {
         case .f16: host.words[i] = HalfFloat.bits(from: value)
         case .f8e4m3: host.bytes[i] = Float8.e4m3Bits(from: value)
         case .f8e5m2: host.bytes[i] = Float8.e5m2Bits(from: value)
-        default: preconditionFailure("a tensor cannot hold \(dtype.rawValue) elements")
+        default: fatalError("a tensor cannot hold \(dtype.rawValue) elements")
         }
     }
 }

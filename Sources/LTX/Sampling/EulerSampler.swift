@@ -14,8 +14,8 @@ public struct EulerSampler: Sendable {
     public var sigmas: [Float]
 
     public init(sigmas: [Float]) {
-        precondition(sigmas.count >= 2, "a schedule needs at least two sigmas, got \(sigmas)")
-        precondition(sigmas.dropLast().allSatisfy { $0 != 0 }, "only the last sigma may be 0: \(sigmas)")
+        require(sigmas.count >= 2, "a schedule needs at least two sigmas, got \(sigmas)")
+        require(sigmas.dropLast().allSatisfy { $0 != 0 }, "only the last sigma may be 0: \(sigmas)")
         self.sigmas = sigmas
     }
 

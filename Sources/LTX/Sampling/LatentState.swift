@@ -41,7 +41,7 @@ public struct LatentState: Sendable {
     /// `latent`): `x = eps · (m·s) + x · (1 - m·s)` in float32, rounded to the latent's dtype.
     /// Tokens with mask 0 are unchanged bit for bit.
     public func noised(with eps: Tensor, scale: Float = 1) -> LatentState {
-        precondition(eps.shape == latent.shape, "noise \(eps.shape) for latent \(latent.shape)")
+        require(eps.shape == latent.shape, "noise \(eps.shape) for latent \(latent.shape)")
         let sm = denoiseMask * scale
         var state = self
         state.latent = (eps.to(dtype: .f32) * sm + latent.to(dtype: .f32) * (1 - sm)).to(dtype: latent.dtype)
@@ -71,13 +71,13 @@ public struct LatentState: Sendable {
 /// `[B, F·H·W, C]` in (f, h, w) order, and back.
 public enum Patchify {
     public static func tokens(_ latent: Tensor) -> Tensor {
-        precondition(latent.rank == 5, "a video latent is [B, C, F, H, W], got \(latent.shape)")
+        require(latent.rank == 5, "a video latent is [B, C, F, H, W], got \(latent.shape)")
         let (b, c) = (latent.shape[0], latent.shape[1])
         return latent.reshaped([b, c, -1]).permuted([0, 2, 1])
     }
 
     public static func latent(_ tokens: Tensor, frames: Int, height: Int, width: Int) -> Tensor {
-        precondition(tokens.rank == 3 && tokens.shape[1] == frames * height * width,
+        require(tokens.rank == 3 && tokens.shape[1] == frames * height * width,
             "tokens \(tokens.shape) do not fit a \(frames)x\(height)x\(width) grid")
         let (b, c) = (tokens.shape[0], tokens.shape[2])
         return tokens.permuted([0, 2, 1]).reshaped([b, c, frames, height, width])

@@ -42,7 +42,7 @@ public enum RoPEFrequencies {
     /// the positions' device: each step of the fraction in the positions' dtype (so bf16
     /// positions round after each, as torch's bf16 ops do), the product with omega in float32.
     public static func angles(positions: Tensor, config c: TransformerConfig) -> Tensor {
-        precondition(positions.rank == 4 && positions.shape[1] == 3 && positions.shape[3] == 2,
+        require(positions.rank == 4 && positions.shape[1] == 3 && positions.shape[3] == 2,
             "positions must be [B, 3, T, 2], got \(positions.shape)")
         let (b, t) = (positions.shape[0], positions.shape[2])
         let n = c.width / 6

@@ -50,7 +50,7 @@ public struct VideoTransformer: Sendable {
         let c = config, w = weights
         let dtype = input.latent.dtype
         let (b, t) = (input.latent.shape[0], input.latent.shape[1])
-        precondition(input.latent.rank == 3 && input.latent.shape[2] == c.inChannels,
+        require(input.latent.rank == 3 && input.latent.shape[2] == c.inChannels,
             "latent must be [B, T, \(c.inChannels)], got \(input.latent.shape)")
         var x = w.patchify(input.latent)
         let scaled = input.timesteps.reshaped([b * t]).to(dtype: .f32) * c.timestepScale

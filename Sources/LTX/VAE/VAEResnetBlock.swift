@@ -33,7 +33,7 @@ struct VAEResnetBlock: Sendable {
     func callAsFunction(_ x: Tensor, causal: Bool, embedding: Tensor?, noise: inout VAENoise) throws(VAEError) -> Tensor {
         var ada: [Tensor] = []
         if let table = scaleShiftTable {
-            guard let embedding else { preconditionFailure("a timestep-conditioned block needs the embedding") }
+            guard let embedding else { fatalError("a timestep-conditioned block needs the embedding") }
             let (b, c) = (x.shape[0], x.shape[1])
             let values = table.reshaped([1, 4, c]) + embedding.reshaped([b, 4, c])
             ada = (0..<4).map { values.sliced(axis: 1, $0..<($0 + 1)).reshaped([b, c, 1, 1, 1]) }

@@ -95,7 +95,7 @@ struct PlanarFrameStore {
     /// written, the last written frame is repeated. `[1, 3, frames, H, W]`.
     /// - Precondition: at least one frame was written.
     mutating func finish(frames: Int) -> Tensor {
-        precondition(count > 0 && frames > 0)
+        require(count > 0 && frames > 0, "frame store: finish with \(count) frames written, \(frames) expected")
         stopWarming()
         if frames > capacity { grow(to: frames) }
         let (cap, plane, written) = (capacity, planeSize, count)

@@ -47,7 +47,7 @@ struct ResizeCropPlan: Sendable, Equatable {
 
     /// - Precondition: all sizes are positive (callers validate user input first).
     init(sourceWidth: Int, sourceHeight: Int, width: Int, height: Int) {
-        precondition(sourceWidth > 0 && sourceHeight > 0 && width > 0 && height > 0)
+        require(sourceWidth > 0 && sourceHeight > 0 && width > 0 && height > 0, "resize plan: sizes must be positive, got \(sourceWidth)x\(sourceHeight) -> \(width)x\(height)")
         self.sourceWidth = sourceWidth
         self.sourceHeight = sourceHeight
         self.width = width

@@ -32,7 +32,7 @@ public enum BackendRegistry {
     public static func backend(for device: Device) -> any Backend {
         if let o = override, o.device == device { return o }
         if device == .cpu { return CPUBackend.shared }
-        do { return try resolve(device) } catch { preconditionFailure("\(error)") }
+        do { return try resolve(device) } catch { fatalError("\(error)") }
     }
 }
 

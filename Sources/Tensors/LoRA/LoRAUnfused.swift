@@ -16,9 +16,9 @@ extension BoundLoRAStack {
         for update in updates {
             let pair = update.pair
             let (inF, outF) = (pair.inFeatures, pair.outFeatures)
-            precondition(x.shape.last == inF && y.shape.last == outF,
+            require(x.shape.last == inF && y.shape.last == outF,
                 "LoRA '\(pair.module)' maps \(inF) -> \(outF) features; input \(x.shape), output \(y.shape)")
-            precondition(
+            require(
                 y.shape.dropLast() == x.shape.dropLast(), "input \(x.shape) and output \(y.shape) differ in rows")
             let a = pair.down.tensor(dtype: .f32, device: x.device)  // [r, in]
             let b = pair.up.tensor(dtype: .f32, device: x.device)  // [out, r]

@@ -13,7 +13,7 @@ public enum RoPE {
     public static func tables(
         angles: Tensor, width: Int, heads: Int, layout: RoPELayout, positionAxes: Int = 3
     ) -> (cos: Tensor, sin: Tensor) {
-        precondition(angles.rank == 3, "RoPE angles must be [B, T, n], got \(angles.shape)")
+        require(angles.rank == 3, "RoPE angles must be [B, T, n], got \(angles.shape)")
         let (b, t, n) = (angles.shape[0], angles.shape[1], angles.shape[2])
         let a = angles.to(dtype: .f32)
         // Leading channels of cos 1 / sin 0, then the values.
@@ -25,7 +25,7 @@ public enum RoPE {
         switch layout {
         case .interleaved:
             let pad = width % (2 * positionAxes)
-            precondition(pad + 2 * n == width, "interleaved RoPE: \(n) angles do not fill width \(width)")
+            require(pad + 2 * n == width, "interleaved RoPE: \(n) angles do not fill width \(width)")
             // Each value twice: [B, T, n, 2] -> [B, T, 2n].
             func twice(_ x: Tensor) -> Tensor {
                 let x1 = x.unsqueezed(3)
@@ -34,8 +34,8 @@ public enum RoPE {
             return (padded(twice(a.cos()), pad, one: 1), padded(twice(a.sin()), pad, one: 0))
         case .split:
             let halfWidth = width / 2
-            precondition(width % 2 == 0 && n <= halfWidth, "split RoPE: \(n) angles do not fit width \(width)")
-            precondition(halfWidth % heads == 0, "split RoPE: width \(width) does not split into \(heads) heads")
+            require(width % 2 == 0 && n <= halfWidth, "split RoPE: \(n) angles do not fit width \(width)")
+            require(halfWidth % heads == 0, "split RoPE: width \(width) does not split into \(heads) heads")
             let pad = halfWidth - n
             // [B, T, H, d/2] -> [B, H, T, d/2]
             let perHead = halfWidth / heads

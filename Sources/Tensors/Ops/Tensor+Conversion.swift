@@ -4,7 +4,7 @@ extension Tensor {
     /// The tensor with elements of `dtype` (round to nearest even when narrowing; exact when
     /// widening). Returns `self` when the dtype already matches.
     public func to(dtype: DType) -> Tensor {
-        precondition(dtype.isTensorElement, "a tensor cannot hold \(dtype.rawValue) elements")
+        require(dtype.isTensorElement, "a tensor cannot hold \(dtype.rawValue) elements")
         if dtype == self.dtype { return self }
         return backend.convert(self, to: dtype)
     }

@@ -17,7 +17,7 @@ public struct AxisPadding: Sendable, Equatable {
     public var mode: PaddingMode
 
     public init(before: Int, after: Int, mode: PaddingMode = .zeros) {
-        precondition(before >= 0 && after >= 0, "negative padding \(before), \(after)")
+        require(before >= 0 && after >= 0, "negative padding \(before), \(after)")
         self.before = before
         self.after = after
         self.mode = mode
@@ -42,9 +42,9 @@ extension Tensor {
         weight: Tensor, bias: Tensor? = nil, stride: [Int] = [1, 1, 1],
         padding: [AxisPadding] = [.none, .none, .none]
     ) -> Tensor {
-        precondition(rank == 5, "conv3d expects [B, C, F, H, W], got \(shape)")
-        precondition(weight.rank == 5, "conv3d weight must be [Cout, Cin, kt, kh, kw], got \(weight.shape)")
-        precondition(stride.count == 3 && padding.count == 3, "conv3d needs three strides and paddings")
+        require(rank == 5, "conv3d expects [B, C, F, H, W], got \(shape)")
+        require(weight.rank == 5, "conv3d weight must be [Cout, Cin, kt, kh, kw], got \(weight.shape)")
+        require(stride.count == 3 && padding.count == 3, "conv3d needs three strides and paddings")
         return Tensor.backend(self, weight, bias).conv3d(self, weight: weight, bias: bias, stride: stride, padding: padding)
     }
 
@@ -56,7 +56,7 @@ extension Tensor {
         weight: Tensor, bias: Tensor? = nil, stride: [Int] = [1, 1, 1], causal: Bool = true,
         spatialPadding: PaddingMode = .zeros
     ) -> Tensor {
-        precondition(weight.rank == 5, "causalConv3d weight must be [Cout, Cin, kt, kh, kw], got \(weight.shape)")
+        require(weight.rank == 5, "causalConv3d weight must be [Cout, Cin, kt, kh, kw], got \(weight.shape)")
         let (kt, kh, kw) = (weight.shape[2], weight.shape[3], weight.shape[4])
         let time =
             causal
@@ -76,9 +76,9 @@ extension Tensor {
         weight: Tensor, bias: Tensor? = nil, stride: [Int] = [1, 1],
         padding: [AxisPadding] = [.none, .none]
     ) -> Tensor {
-        precondition(rank == 4, "conv2d expects [B, C, H, W], got \(shape)")
-        precondition(weight.rank == 4, "conv2d weight must be [Cout, Cin, kh, kw], got \(weight.shape)")
-        precondition(stride.count == 2 && padding.count == 2, "conv2d needs two strides and paddings")
+        require(rank == 4, "conv2d expects [B, C, H, W], got \(shape)")
+        require(weight.rank == 4, "conv2d weight must be [Cout, Cin, kh, kw], got \(weight.shape)")
+        require(stride.count == 2 && padding.count == 2, "conv2d needs two strides and paddings")
         let x = reshaped([shape[0], shape[1], 1, shape[2], shape[3]])
         let w = weight.reshaped([weight.shape[0], weight.shape[1], 1, weight.shape[2], weight.shape[3]])
         let y = x.conv3d(weight: w, bias: bias, stride: [1] + stride, padding: [.none] + padding)

@@ -60,7 +60,7 @@ extension Tensor {
     /// three steps round as torch's bf16 ops do (after `1 + scale`, the product and the sum).
     public func modulated(scale: Tensor, shift: Tensor) -> Tensor {
         for (name, t) in [("scale", scale), ("shift", shift)] {
-            precondition(
+            require(
                 Tensor.broadcastShape(shape, t.shape) == shape,
                 "modulate: \(name) \(t.shape) does not broadcast to \(shape)")
         }
@@ -71,7 +71,7 @@ extension Tensor {
     /// tensor's shape. In bf16 the product and the sum round as torch's bf16 ops do.
     public func addingGated(_ y: Tensor, gate: Tensor) -> Tensor {
         for (name, t) in [("y", y), ("gate", gate)] {
-            precondition(
+            require(
                 Tensor.broadcastShape(shape, t.shape) == shape,
                 "gated residual: \(name) \(t.shape) does not broadcast to \(shape)")
         }
@@ -100,7 +100,7 @@ extension Tensor {
     }
 
     static func binary(_ op: BinaryOp, _ lhs: Tensor, _ rhs: Tensor) -> Tensor {
-        precondition(
+        require(
             broadcastShape(lhs.shape, rhs.shape) != nil,
             "\(op.rawValue): shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
         return backend(lhs, rhs).binary(op, lhs, rhs)

@@ -14,39 +14,39 @@ extension Tensor {
 
     /// Softmax over the last axis: `exp(x - max) / sum(exp(x - max))` per row.
     public func softmax() -> Tensor {
-        precondition(rank >= 1, "softmax needs at least one axis")
+        require(rank >= 1, "softmax needs at least one axis")
         return backend.softmax(self)
     }
 
     /// RMSNorm over the last axis: `x / sqrt(mean(x²) + eps) * weight` (torch `nn.RMSNorm`).
     public func rmsNorm(weight: Tensor? = nil, eps: Float = 1e-6) -> Tensor {
-        precondition(rank >= 1, "rmsNorm needs at least one axis")
-        if let weight { precondition(weight.shape == [shape[rank - 1]], "rmsNorm weight \(weight.shape) for \(shape)") }
+        require(rank >= 1, "rmsNorm needs at least one axis")
+        if let weight { require(weight.shape == [shape[rank - 1]], "rmsNorm weight \(weight.shape) for \(shape)") }
         return Tensor.backend(self, weight).rmsNorm(self, weight: weight, eps: eps)
     }
 
     /// LayerNorm over the last axis (biased variance), with optional affine weight and bias.
     public func layerNorm(weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-6) -> Tensor {
-        precondition(rank >= 1, "layerNorm needs at least one axis")
+        require(rank >= 1, "layerNorm needs at least one axis")
         for t in [weight, bias].compactMap({ $0 }) {
-            precondition(t.shape == [shape[rank - 1]], "layerNorm affine \(t.shape) for \(shape)")
+            require(t.shape == [shape[rank - 1]], "layerNorm affine \(t.shape) for \(shape)")
         }
         return Tensor.backend(self, weight, bias).layerNorm(self, weight: weight, bias: bias, eps: eps)
     }
 
     /// ltx-core's `PixelNorm`: `x / sqrt(mean over axis 1 of x² + eps)` on `[B, C, ...]`.
     public func pixelNorm(eps: Float = 1e-8) -> Tensor {
-        precondition(rank >= 2, "pixelNorm expects [B, C, ...], got \(shape)")
+        require(rank >= 2, "pixelNorm expects [B, C, ...], got \(shape)")
         return backend.pixelNorm(self, eps: eps)
     }
 
     /// GroupNorm on `[B, C, ...]` over `groups` consecutive channel groups (biased variance),
     /// with optional per-channel weight and bias (torch `nn.GroupNorm`).
     public func groupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
-        precondition(rank >= 2, "groupNorm expects [B, C, ...], got \(shape)")
-        precondition(groups > 0 && shape[1] % groups == 0, "groupNorm: \(shape[1]) channels in \(groups) groups")
+        require(rank >= 2, "groupNorm expects [B, C, ...], got \(shape)")
+        require(groups > 0 && shape[1] % groups == 0, "groupNorm: \(shape[1]) channels in \(groups) groups")
         for t in [weight, bias].compactMap({ $0 }) {
-            precondition(t.shape == [shape[1]], "groupNorm affine \(t.shape) for \(shape)")
+            require(t.shape == [shape[1]], "groupNorm affine \(t.shape) for \(shape)")
         }
         return Tensor.backend(self, weight, bias).groupNorm(self, groups: groups, weight: weight, bias: bias, eps: eps)
     }

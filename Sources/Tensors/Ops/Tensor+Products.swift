@@ -8,13 +8,13 @@ extension Tensor {
     ///   - weight: `[out, in]`.
     ///   - bias: `[out]`, or nil.
     public func linear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-        precondition(rank >= 1, "linear needs at least one axis, got shape \(shape)")
-        precondition(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
-        precondition(
+        require(rank >= 1, "linear needs at least one axis, got shape \(shape)")
+        require(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
+        require(
             weight.shape[1] == shape[rank - 1],
             "linear: input \(shape) has \(shape[rank - 1]) features, weight \(weight.shape) expects \(weight.shape[1])")
         if let bias {
-            precondition(bias.shape == [weight.shape[0]], "linear bias must be [\(weight.shape[0])], got \(bias.shape)")
+            require(bias.shape == [weight.shape[0]], "linear bias must be [\(weight.shape[0])], got \(bias.shape)")
         }
         return Tensor.backend(self, weight, bias).linear(self, weight: weight, bias: bias)
     }
@@ -27,11 +27,11 @@ extension Tensor {
     public static func matmul(
         _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
     ) -> Tensor {
-        precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
+        require(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
         let ka = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
         let kb = transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
-        precondition(ka == kb, "matmul: inner extents differ, \(a.shape) · \(b.shape)")
-        precondition(
+        require(ka == kb, "matmul: inner extents differ, \(a.shape) · \(b.shape)")
+        require(
             broadcastShape(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))) != nil,
             "matmul: batch axes \(a.shape.dropLast(2)) and \(b.shape.dropLast(2)) do not broadcast")
         return backend(a, b).matmul(a, b, transposeA: transposeA, transposeB: transposeB)
@@ -43,12 +43,12 @@ extension Tensor {
     public static func scaledDotProductAttention(
         query: Tensor, key: Tensor, value: Tensor, mask: AttentionMask? = nil, scale: Float? = nil
     ) -> Tensor {
-        precondition(
+        require(
             query.rank == 4 && key.rank == 4 && value.rank == 4,
             "attention expects [B, H, T, d] operands, got \(query.shape), \(key.shape), \(value.shape)")
         let (b, h, d) = (query.shape[0], query.shape[1], query.shape[3])
         let tk = key.shape[2], dv = value.shape[3]
-        precondition(
+        require(
             key.shape == [b, h, tk, d] && value.shape == [b, h, tk, dv],
             "attention: key \(key.shape) / value \(value.shape) do not fit query \(query.shape)")
         checkGroups(mask, batch: b, queryTokens: query.shape[2], keyTokens: tk)
@@ -64,13 +64,13 @@ extension Tensor {
         query: Tensor, key: Tensor, value: Tensor, heads: Int, mask: AttentionMask? = nil,
         scale: Float? = nil
     ) -> Tensor {
-        precondition(
+        require(
             query.rank == 3 && key.rank == 3 && value.rank == 3,
             "attention expects [B, T, H*d] operands, got \(query.shape), \(key.shape), \(value.shape)")
         let (b, width) = (query.shape[0], query.shape[2])
         let tk = key.shape[1]
-        precondition(heads > 0 && width % heads == 0, "attention: width \(width) not divisible by \(heads) heads")
-        precondition(
+        require(heads > 0 && width % heads == 0, "attention: width \(width) not divisible by \(heads) heads")
+        require(
             key.shape == [b, tk, width] && value.shape[0] == b && value.shape[1] == tk
                 && value.shape[2] % heads == 0,
             "attention: key \(key.shape) / value \(value.shape) do not fit query \(query.shape)")
@@ -84,7 +84,7 @@ extension Tensor {
 extension Tensor {
     static func checkGroups(_ mask: AttentionMask?, batch: Int, queryTokens: Int, keyTokens: Int) {
         guard case .groups(let g)? = mask else { return }
-        precondition(
+        require(
             g.tokenCount == queryTokens && g.tokenCount == keyTokens && (g.batch == batch || g.batch == 1),
             "grouped attention weights for \(g.batch) x \(g.tokenCount) tokens, attention over \(batch) x \(queryTokens) x \(keyTokens)")
     }

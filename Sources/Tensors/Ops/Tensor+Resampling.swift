@@ -29,22 +29,22 @@ extension Tensor {
     /// `[B, C*pt*ph*pw, F/pt, H/ph, W/pw]`, channels ordered by `order`.
     public func spaceToDepth(_ factors: [Int], order: SpaceToDepthOrder = .timeHeightWidth) -> Tensor {
         let n = factors.count
-        precondition((n == 2 || n == 3) && rank == n + 2, "spaceToDepth \(factors) on shape \(shape)")
+        require((n == 2 || n == 3) && rank == n + 2, "spaceToDepth \(factors) on shape \(shape)")
         return backend.spaceToDepth(self, factors: factors, order: order)
     }
 
     /// The inverse of `spaceToDepth`: `[B, C*pt*ph*pw, F, H, W]` -> `[B, C, F*pt, H*ph, W*pw]`.
     public func depthToSpace(_ factors: [Int], order: SpaceToDepthOrder = .timeHeightWidth) -> Tensor {
         let n = factors.count
-        precondition((n == 2 || n == 3) && rank == n + 2, "depthToSpace \(factors) on shape \(shape)")
+        require((n == 2 || n == 3) && rank == n + 2, "depthToSpace \(factors) on shape \(shape)")
         return backend.depthToSpace(self, factors: factors, order: order)
     }
 
     /// Resamples the last two axes of `[..., H, W]` to `size = [H', W']` (torch
     /// `F.interpolate(x, size=...)` on `[N, C, H, W]`).
     public func interpolated(size: [Int], mode: InterpolationMode) -> Tensor {
-        precondition(rank >= 2 && size.count == 2, "interpolate expects [..., H, W] and a size [H', W']")
-        precondition(size[0] >= 0 && size[1] >= 0, "interpolate size \(size) must not be negative")
+        require(rank >= 2 && size.count == 2, "interpolate expects [..., H, W] and a size [H', W']")
+        require(size[0] >= 0 && size[1] >= 0, "interpolate size \(size) must not be negative")
         return backend.interpolate(self, size: size, mode: mode)
     }
 }

@@ -16,8 +16,8 @@ extension Tensor {
     /// - interleaved: tables `[B, T, D]`.
     /// - split: tables `[B, H, T, D/(2H)]`; head h of token t uses row `[b, h, t]`.
     public func applyingRoPE(cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor {
-        precondition(rank == 3, "RoPE expects [B, T, D], got \(shape)")
-        precondition(cos.shape == sin.shape, "RoPE cos \(cos.shape) and sin \(sin.shape) differ")
+        require(rank == 3, "RoPE expects [B, T, D], got \(shape)")
+        require(cos.shape == sin.shape, "RoPE cos \(cos.shape) and sin \(sin.shape) differ")
         return Tensor.backend(self, cos, sin).rope(self, cos: cos, sin: sin, layout: layout)
     }
 }

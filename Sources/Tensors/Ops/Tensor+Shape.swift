@@ -7,13 +7,13 @@ extension Tensor {
     public func reshaped(_ newShape: [Int]) -> Tensor {
         var resolved = newShape
         let inferred = newShape.indices.filter { newShape[$0] == -1 }
-        precondition(inferred.count <= 1, "reshape \(shape) -> \(newShape): more than one -1")
+        require(inferred.count <= 1, "reshape \(shape) -> \(newShape): more than one -1")
         if let axis = inferred.first {
             let known = newShape.enumerated().filter { $0.offset != axis }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0, "reshape \(shape) -> \(newShape): cannot infer -1")
+            require(known > 0 && count % known == 0, "reshape \(shape) -> \(newShape): cannot infer -1")
             resolved[axis] = count / known
         }
-        precondition(
+        require(
             resolved.allSatisfy { $0 >= 0 } && resolved.reduce(1, *) == count,
             "reshape \(shape) -> \(newShape): element count \(count) does not fit")
         var result = self
@@ -23,7 +23,7 @@ extension Tensor {
 
     /// Axes reordered: result axis `i` is input axis `axes[i]` (as torch's `permute`).
     public func permuted(_ axes: [Int]) -> Tensor {
-        precondition(
+        require(
             axes.count == rank && Set(axes) == Set(0..<rank),
             "permute \(axes) is not a permutation of the \(rank) axes of \(shape)")
         if axes == Array(0..<rank) { return self }
@@ -40,7 +40,7 @@ extension Tensor {
     /// Elements `range` along `axis` (torch's `narrow`/basic slicing with step 1).
     public func sliced(axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = normalizedAxis(axis)
-        precondition(
+        require(
             range.lowerBound >= 0 && range.upperBound <= shape[axis],
             "slice \(range) out of bounds for axis \(axis) of \(shape)")
         return backend.slice(self, axis: axis, range: range)
@@ -49,15 +49,15 @@ extension Tensor {
     /// Tensors joined along `axis`; every other extent must match, and so must the dtype
     /// and the device.
     public static func concatenated(_ tensors: [Tensor], axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "concat of no tensors")
+        require(!tensors.isEmpty, "concat of no tensors")
         let first = tensors[0]
         let axis = first.normalizedAxis(axis)
         for t in tensors {
-            precondition(
+            require(
                 t.rank == first.rank
                     && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
                 "concat along axis \(axis): shape \(t.shape) does not match \(first.shape)")
-            precondition(t.device == first.device, "concat of tensors on \(first.device) and \(t.device)")
+            require(t.device == first.device, "concat of tensors on \(first.device) and \(t.device)")
         }
         return first.backend.concat(tensors, axis: axis)
     }
@@ -65,7 +65,7 @@ extension Tensor {
     /// A new axis of extent 1 inserted at `axis` (torch's `unsqueeze`).
     public func unsqueezed(_ axis: Int) -> Tensor {
         let axis = axis < 0 ? axis + rank + 1 : axis
-        precondition(axis >= 0 && axis <= rank, "unsqueeze axis \(axis) for shape \(shape)")
+        require(axis >= 0 && axis <= rank, "unsqueeze axis \(axis) for shape \(shape)")
         var s = shape
         s.insert(1, at: axis)
         return reshaped(s)
@@ -74,7 +74,7 @@ extension Tensor {
     /// The axis of extent 1 at `axis` removed (torch's `squeeze(axis)`).
     public func squeezed(_ axis: Int) -> Tensor {
         let axis = normalizedAxis(axis)
-        precondition(shape[axis] == 1, "squeeze axis \(axis) of \(shape) whose extent is not 1")
+        require(shape[axis] == 1, "squeeze axis \(axis) of \(shape) whose extent is not 1")
         var s = shape
         s.remove(at: axis)
         return reshaped(s)
@@ -83,7 +83,7 @@ extension Tensor {
     /// `axis` with negative values counted from the end, checked against the rank.
     func normalizedAxis(_ axis: Int) -> Int {
         let a = axis < 0 ? axis + rank : axis
-        precondition(a >= 0 && a < rank, "axis \(axis) out of range for shape \(shape)")
+        require(a >= 0 && a < rank, "axis \(axis) out of range for shape \(shape)")
         return a
     }
 }
@@ -94,13 +94,13 @@ extension Tensor {
     /// shared (copy-on-write otherwise); the dtype stays this tensor's.
     /// - Precondition: same rank and device; the box lies inside this tensor.
     public mutating func addRegion(_ values: Tensor, at offsets: [Int]) {
-        precondition(values.rank == rank && offsets.count == rank, "addRegion of \(values.shape) at \(offsets) into \(shape)")
+        require(values.rank == rank && offsets.count == rank, "addRegion of \(values.shape) at \(offsets) into \(shape)")
         for axis in 0..<rank {
-            precondition(
+            require(
                 offsets[axis] >= 0 && offsets[axis] + values.shape[axis] <= shape[axis],
                 "addRegion box \(values.shape) at \(offsets) does not fit in \(shape)")
         }
-        precondition(values.device == device, "addRegion of a tensor on \(values.device) into one on \(device)")
+        require(values.device == device, "addRegion of a tensor on \(values.device) into one on \(device)")
         let backend = self.backend
         backend.addRegion(&self, values, offsets: offsets)
     }

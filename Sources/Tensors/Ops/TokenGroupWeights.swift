@@ -25,7 +25,7 @@ public struct TokenGroupWeights: Sendable, Equatable {
     public let dtype: DType
 
     public init(groups: [Int], cross: [Float], batch: Int, firstIsolatedGroup: Int, dtype: DType) {
-        precondition(cross.count == batch * groups.count, "cross weights \(cross.count) for \(batch) x \(groups.count) tokens")
+        require(cross.count == batch * groups.count, "cross weights \(cross.count) for \(batch) x \(groups.count) tokens")
         self.groups = groups
         self.cross = cross
         self.batch = batch

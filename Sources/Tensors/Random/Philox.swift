@@ -10,7 +10,7 @@ public struct Philox4x32: Sendable, Equatable {
     /// `curand_init(seed, subsequence, offset, &state)` for an offset that is a multiple of 4
     /// (torch only uses those; the offset counts 32-bit words, 4 per block).
     public init(seed: UInt64, subsequence: UInt64, offset: UInt64) {
-        precondition(offset % 4 == 0, "Philox4x32: offset \(offset) is not a multiple of 4")
+        require(offset % 4 == 0, "Philox4x32: offset \(offset) is not a multiple of 4")
         key = (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32))
         let blocks = offset / 4
         counter = (

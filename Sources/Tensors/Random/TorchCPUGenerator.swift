@@ -37,7 +37,7 @@ public struct TorchCPUGenerator: Sendable, Equatable {
     /// The values `torch.randn(count, generator=g, dtype=…)` gives, as float32 (bf16 values are
     /// exact in float32), advancing the generator as torch does.
     public mutating func normalScalars(count: Int, dtype: DType) -> [Float] {
-        precondition(dtype == .f32 || dtype == .bf16, "TorchCPUGenerator: randn supports f32 and bf16, not \(dtype)")
+        require(dtype == .f32 || dtype == .bf16, "TorchCPUGenerator: randn supports f32 and bf16, not \(dtype)")
         guard count >= 16 else { return (0..<count).map { _ in round(nextDoubleNormal(), dtype) } }
         let bits = dtype == .f32 ? 24 : 8
         var data = (0..<count).map { _ in uniform(bits: bits) }

@@ -24,8 +24,8 @@ public struct TorchCUDAGenerator: Sendable, Equatable {
     public static let blockSize = 256
 
     public init(seed: UInt64, multiprocessors: Int = 132, threadsPerMultiprocessor: Int = 2048, offset: UInt64 = 0) {
-        precondition(multiprocessors > 0 && threadsPerMultiprocessor >= Self.blockSize, "TorchCUDAGenerator: bad GPU shape")
-        precondition(offset % 4 == 0, "TorchCUDAGenerator: offset \(offset) is not a multiple of 4")
+        require(multiprocessors > 0 && threadsPerMultiprocessor >= Self.blockSize, "TorchCUDAGenerator: bad GPU shape")
+        require(offset % 4 == 0, "TorchCUDAGenerator: offset \(offset) is not a multiple of 4")
         self.seed = seed
         self.offset = offset
         self.multiprocessors = multiprocessors
@@ -52,7 +52,7 @@ public struct TorchCUDAGenerator: Sendable, Equatable {
     /// The values `torch.randn(count, generator=g, dtype=…, device="cuda")` gives, as float32
     /// (bf16 values are exact in float32), advancing the offset as torch does.
     public mutating func normalScalars(count: Int, dtype: DType) -> [Float] {
-        precondition(dtype == .f32 || dtype == .bf16, "TorchCUDAGenerator: randn supports f32 and bf16, not \(dtype)")
+        require(dtype == .f32 || dtype == .bf16, "TorchCUDAGenerator: randn supports f32 and bf16, not \(dtype)")
         guard count > 0 else { return [] }
         let (threads, increment) = launch(count: count)
         let base = offset

@@ -50,7 +50,7 @@ public enum TorchGenerator: Sendable, Equatable {
 
     /// A standard normal host tensor of `shape` in `dtype` (`.f32` or `.bf16`), as torch draws it.
     public mutating func randn(shape: [Int], dtype: DType = .f32) -> Tensor {
-        precondition(shape.allSatisfy { $0 >= 0 }, "randn: negative extent in \(shape)")
+        require(shape.allSatisfy { $0 >= 0 }, "randn: negative extent in \(shape)")
         let count = shape.reduce(1, *)
         let scalars: [Float]
         switch self {

@@ -44,10 +44,10 @@ public struct StoredTensor: Sendable {
 
     /// Rows `rows` of the outermost axis as a `Tensor` (see `tensor(dtype:device:)`).
     public func tensor(rows: Range<Int>, dtype: DType? = nil, device: Device = .cpu) -> Tensor {
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
+        require(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
             "rows \(rows) out of range 0..<\(rowCount) for tensor '\(name)'")
         let target = dtype ?? (self.dtype.isTensorElement ? self.dtype : .f32)
-        precondition(target.isTensorElement, "a tensor cannot hold \(target.rawValue) elements")
+        require(target.isTensorElement, "a tensor cannot hold \(target.rawValue) elements")
         let outShape = shape.isEmpty ? [] : [rows.count] + shape.dropFirst()
         let host: Tensor
         if target == self.dtype {
@@ -82,7 +82,7 @@ public struct StoredTensor: Sendable {
     /// integer types convert to the nearest float32 and BOOL to 0 or 1.
     /// - Precondition: `rows` lies within `0..<rowCount`.
     public func floatTensor(rows: Range<Int>) -> Tensor {
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
+        require(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
             "rows \(rows) out of range 0..<\(rowCount) for tensor '\(name)'")
         let count = rows.count * rowLength
         let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -101,9 +101,9 @@ public struct StoredTensor: Sendable {
     /// - Precondition: `rows` lies within `0..<rowCount` and `tensor.count` equals
     ///   `rows.count * rowLength`.
     public func convert(rows: Range<Int>, into tensor: inout Tensor) {
-        precondition(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
+        require(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
             "rows \(rows) out of range 0..<\(rowCount) for tensor '\(name)'")
-        precondition(tensor.count == rows.count * rowLength,
+        require(tensor.count == rows.count * rowLength,
             "tensor of \(tensor.count) scalars cannot hold rows \(rows) of '\(name)' (\(rows.count * rowLength) scalars)")
         tensor.withUnsafeMutableBufferPointer { buffer in
             convert(elements: (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength), into: buffer)

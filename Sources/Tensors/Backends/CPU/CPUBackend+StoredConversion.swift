@@ -4,7 +4,7 @@ extension CPUBackend {
     /// Converts elements `elements` (row-major positions) of `stored` into `destination`,
     /// which holds exactly `elements.count` floats. Large ranges are split across threads.
     func widen(_ stored: StoredTensor, elements: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>) {
-        precondition(destination.count == elements.count)
+        require(destination.count == elements.count, "widen: \(elements.count) elements into a buffer of \(destination.count)")
         guard !elements.isEmpty else { return }
         withExtendedLifetime(stored.file) {
             let size = stored.dtype.byteSize

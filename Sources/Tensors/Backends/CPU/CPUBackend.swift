@@ -24,7 +24,7 @@ public final class CPUBackend: Backend {
     // MARK: Memory
 
     public func transfer(_ tensor: Tensor, to device: Device) -> Tensor {
-        precondition(
+        require(
             tensor.device == .cpu && device == .cpu,
             "the CPU backend cannot move a tensor from \(tensor.device) to \(device)")
         return tensor

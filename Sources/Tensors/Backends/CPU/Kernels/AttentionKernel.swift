@@ -20,7 +20,7 @@ enum AttentionKernel {
         _ g: AttentionGeometry, outputShape: [Int], query: Tensor, key: Tensor, value: Tensor,
         mask: AttentionMask?, scale: Float, queryBlock: Int, keyBlock: Int, roundProbabilities: Bool = false
     ) -> Tensor {
-        precondition(queryBlock > 0 && keyBlock > 0, "attention blocks must be positive")
+        require(queryBlock > 0 && keyBlock > 0, "attention blocks must be positive")
         let maskLayout = mask?.tensor.map { MaskLayout(shape: $0.shape, geometry: g) }
         var grouped: GroupBias?
         if case .groups(let weights)? = mask { grouped = GroupBias(weights) }
@@ -191,10 +191,10 @@ struct MaskLayout {
 
     init(shape: [Int], geometry g: AttentionGeometry) {
         let full = [g.batch, g.heads, g.queryTokens, g.keyTokens]
-        precondition(shape.count >= 1 && shape.count <= 4, "attention mask \(shape) must have 1 to 4 axes")
+        require(shape.count >= 1 && shape.count <= 4, "attention mask \(shape) must have 1 to 4 axes")
         let padded = [Int](repeating: 1, count: 4 - shape.count) + shape
         for axis in 0..<4 {
-            precondition(
+            require(
                 padded[axis] == full[axis] || padded[axis] == 1,
                 "attention mask \(shape) does not broadcast to [B, H, Tq, Tk] = \(full)")
         }

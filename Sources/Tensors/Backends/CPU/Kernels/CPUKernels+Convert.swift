@@ -5,7 +5,7 @@ internal import CKernels
 /// bf16 sources); narrowing rounds to nearest even on the `TensorThreads` pool.
 extension Tensor {
     func cpuConverted(to target: DType) -> Tensor {
-        precondition(target.isTensorElement, "a tensor cannot hold \(target.rawValue) elements")
+        require(target.isTensorElement, "a tensor cannot hold \(target.rawValue) elements")
         if target == dtype { return self }
         let n = count
         if target == .f32 {
@@ -30,7 +30,7 @@ extension Tensor {
             case .f8e5m2:
                 return Tensor(shape: shape, dtype: .f8e5m2, storage: HostStorage(bytes: Self.narrow(src) { Float8.e5m2Bits(from: $0) }))
             default:
-                preconditionFailure("a tensor cannot hold \(target.rawValue) elements")
+                fatalError("a tensor cannot hold \(target.rawValue) elements")
             }
         }
     }

@@ -47,7 +47,7 @@ extension Tensor {
 
     static func broadcast<Op: BinaryKernel>(_ lhs: Tensor, _ rhs: Tensor, _ op: Op.Type) -> Tensor {
         guard let outShape = broadcastShape(lhs.shape, rhs.shape) else {
-            preconditionFailure("\(Op.name): shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
+            fatalError("\(Op.name): shapes \(lhs.shape) and \(rhs.shape) do not broadcast")
         }
         let plan = BroadcastPlan(outShape: outShape, lhs: lhs.shape, rhs: rhs.shape)
         return Tensor(shape: outShape) { out in

@@ -3,11 +3,11 @@ extension Tensor {
     /// Resamples the last two axes of `[..., H, W]` to `size = [H', W']` (torch
     /// `F.interpolate(x, size=...)` on `[N, C, H, W]`).
     func cpuInterpolated(size: [Int], mode: InterpolationMode) -> Tensor {
-        precondition(rank >= 2 && size.count == 2, "interpolate expects [..., H, W] and a size [H', W']")
+        require(rank >= 2 && size.count == 2, "interpolate expects [..., H, W] and a size [H', W']")
         let (h, w) = (shape[rank - 2], shape[rank - 1])
         let (oh, ow) = (size[0], size[1])
-        precondition(oh >= 0 && ow >= 0, "interpolate size \(size) must not be negative")
-        precondition(h > 0 && w > 0 || oh * ow == 0, "interpolate from empty \(shape)")
+        require(oh >= 0 && ow >= 0, "interpolate size \(size) must not be negative")
+        require(h > 0 && w > 0 || oh * ow == 0, "interpolate from empty \(shape)")
         let planes = shape.dropLast(2).reduce(1, *)
         let ys = Resample(input: h, output: oh, mode: mode)
         let xs = Resample(input: w, output: ow, mode: mode)

@@ -10,14 +10,14 @@ extension Tensor {
     ///   - weight: `[out, in]`.
     ///   - bias: `[out]`, or nil.
     func cpuLinear(weight: Tensor, bias: Tensor? = nil) -> Tensor {
-        precondition(rank >= 1, "linear needs at least one axis, got shape \(shape)")
-        precondition(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
+        require(rank >= 1, "linear needs at least one axis, got shape \(shape)")
+        require(weight.rank == 2, "linear weight must be [out, in], got \(weight.shape)")
         let inFeatures = shape[rank - 1], outFeatures = weight.shape[0]
-        precondition(
+        require(
             weight.shape[1] == inFeatures,
             "linear: input \(shape) has \(inFeatures) features, weight \(weight.shape) expects \(weight.shape[1])")
         if let bias {
-            precondition(bias.shape == [outFeatures], "linear bias must be [\(outFeatures)], got \(bias.shape)")
+            require(bias.shape == [outFeatures], "linear bias must be [\(outFeatures)], got \(bias.shape)")
         }
         let rows = shape.dropLast().reduce(1, *)
         var outShape = shape
@@ -56,15 +56,15 @@ extension Tensor {
     static func cpuMatmul(
         _ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false
     ) -> Tensor {
-        precondition(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
+        require(a.rank >= 2 && b.rank >= 2, "matmul needs matrices, got \(a.shape) and \(b.shape)")
         let m = transposeA ? a.shape[a.rank - 1] : a.shape[a.rank - 2]
         let ka = transposeA ? a.shape[a.rank - 2] : a.shape[a.rank - 1]
         let kb = transposeB ? b.shape[b.rank - 1] : b.shape[b.rank - 2]
         let n = transposeB ? b.shape[b.rank - 2] : b.shape[b.rank - 1]
-        precondition(ka == kb, "matmul: inner extents differ, \(a.shape) · \(b.shape)")
+        require(ka == kb, "matmul: inner extents differ, \(a.shape) · \(b.shape)")
         let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
         guard let batch = broadcastShape(batchA, batchB) else {
-            preconditionFailure("matmul: batch axes \(batchA) and \(batchB) do not broadcast")
+            fatalError("matmul: batch axes \(batchA) and \(batchB) do not broadcast")
         }
         let items = batch.reduce(1, *)
         // Offsets of each batch item's matrix in A and B (0 stride along broadcast axes).

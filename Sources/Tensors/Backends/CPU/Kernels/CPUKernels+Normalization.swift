@@ -4,7 +4,7 @@ internal import CKernels
 extension Tensor {
     /// Softmax over the last axis: `exp(x - max) / sum(exp(x - max))` per row.
     func cpuSoftmax() -> Tensor {
-        precondition(rank >= 1, "softmax needs at least one axis")
+        require(rank >= 1, "softmax needs at least one axis")
         let n = shape[rank - 1]
         let rows = n == 0 ? 0 : count / n
         return Tensor(shape: shape) { out in
@@ -22,9 +22,9 @@ extension Tensor {
     /// RMS norm over the last axis (torch `nn.RMSNorm`):
     /// `y = x / sqrt(mean(x²) + eps) * weight`, with `weight` `[D]` or none.
     func cpuRMSNorm(weight: Tensor? = nil, eps: Float = 1e-6) -> Tensor {
-        precondition(rank >= 1, "rmsNorm needs at least one axis")
+        require(rank >= 1, "rmsNorm needs at least one axis")
         let n = shape[rank - 1]
-        if let weight { precondition(weight.shape == [n], "rmsNorm weight must be [\(n)], got \(weight.shape)") }
+        if let weight { require(weight.shape == [n], "rmsNorm weight must be [\(n)], got \(weight.shape)") }
         let rows = n == 0 ? 0 : count / n
         let w = weight?.hostScalars() ?? []
         return Tensor(shape: shape) { out in
@@ -51,10 +51,10 @@ extension Tensor {
     /// Layer norm over the last axis: `(x - mean) / sqrt(var + eps) * weight + bias`
     /// (biased variance; `weight`/`bias` `[D]` or none).
     func cpuLayerNorm(weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-6) -> Tensor {
-        precondition(rank >= 1, "layerNorm needs at least one axis")
+        require(rank >= 1, "layerNorm needs at least one axis")
         let n = shape[rank - 1]
-        if let weight { precondition(weight.shape == [n], "layerNorm weight must be [\(n)], got \(weight.shape)") }
-        if let bias { precondition(bias.shape == [n], "layerNorm bias must be [\(n)], got \(bias.shape)") }
+        if let weight { require(weight.shape == [n], "layerNorm weight must be [\(n)], got \(weight.shape)") }
+        if let bias { require(bias.shape == [n], "layerNorm bias must be [\(n)], got \(bias.shape)") }
         let rows = n == 0 ? 0 : count / n
         let w = weight?.hostScalars() ?? [], b = bias?.hostScalars() ?? []
         return Tensor(shape: shape) { out in
@@ -80,7 +80,7 @@ extension Tensor {
     /// ltx-core's PixelNorm over axis 1 of `[B, C, ...]`:
     /// `y = x / sqrt(mean_over_C(x²) + eps)` at every position (no weights).
     func cpuPixelNorm<R: StepRounding>(eps: Float = 1e-8, rounding: R.Type) -> Tensor {
-        precondition(rank >= 2, "pixelNorm needs [B, C, ...], got \(shape)")
+        require(rank >= 2, "pixelNorm needs [B, C, ...], got \(shape)")
         let batch = shape[0], channels = shape[1]
         let spatial = shape[2...].reduce(1, *)
         return Tensor(shape: shape) { out in
@@ -116,11 +116,11 @@ extension Tensor {
     /// consecutive groups; each (batch, group) is normalised by its mean and biased variance,
     /// then `* weight[c] + bias[c]`.
     func cpuGroupNorm(groups: Int, weight: Tensor? = nil, bias: Tensor? = nil, eps: Float = 1e-5) -> Tensor {
-        precondition(rank >= 2, "groupNorm needs [B, C, ...], got \(shape)")
+        require(rank >= 2, "groupNorm needs [B, C, ...], got \(shape)")
         let batch = shape[0], channels = shape[1]
-        precondition(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
-        if let weight { precondition(weight.shape == [channels], "groupNorm weight must be [\(channels)]") }
-        if let bias { precondition(bias.shape == [channels], "groupNorm bias must be [\(channels)]") }
+        require(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
+        if let weight { require(weight.shape == [channels], "groupNorm weight must be [\(channels)]") }
+        if let bias { require(bias.shape == [channels], "groupNorm bias must be [\(channels)]") }
         let spatial = shape[2...].reduce(1, *)
         let perGroup = channels / groups
         let w = weight?.hostScalars() ?? [], b = bias?.hostScalars() ?? []

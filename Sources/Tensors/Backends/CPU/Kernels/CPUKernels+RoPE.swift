@@ -8,20 +8,20 @@ extension Tensor {
     /// - interleaved: tables `[B, T, D]`.
     /// - split: tables `[B, H, T, D/(2H)]`; head h of token t uses row `[b, h, t]`.
     func cpuRoPE<R: StepRounding>(cos: Tensor, sin: Tensor, layout: RoPELayout, rounding: R.Type) -> Tensor {
-        precondition(rank == 3, "RoPE expects [B, T, D], got \(shape)")
-        precondition(cos.shape == sin.shape, "RoPE cos \(cos.shape) and sin \(sin.shape) differ")
+        require(rank == 3, "RoPE expects [B, T, D], got \(shape)")
+        require(cos.shape == sin.shape, "RoPE cos \(cos.shape) and sin \(sin.shape) differ")
         let (b, t, width) = (shape[0], shape[1], shape[2])
         let tableBatch = cos.shape.first ?? 0
-        precondition(tableBatch == b || tableBatch == 1, "RoPE table batch \(tableBatch) does not fit \(b)")
+        require(tableBatch == b || tableBatch == 1, "RoPE table batch \(tableBatch) does not fit \(b)")
         switch layout {
         case .interleaved:
-            precondition(
+            require(
                 cos.shape == [tableBatch, t, width] && width % 2 == 0,
                 "interleaved RoPE expects tables [B, \(t), \(width)], got \(cos.shape)")
         case .split:
-            precondition(cos.rank == 4, "split RoPE expects tables [B, H, T, d/2], got \(cos.shape)")
+            require(cos.rank == 4, "split RoPE expects tables [B, H, T, d/2], got \(cos.shape)")
             let heads = cos.shape[1], half = cos.shape[3]
-            precondition(
+            require(
                 cos.shape[2] == t && heads * half * 2 == width,
                 "split RoPE tables \(cos.shape) do not fit [B, \(t), \(width)]")
         }

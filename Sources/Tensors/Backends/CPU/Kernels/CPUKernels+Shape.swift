@@ -3,7 +3,7 @@
 extension Tensor {
     /// Axes reordered: result axis `i` is input axis `axes[i]` (as torch's `permute`).
     func cpuPermuted(_ axes: [Int]) -> Tensor {
-        precondition(
+        require(
             axes.count == rank && Set(axes) == Set(0..<rank),
             "permute \(axes) is not a permutation of the \(rank) axes of \(shape)")
         if axes == Array(0..<rank) { return self }
@@ -22,7 +22,7 @@ extension Tensor {
     /// Elements `range` along `axis` (torch's `narrow`/basic slicing with step 1).
     func cpuSliced(axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = normalizedAxis(axis)
-        precondition(
+        require(
             range.lowerBound >= 0 && range.upperBound <= shape[axis],
             "slice \(range) out of bounds for axis \(axis) of \(shape)")
         var outShape = shape

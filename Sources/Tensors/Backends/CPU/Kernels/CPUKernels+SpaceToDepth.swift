@@ -5,10 +5,10 @@ extension Tensor {
     /// `[B, C*pt*ph*pw, F/pt, H/ph, W/pw]`, channels ordered by `order`.
     func cpuSpaceToDepth(_ factors: [Int], order: SpaceToDepthOrder = .timeHeightWidth) -> Tensor {
         let n = factors.count
-        precondition((n == 2 || n == 3) && rank == n + 2, "spaceToDepth \(factors) on shape \(shape)")
-        precondition(factors.allSatisfy { $0 > 0 }, "spaceToDepth factors must be positive, got \(factors)")
+        require((n == 2 || n == 3) && rank == n + 2, "spaceToDepth \(factors) on shape \(shape)")
+        require(factors.allSatisfy { $0 > 0 }, "spaceToDepth factors must be positive, got \(factors)")
         for i in 0..<n {
-            precondition(
+            require(
                 shape[2 + i] % factors[i] == 0, "spaceToDepth: axis \(2 + i) of \(shape) not divisible by \(factors[i])")
         }
         let blocks = (0..<n).map { shape[2 + $0] / factors[$0] }
@@ -26,9 +26,9 @@ extension Tensor {
     /// `[B, C*pt*ph*pw, F, H, W]` -> `[B, C, F*pt, H*ph, W*pw]`.
     func cpuDepthToSpace(_ factors: [Int], order: SpaceToDepthOrder = .timeHeightWidth) -> Tensor {
         let n = factors.count
-        precondition((n == 2 || n == 3) && rank == n + 2, "depthToSpace \(factors) on shape \(shape)")
+        require((n == 2 || n == 3) && rank == n + 2, "depthToSpace \(factors) on shape \(shape)")
         let block = factors.reduce(1, *)
-        precondition(block > 0 && shape[1] % block == 0, "depthToSpace: \(shape[1]) channels not divisible by \(block)")
+        require(block > 0 && shape[1] % block == 0, "depthToSpace: \(shape[1]) channels not divisible by \(block)")
         let offsets = Tensor.offsetAxisOrder(n, order)
         // [B, C, p(order...), X0, X1, (X2)]
         let split = [shape[0], shape[1] / block] + offsets.map { factors[$0] } + Array(shape[2...])

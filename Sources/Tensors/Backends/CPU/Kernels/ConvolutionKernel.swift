@@ -14,24 +14,24 @@ enum Convolution {
         let inExtents = [input.shape[2], input.shape[3], input.shape[4]]
         let cout = weight.shape[0]
         let kernel = [weight.shape[2], weight.shape[3], weight.shape[4]]
-        precondition(
+        require(
             weight.shape[1] == cin,
             "convolution: input \(input.shape) has \(cin) channels, weight \(weight.shape) expects \(weight.shape[1])")
-        if let bias { precondition(bias.shape == [cout], "convolution bias must be [\(cout)], got \(bias.shape)") }
-        precondition(stride.allSatisfy { $0 > 0 }, "convolution strides must be positive, got \(stride)")
+        if let bias { require(bias.shape == [cout], "convolution bias must be [\(cout)], got \(bias.shape)") }
+        require(stride.allSatisfy { $0 > 0 }, "convolution strides must be positive, got \(stride)")
         var outExtents = [Int](repeating: 0, count: 3)
         for axis in 0..<3 {
             let padded = inExtents[axis] + padding[axis].before + padding[axis].after
-            precondition(
+            require(
                 padded >= kernel[axis],
                 "convolution: axis \(axis) of \(input.shape) padded to \(padded) is shorter than kernel \(kernel[axis])")
             if padding[axis].mode == .reflect {
-                precondition(
+                require(
                     padding[axis].before < inExtents[axis] && padding[axis].after < inExtents[axis],
                     "reflect padding \(padding[axis]) needs more than \(inExtents[axis]) elements")
             }
             if padding[axis].mode == .replicate && (padding[axis].before > 0 || padding[axis].after > 0) {
-                precondition(inExtents[axis] > 0, "replicate padding of an empty axis")
+                require(inExtents[axis] > 0, "replicate padding of an empty axis")
             }
             outExtents[axis] = (padded - kernel[axis]) / stride[axis] + 1
         }
