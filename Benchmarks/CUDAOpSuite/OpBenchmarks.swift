@@ -28,7 +28,7 @@ func runOpBenchmarks(_ gpu: CUDABackend, runs: Int = 15) {
             _ = body()
             gpu.synchronize()
             let d = ContinuousClock.now - start
-            samples.append(Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15)
+            samples.append(d.inSeconds * 1e3)
         }
         samples.sort()
         let median = samples[samples.count / 2]

@@ -16,7 +16,6 @@ import Tensors
 func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5, profileOnly: Bool = false) throws {
     let cuda = gpu?.device ?? .cpu
     let path = directory + "/transformer_full.safetensors"
-    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
     if !FileManager.default.fileExists(atPath: path) {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let start = ContinuousClock.now
@@ -24,14 +23,14 @@ func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5
         let writer = try RandomCheckpoint.checkpoint(
             config: try JSONValue.parse(text), configText: text, seed: 1, dtype: .bf16, device: cuda)
         _ = try writer.write(to: URL(fileURLWithPath: path))
-        print("{\"op\": \"write random checkpoint (s)\", \"ms\": \(String(format: "%.1f", seconds(ContinuousClock.now - start)))}")
+        print("{\"op\": \"write random checkpoint (s)\", \"ms\": \(String(format: "%.1f", (ContinuousClock.now - start).inSeconds))}")
     }
     let file = try SafetensorsFile(path: path)
     let config = try TransformerConfig(file: file)
     let loadStart = ContinuousClock.now
     let (weights, _) = try TransformerWeights.load(from: file, config: config, dtype: .bf16, device: cuda)
     gpu?.synchronize()
-    print("{\"op\": \"load weights to the GPU (s)\", \"ms\": \(String(format: "%.1f", seconds(ContinuousClock.now - loadStart)))}")
+    print("{\"op\": \"load weights to the GPU (s)\", \"ms\": \(String(format: "%.1f", (ContinuousClock.now - loadStart).inSeconds))}")
     let model = VideoTransformer(config: config, weights: weights)
     var g = TorchGenerator.cuda(seed: 2)
     for (label, frames, height, width) in [("stage-1 5632 tokens", 22, 16, 16), ("stage-2 11264 tokens", 11, 32, 32)] {
@@ -54,7 +53,7 @@ func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5
             let start = ContinuousClock.now
             _ = model.denoised(input)
             gpu?.synchronize()
-            samples.append(seconds(ContinuousClock.now - start) * 1e3)
+            samples.append((ContinuousClock.now - start).inSeconds * 1e3)
         }
         samples.sort()
         print("{\"op\": \"transformer step, \(label)\", \"ms\": \(String(format: "%.1f", samples[samples.count / 2]))}")

@@ -22,9 +22,14 @@ func report(_ label: String, problem: String?, detail: String = "") {
     }
 }
 
-/// Milliseconds since `start`.
+/// Whole milliseconds since `start`.
 func milliseconds(since start: ContinuousClock.Instant) -> Int64 {
-    (ContinuousClock.now - start).components.attoseconds / 1_000_000_000_000_000
+    Int64(((ContinuousClock.now - start).inSeconds * 1e3).rounded(.down))
+}
+
+extension Duration {
+    /// Seconds as a Double.
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
 
 /// Runs `runModelParity` on `device`, counting into `passed` and `failures`.

@@ -57,8 +57,7 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         let result = try body()
         synchronize()
         context.profiling.store(false, ordering: .relaxed)
-        let d = ContinuousClock.now - start
-        let total = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let total = (ContinuousClock.now - start).inSeconds
         let rows = context.profileTable.withLock { $0 }.sorted { $0.value.seconds > $1.value.seconds }
         let inOps = rows.reduce(0) { $0 + $1.value.seconds }
         var lines = ["op                                       calls         ms   share"]

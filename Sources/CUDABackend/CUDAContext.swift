@@ -100,8 +100,7 @@ final class CUDAContext: @unchecked Sendable {
         let start = ContinuousClock.now
         let result = body()
         must(driver.cuStreamSynchronize(stream), "cuStreamSynchronize")
-        let d = ContinuousClock.now - start
-        let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - start).inSeconds
         let key = name()
         profileTable.withLock { table in
             let old = table[key] ?? (0, 0)
@@ -237,4 +236,9 @@ enum KernelArgument {
         case .words(let w): return w.withUnsafeBytes { Array($0) }
         }
     }
+}
+
+extension Duration {
+    /// Seconds as a Double (the profile's timings).
+    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

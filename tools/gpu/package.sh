@@ -14,26 +14,23 @@ grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >> .git/info/ex
 # travel. That build keeps precondition messages (-assert-config Debug, still optimised): on
 # the remote machine a failed check must say what failed, where a release build stops silently.
 PRODUCTS="${*:-cuda-probe cuda-op-suite}"
-bin_dir() {
-  if [ "$1" = reelflow ]; then
-    PKG_CONFIG_PATH="$PWD/.gpu-ffmpeg/lib/pkgconfig" swift build -c release --static-swift-stdlib --scratch-path .build-gpu-checked \
-      -Xswiftc -assert-config -Xswiftc Debug --show-bin-path
+# swift build for product $1 with the rest of the arguments.
+build() {
+  local product=$1; shift
+  if [ "$product" = reelflow ]; then
+    PKG_CONFIG_PATH="$PWD/.gpu-ffmpeg/lib/pkgconfig" swift build -c release --static-swift-stdlib \
+      --scratch-path .build-gpu-checked -Xswiftc -assert-config -Xswiftc Debug "$@"
   else
-    swift build -c release --static-swift-stdlib --show-bin-path
+    swift build -c release --static-swift-stdlib "$@"
   fi
 }
 for p in $PRODUCTS; do
-  if [ "$p" = reelflow ]; then
-    [ -f .gpu-ffmpeg/lib/libavcodec.a ] || bash tools/gpu/build-ffmpeg.sh
-    PKG_CONFIG_PATH="$PWD/.gpu-ffmpeg/lib/pkgconfig" swift build -c release --static-swift-stdlib --scratch-path .build-gpu-checked \
-      -Xswiftc -assert-config -Xswiftc Debug --product reelflow >/dev/null
-  else
-    swift build -c release --static-swift-stdlib --product "$p" >/dev/null
-  fi
+  [ "$p" != reelflow ] || [ -f .gpu-ffmpeg/lib/libavcodec.a ] || bash tools/gpu/build-ffmpeg.sh
+  build "$p" --product "$p" >/dev/null
 done
 rm -rf .gpu && mkdir -p .gpu/lib
 for p in $PRODUCTS; do
-  cp "$(bin_dir "$p")/$p" ".gpu/$p"
+  cp "$(build "$p" --show-bin-path)/$p" ".gpu/$p"
   strip ".gpu/$p" 2>/dev/null || true
   # Shared libraries outside the C library and the C++ runtime (which Ubuntu 24.04 has).
   { ldd ".gpu/$p" || true; } | awk '/=> \// {print $3}' | { grep -vE '/(libc|libm|libstdc\+\+|libgcc_s|ld-linux[^/]*)\.so' \

@@ -58,10 +58,10 @@ public enum RoPEFrequencies {
         return angles.reshaped([b, t, 3 * n])
     }
 
-    /// cos/sin tables for the model's layout, in `dtype`.
+    /// cos/sin tables for the model's layout, in `dtype`, on the positions' device.
     public static func tables(positions: Tensor, config c: TransformerConfig, dtype: DType) -> (cos: Tensor, sin: Tensor) {
         let a = angles(positions: positions, config: c)
         let (cos, sin) = RoPE.tables(angles: a, width: c.width, heads: c.heads, layout: c.ropeLayout)
-        return (cos.to(dtype: dtype).to(device: positions.device), sin.to(dtype: dtype).to(device: positions.device))
+        return (cos.to(dtype: dtype), sin.to(dtype: dtype))
     }
 }

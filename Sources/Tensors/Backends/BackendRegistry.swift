@@ -54,9 +54,7 @@ extension Tensor {
         var device: Device?
         for case let t? in operands {
             if let d = device {
-                // fatalError so that release builds say which devices met (a precondition's
-                // message is dropped there).
-                if d != t.device { fatalError("operands on \(d) and \(t.device); move one with to(device:)") }
+                require(d == t.device, "operands on \(d) and \(t.device); move one with to(device:)")
             } else {
                 device = t.device
             }
