@@ -87,6 +87,15 @@ if CommandLine.arguments.contains("--bench") {
     runOpBenchmarks(gpu)
     exit(0)
 }
+if let i = CommandLine.arguments.firstIndex(of: "--vae-bench") {
+    do {
+        try runVAEBenchmark(directory: i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : "/tmp/reelflow-gpu-bench", gpu: gpu)
+        exit(0)
+    } catch {
+        print("cuda-op-suite --vae-bench: \(error)")
+        exit(1)
+    }
+}
 for flag in ["--transformer-bench", "--transformer-profile"] where CommandLine.arguments.contains(flag) {
     transformerMode(flag, gpu: gpu)
 }
@@ -169,6 +178,14 @@ for dtype in [DType.f32, .bf16] {
     let (gvid, gker, gkb) = (onGPU(video), onGPU(kernel), onGPU(kb))
     check("causal conv3d 32->48 at 5x24x40 \(tag)", tolerance: tol,
           { gvid.causalConv3d(weight: gker, bias: gkb) }, { video.causalConv3d(weight: kernel, bias: kb) })
+    // Reflect padding: the im2col path (cuDNN pads with zeros only).
+    let reflect: [AxisPadding] = [.symmetric(1, .replicate), .symmetric(1, .reflect), .symmetric(1, .reflect)]
+    check("conv3d reflect padding, stride 2 (im2col) \(tag)", tolerance: tol,
+          { gvid.conv3d(weight: gker, bias: gkb, stride: [1, 2, 2], padding: reflect) },
+          { video.conv3d(weight: kernel, bias: kb, stride: [1, 2, 2], padding: reflect) })
+    check("conv3d zero padding, stride 2 \(tag)", tolerance: tol,
+          { gvid.conv3d(weight: gker, bias: gkb, stride: [2, 2, 2], padding: [.symmetric(1), .symmetric(1), .symmetric(1)]) },
+          { video.conv3d(weight: kernel, bias: kb, stride: [2, 2, 2], padding: [.symmetric(1), .symmetric(1), .symmetric(1)]) })
     check("groupnorm 32 groups \(tag)", tolerance: tol,
           { gvid.groupNorm(groups: 8, weight: nil, bias: nil, eps: 1e-6) }, { video.groupNorm(groups: 8, weight: nil, bias: nil, eps: 1e-6) })
     check("d2s 2x2x2 \(tag)", { gvid.depthToSpace([2, 2, 2], order: .timeWidthHeight) }, { video.depthToSpace([2, 2, 2], order: .timeWidthHeight) })

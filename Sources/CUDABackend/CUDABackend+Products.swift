@@ -3,10 +3,10 @@ import CUDARuntime
 import Tensors
 
 /// Matrix products through cuBLASLt, attention through the online-softmax kernel
-/// (attention.cu), and 3D convolution as im2col (convolution.cu) plus cuBLASLt GEMMs.
+/// (attention.cu).
 extension CUDABackend {
     /// cuBLASLt's element type for a compute dtype.
-    private func blasType(_ dtype: DType) -> CUBLASLt.ElementType {
+    func blasType(_ dtype: DType) -> CUBLASLt.ElementType {
         switch dtype {
         case .bf16: .bf16
         case .f16: .f16
@@ -16,12 +16,12 @@ extension CUDABackend {
 
     /// The GEMM dtype of a product: the result dtype when it is a compute type (bf16 stays
     /// bf16 on the tensor cores), float32 otherwise.
-    private func gemmType(_ operands: [Tensor]) -> DType {
+    func gemmType(_ operands: [Tensor]) -> DType {
         let d = DType.result(of: operands)
         return d.isComputeType ? d : .f32
     }
 
-    private func offset(_ p: CUdeviceptr, _ elements: Int, _ dtype: DType) -> CUdeviceptr {
+    func offset(_ p: CUdeviceptr, _ elements: Int, _ dtype: DType) -> CUdeviceptr {
         p + CUdeviceptr(elements * dtype.byteSize)
     }
 
@@ -169,55 +169,5 @@ extension CUDABackend {
         let storage = CUDAStorage(bytes: values.count * MemoryLayout<T>.stride, context: context)
         values.withUnsafeBytes { context.upload($0, to: storage.pointer) }
         return storage
-    }
-
-    // MARK: Convolution
-
-    public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]) -> Tensor {
-        let dtype = gemmType([x, weight] + [bias].compactMap { $0 })
-        let (xc, wc) = (converted(x, dtype), converted(weight, dtype))
-        let (batch, cin, f, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3], x.shape[4])
-        let (cout, kt, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3], weight.shape[4])
-        let inExtents = [f, h, w], kernel = [kt, kh, kw]
-        let outExtents = (0..<3).map { (inExtents[$0] + padding[$0].before + padding[$0].after - kernel[$0]) / stride[$0] + 1 }
-        // The GEMM writes float32 so that the bias is added before the one rounding to
-        // `dtype`, as the CPU backend (and torch's bf16 convolution) round once.
-        var out = empty([batch, cout] + outExtents, .f32)
-        let positions = outExtents.reduce(1, *), rows = cin * kt * kh * kw
-        guard batch > 0 && cout > 0 && positions > 0 else { return converted(out, dtype) }
-        // Column chunks of at most 256 MiB.
-        let chunk = max(1, min(positions, (256 << 20) / max(1, rows * dtype.byteSize)))
-        let col = CUDAStorage(bytes: rows * chunk * dtype.byteSize, context: context)
-        func mode(_ p: AxisPadding) -> Int {
-            switch p.mode {
-            case .zeros: 0
-            case .reflect: 1
-            case .replicate: 2
-            }
-        }
-        for item in 0..<batch {
-            var first = 0
-            while first < positions {
-                let count = min(chunk, positions - first)
-                let args = [cin, f, h, w, kt, kh, kw] + stride + padding.map(\.before) + padding.map(mode) + outExtents
-                    + [first, count]
-                context.launch(
-                    "rf_im2col", items: rows * count,
-                    [.pointer(col.pointer), .pointer(offset(pointer(xc), item * cin * f * h * w, dtype)),
-                     .words(args.map { Int64($0) }), .int32(dtype.code), .int32(dtype.code)])
-                var gemm = CUBLASLt.GEMM(
-                    m: cout, n: count, k: rows, a: pointer(wc), lda: rows, transposeA: false, b: col.pointer, ldb: count,
-                    transposeB: false, d: offset(pointer(out), item * cout * positions + first, .f32), ldd: positions,
-                    type: blasType(dtype))
-                gemm.outType = .f32
-                context.gemm(gemm)
-                first += count
-            }
-        }
-        withExtendedLifetime(col) {}
-        if let bias {
-            out = binary(.add, out, converted(bias, .f32).reshaped([1, cout, 1, 1, 1]))
-        }
-        return converted(out, dtype)
     }
 }

@@ -37,10 +37,11 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         return backend
     }
 
-    /// The GPU's name, architecture and whether its kernels were compiled in this process.
+    /// The GPU's name, architecture, whether its kernels were compiled in this process, and
+    /// whether cuDNN runs the convolutions.
     public var summary: String {
         "\(device) \(context.gpu.name) sm_\(context.gpu.architecture), kernels "
-            + (context.compiledNow ? "compiled by NVRTC" : "from the kernel cache")
+            + (context.compiledNow ? "compiled by NVRTC" : "from the kernel cache") + ", " + context.dnnStatus
     }
 
     /// Waits for every queued op.
@@ -73,6 +74,13 @@ public final class CUDABackend: Backend, @unchecked Sendable {
 
     /// The device memory pool's high-water mark in bytes.
     public var peakMemoryBytes: Int { context.peakBytes() }
+
+    /// Waits for queued work, then restarts `peakMemoryBytes` from the bytes in use now
+    /// (torch's `reset_peak_memory_stats`).
+    public func resetPeakMemory() {
+        synchronize()
+        context.resetPeak()
+    }
 
     // MARK: Helpers
 

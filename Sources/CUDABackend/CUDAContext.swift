@@ -3,6 +3,10 @@ import CUDARuntime
 import Synchronization
 import Tensors
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One GPU as the backend uses it: its primary context, one stream that every op is queued
 /// on, the driver's stream-ordered memory pool (freed blocks stay cached in the pool for the
 /// next allocation), the compiled kernel module and a cuBLASLt handle with its workspace.
@@ -84,7 +88,32 @@ final class CUDAContext: @unchecked Sendable {
         var w: CUdeviceptr = 0
         try driver.check(driver.cuMemAllocAsync(&w, workspaceBytes, s), "cuMemAllocAsync (cuBLASLt workspace)")
         workspace = w
+
+        // cuDNN is optional (the convolutions fall back to im2col); REELFLOW_CUDNN=0 turns it off.
+        if Self.environment("REELFLOW_CUDNN") == "0" {
+            dnn = nil
+            dnnStatus = "cuDNN off (REELFLOW_CUDNN=0)"
+        } else {
+            do {
+                let library = try CUDNN.shared.get()
+                dnn = (library, try library.makeHandle(stream: s))
+                dnnStatus = "cuDNN \(library.version) (\(library.path))"
+            } catch {
+                dnn = nil
+                dnnStatus = "no cuDNN (\(error)); convolutions use im2col"
+            }
+        }
     }
+
+    /// cuDNN and its handle on the stream, or nil (`dnnStatus` says why).
+    let dnn: (library: CUDNN, handle: cudnnHandle_t)?
+    let dnnStatus: String
+    /// Each convolution shape's cuDNN plan, or nil where cuDNN has none (im2col runs).
+    private let convolutionPlans = Mutex<[CUDNN.Convolution: CUDNN.Plan?]>([:])
+    /// The most workspace a cuDNN algorithm may ask for.
+    let maxConvolutionWorkspace = 1 << 30
+
+    static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
     let pool: CUmemoryPool?
 
@@ -136,15 +165,27 @@ final class CUDAContext: @unchecked Sendable {
         must(driver.cuMemFreeAsync(pointer, stream), "cuMemFreeAsync")
     }
 
-    /// Queues a copy of host bytes to the device. The driver stages pageable memory before
-    /// it returns, so `bytes` may be freed afterwards.
+    /// Queues a copy of host bytes to the device; `bytes` may be freed when this returns. A
+    /// megabyte or more goes through the page-locked staging buffers (`PinnedStaging`), less
+    /// straight from pageable memory (the driver stages it before it returns).
     func upload(_ bytes: UnsafeRawBufferPointer, to pointer: CUdeviceptr) {
         guard bytes.count > 0 else { return }
         makeCurrent()
         timed("copy host to device") {
-            must(driver.cuMemcpyHtoDAsync(pointer, bytes.baseAddress, bytes.count, stream), "cuMemcpyHtoDAsync")
+            let staged = bytes.count >= 1 << 20 && staging.withLock { staging -> Bool in
+                if staging == nil { staging = try? PinnedStaging(driver: driver) }
+                guard let staging else { return false }
+                do { try staging.upload(bytes, to: pointer, stream: stream) } catch { fatalError("\(device): \(error)") }
+                return true
+            }
+            if !staged {
+                must(driver.cuMemcpyHtoDAsync(pointer, bytes.baseAddress, bytes.count, stream), "cuMemcpyHtoDAsync")
+            }
         }
     }
+
+    /// Made on the first large upload (tried again on the next one if that fails; pageable copies meanwhile).
+    private let staging = Mutex<PinnedStaging?>(nil)
 
     /// Copies device bytes to the host after everything queued before: a synchronisation point.
     func download(_ pointer: CUdeviceptr, into bytes: UnsafeMutableRawBufferPointer) {
@@ -172,6 +213,12 @@ final class CUDAContext: @unchecked Sendable {
         var value: UInt64 = 0
         must(driver.cuMemPoolGetAttribute(pool, Int32(REELFLOW_CU_MEMPOOL_ATTR_USED_MEM_HIGH), &value), "cuMemPoolGetAttribute")
         return Int(value)
+    }
+
+    /// Restarts the high-water mark from the bytes in use now.
+    func resetPeak() {
+        var zero: UInt64 = 0
+        must(driver.cuMemPoolSetAttribute(pool, Int32(REELFLOW_CU_MEMPOOL_ATTR_USED_MEM_HIGH), &zero), "cuMemPoolSetAttribute")
     }
 
     // MARK: Kernels
@@ -203,6 +250,27 @@ final class CUDAContext: @unchecked Sendable {
     func launch(_ name: String, items n: Int, block: Int = 256, _ arguments: [KernelArgument]) {
         let blocks = min((n + block - 1) / block, gpu.multiprocessors * 32)
         launch(name, grid: (blocks, 1, 1), block: block, arguments)
+    }
+
+    /// The cuDNN plan of `c` (made on first use and kept), or nil where there is none.
+    func convolutionPlan(_ c: CUDNN.Convolution) -> CUDNN.Plan? {
+        guard let dnn else { return nil }
+        if let known = convolutionPlans.withLock({ $0[c] }) { return known }
+        makeCurrent()
+        let plan = try? dnn.library.plan(c, handle: dnn.handle, maxWorkspace: maxConvolutionWorkspace)
+        convolutionPlans.withLock { $0[c] = .some(plan) }
+        return plan
+    }
+
+    /// Runs a planned cuDNN convolution on the stream.
+    func convolve(_ plan: CUDNN.Plan, x: CUdeviceptr, w: CUdeviceptr, y: CUdeviceptr, workspace: CUdeviceptr) {
+        guard let dnn else { fatalError("\(device): a cuDNN plan without cuDNN") }
+        makeCurrent()
+        timed("cuDNN convolution") {
+            do { try dnn.library.run(plan, handle: dnn.handle, x: x, w: w, y: y, workspace: workspace) } catch {
+                fatalError("\(device): \(error)")
+            }
+        }
     }
 
     /// Runs a row-major GEMM on the stream (`CUBLASLt.GEMM`).

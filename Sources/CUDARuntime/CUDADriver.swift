@@ -42,6 +42,11 @@ public final class CUDADriver: @unchecked Sendable {
     package let cuMemPoolSetAttribute: PFN_cuMemPoolSetAttribute
     package let cuMemPoolGetAttribute: PFN_cuMemPoolGetAttribute
     package let cuFuncSetAttribute: PFN_cuFuncSetAttribute
+    package let cuMemHostAlloc: PFN_cuMemHostAlloc
+    package let cuMemFreeHost: PFN_cuMemFreeHost
+    package let cuEventCreate: PFN_cuEventCreate
+    package let cuEventRecord: PFN_cuEventRecord
+    package let cuEventSynchronize: PFN_cuEventSynchronize
 
     /// The driver, loaded and initialised once; the error says what was looked for.
     public static let shared: Result<CUDADriver, CUDAError> = {
@@ -86,6 +91,11 @@ public final class CUDADriver: @unchecked Sendable {
         cuMemPoolSetAttribute = try opened.function("cuMemPoolSetAttribute", PFN_cuMemPoolSetAttribute.self)
         cuMemPoolGetAttribute = try opened.function("cuMemPoolGetAttribute", PFN_cuMemPoolGetAttribute.self)
         cuFuncSetAttribute = try opened.function("cuFuncSetAttribute", PFN_cuFuncSetAttribute.self)
+        cuMemHostAlloc = try opened.function("cuMemHostAlloc", PFN_cuMemHostAlloc.self)
+        cuMemFreeHost = try opened.function("cuMemFreeHost", PFN_cuMemFreeHost.self)
+        cuEventCreate = try opened.function("cuEventCreate", PFN_cuEventCreate.self)
+        cuEventRecord = try opened.function("cuEventRecord", PFN_cuEventRecord.self)
+        cuEventSynchronize = try opened.function("cuEventSynchronize", PFN_cuEventSynchronize.self)
         try check(cuInit(0), "cuInit")
     }
 

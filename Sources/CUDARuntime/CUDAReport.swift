@@ -22,6 +22,10 @@ public enum CUDAReport {
         case .success(let lib): line("cublasLt  \(lib.path) (version \(lib.version))")
         case .failure(let error): line("cublasLt  not available: \(error)")
         }
+        switch CUDNN.shared {
+        case .success(let lib): line("cudnn     \(lib.path) (version \(lib.version))")
+        case .failure(let error): line("cudnn     not available (convolutions use im2col): \(error)")
+        }
         switch CUDADriver.shared {
         case .failure(let error):
             line("cuda      not available: \(error)")

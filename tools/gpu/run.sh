@@ -9,6 +9,8 @@
 #   tools/gpu/run.sh bench    the op benchmarks beside PyTorch's (tools/gpu/op_bench.py)
 #   tools/gpu/run.sh transformer  one step of the full-size LTX-2.3 transformer beside ltx-core
 #                             (tools/gpu/transformer_bench.py; carry .whl with ltx-core's wheel)
+#   tools/gpu/run.sh vae      VAE decode of 81x1024x1024 (LTX-2.3-shaped decoder, random bf16
+#                             weights), untiled and tiled, beside ltx-core (tools/gpu/vae_bench.py)
 #   tools/gpu/run.sh profile  one full-size stage-1 forward timed op by op (CUDABackend.profile)
 #   tools/gpu/run.sh graph    the whole Sync-LoRA graph at 1024x1024x81 on full-size random
 #                             weights (`reelflow demo --full-size --device cuda`): cold, rerun
@@ -29,7 +31,13 @@ for d in /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-13.0/targets/x
   [ -d "$d" ] && CUDA_DIRS="$CUDA_DIRS:$d"
 done
 export REELFLOW_CUDA_PATH="${CUDA_DIRS#:}"
-export LD_LIBRARY_PATH="$PWD/.gpu/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# cuDNN's front library loads its engine libraries by name from the loader's path.
+export LD_LIBRARY_PATH="$PWD/.gpu/lib${REELFLOW_CUDA_PATH:+:$REELFLOW_CUDA_PATH}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# ltx-core travels as a wheel (.whl, carried; its other needs are on the machine).
+ltx_core() {
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
+    && export PYTHONPATH=/tmp/site || { echo "no ltx-core wheel in .whl"; return 1; }
+}
 export REELFLOW_CACHE_DIR="${REELFLOW_CACHE_DIR:-$(mktemp -d)}"
 echo "== $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
 status=0
@@ -44,11 +52,13 @@ for what in "${@:-probe}"; do
       .gpu/cuda-op-suite --bench | tee /tmp/reelflow-op-bench.jsonl || status=1
       python3 tools/gpu/op_bench.py /tmp/reelflow-op-bench.jsonl || status=1 ;;
     transformer)
-      # ltx-core travels as a wheel (.whl, carried; its other needs are on the machine).
-      python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl \
-        && export PYTHONPATH=/tmp/site || { echo "no ltx-core wheel in .whl"; status=1; continue; }
+      ltx_core || { status=1; continue; }
       .gpu/cuda-op-suite --transformer-bench /tmp/reelflow-gpu-bench | tee /tmp/reelflow-transformer.jsonl || status=1
       python3 tools/gpu/transformer_bench.py /tmp/reelflow-gpu-bench /tmp/reelflow-transformer.jsonl || status=1 ;;
+    vae)
+      ltx_core || { status=1; continue; }
+      .gpu/cuda-op-suite --vae-bench /tmp/reelflow-vae-bench | tee /tmp/reelflow-vae.jsonl || status=1
+      python3 tools/gpu/vae_bench.py /tmp/reelflow-vae-bench/vae_full.safetensors /tmp/reelflow-vae.jsonl || status=1 ;;
     profile)
       .gpu/cuda-op-suite --transformer-profile /tmp/reelflow-gpu-bench || status=1 ;;
     graph)

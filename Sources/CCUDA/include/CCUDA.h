@@ -1,7 +1,8 @@
-// The few CUDA driver, NVRTC and cuBLASLt entry points Reelflow calls, declared here as
+// The few CUDA driver, NVRTC, cuBLASLt and cuDNN entry points Reelflow calls, declared here as
 // function-pointer types so that nothing links against CUDA at build time: the CUDA backend
-// dlopens libcuda.so.1, libnvrtc and libcublasLt at run time and looks each symbol up.
-// Values and signatures follow the public CUDA 12/13 headers (cuda.h, nvrtc.h, cublasLt.h).
+// dlopens libcuda.so.1, libnvrtc, libcublasLt and libcudnn at run time and looks each symbol
+// up. Values and signatures follow the public CUDA 12/13 and cuDNN 9 headers (cuda.h, nvrtc.h,
+// cublasLt.h, cudnn_graph.h, cudnn_ops.h, cudnn_cnn.h).
 #ifndef REELFLOW_CCUDA_H
 #define REELFLOW_CCUDA_H
 
@@ -67,6 +68,13 @@ typedef CUresult (*PFN_cuMemFreeHost)(void *pointer);
 typedef CUresult (*PFN_cuFuncSetAttribute)(CUfunction function, int attribute, int value);
 enum { REELFLOW_CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8 };
 
+// Events: the host waits for one staging buffer's copy while the next one fills.
+typedef struct CUevent_st *CUevent;
+enum { REELFLOW_CU_EVENT_DISABLE_TIMING = 2 };
+typedef CUresult (*PFN_cuEventCreate)(CUevent *event, unsigned int flags);
+typedef CUresult (*PFN_cuEventRecord)(CUevent event, CUstream stream);
+typedef CUresult (*PFN_cuEventSynchronize)(CUevent event);
+
 // ---- NVRTC (nvrtc.h) ----
 typedef int nvrtcResult;                    // NVRTC_SUCCESS = 0
 typedef struct _nvrtcProgram *nvrtcProgram;
@@ -116,5 +124,56 @@ typedef cublasStatus_t (*PFN_cublasLtMatmul)(
     cublasLtHandle_t handle, cublasLtMatmulDesc_t desc, const void *alpha, const void *a, cublasLtMatrixLayout_t aLayout,
     const void *b, cublasLtMatrixLayout_t bLayout, const void *beta, const void *c, cublasLtMatrixLayout_t cLayout,
     void *d, cublasLtMatrixLayout_t dLayout, const void *algo, void *workspace, size_t workspaceBytes, CUstream stream);
+
+// ---- cuDNN 9 (the legacy convolution API: cudnn_graph.h, cudnn_ops.h, cudnn_cnn.h) ----
+typedef int cudnnStatus_t;                  // CUDNN_STATUS_SUCCESS = 0
+typedef struct cudnnContext *cudnnHandle_t;
+typedef struct cudnnTensorStruct *cudnnTensorDescriptor_t;
+typedef struct cudnnFilterStruct *cudnnFilterDescriptor_t;
+typedef struct cudnnConvolutionStruct *cudnnConvolutionDescriptor_t;
+enum {
+    REELFLOW_CUDNN_DATA_FLOAT = 0,
+    REELFLOW_CUDNN_DATA_HALF = 2,
+    REELFLOW_CUDNN_DATA_BFLOAT16 = 9,
+    REELFLOW_CUDNN_TENSOR_NCHW = 0,
+    REELFLOW_CUDNN_CROSS_CORRELATION = 1,
+    REELFLOW_CUDNN_TENSOR_OP_MATH = 1,
+    REELFLOW_CUDNN_FMA_MATH = 3,
+};
+// cudnnConvolutionFwdAlgoPerf_t
+typedef struct {
+    int algo;
+    cudnnStatus_t status;
+    float time;
+    size_t memory;
+    int determinism;
+    int mathType;
+    int reserved[3];
+} ReelflowCudnnFwdAlgoPerf;
+typedef size_t (*PFN_cudnnGetVersion)(void);
+typedef const char *(*PFN_cudnnGetErrorString)(cudnnStatus_t status);
+typedef cudnnStatus_t (*PFN_cudnnCreate)(cudnnHandle_t *handle);
+typedef cudnnStatus_t (*PFN_cudnnSetStream)(cudnnHandle_t handle, CUstream stream);
+typedef cudnnStatus_t (*PFN_cudnnCreateTensorDescriptor)(cudnnTensorDescriptor_t *desc);
+typedef cudnnStatus_t (*PFN_cudnnDestroyTensorDescriptor)(cudnnTensorDescriptor_t desc);
+typedef cudnnStatus_t (*PFN_cudnnSetTensorNdDescriptor)(
+    cudnnTensorDescriptor_t desc, int dataType, int dims, const int *extents, const int *strides);
+typedef cudnnStatus_t (*PFN_cudnnCreateFilterDescriptor)(cudnnFilterDescriptor_t *desc);
+typedef cudnnStatus_t (*PFN_cudnnDestroyFilterDescriptor)(cudnnFilterDescriptor_t desc);
+typedef cudnnStatus_t (*PFN_cudnnSetFilterNdDescriptor)(
+    cudnnFilterDescriptor_t desc, int dataType, int format, int dims, const int *extents);
+typedef cudnnStatus_t (*PFN_cudnnCreateConvolutionDescriptor)(cudnnConvolutionDescriptor_t *desc);
+typedef cudnnStatus_t (*PFN_cudnnDestroyConvolutionDescriptor)(cudnnConvolutionDescriptor_t desc);
+typedef cudnnStatus_t (*PFN_cudnnSetConvolutionNdDescriptor)(
+    cudnnConvolutionDescriptor_t desc, int length, const int *padding, const int *strides, const int *dilations,
+    int mode, int computeType);
+typedef cudnnStatus_t (*PFN_cudnnSetConvolutionMathType)(cudnnConvolutionDescriptor_t desc, int mathType);
+typedef cudnnStatus_t (*PFN_cudnnGetConvolutionForwardAlgorithm_v7)(
+    cudnnHandle_t handle, cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t conv,
+    cudnnTensorDescriptor_t y, int requested, int *returned, ReelflowCudnnFwdAlgoPerf *results);
+typedef cudnnStatus_t (*PFN_cudnnConvolutionForward)(
+    cudnnHandle_t handle, const void *alpha, cudnnTensorDescriptor_t xDesc, const void *x, cudnnFilterDescriptor_t wDesc,
+    const void *w, cudnnConvolutionDescriptor_t conv, int algo, void *workspace, size_t workspaceBytes, const void *beta,
+    cudnnTensorDescriptor_t yDesc, void *y);
 
 #endif
