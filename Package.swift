@@ -50,7 +50,7 @@ let package = Package(
                 .embedInCode("Kernels/layout.cu"), .embedInCode("Kernels/norms.cu"), .embedInCode("Kernels/rope.cu"),
                 .embedInCode("Kernels/resample.cu"), .embedInCode("Kernels/attention.cu"),
                 .embedInCode("Kernels/convolution.cu"), .embedInCode("Kernels/random.cu"),
-                .embedInCode("Kernels/flash_attention.cu"),
+                .embedInCode("Kernels/flash_attention.cu"), .embedInCode("Kernels/vectorized.cu"),
             ],
             swiftSettings: swiftSettings),
 

@@ -1,6 +1,7 @@
 import Tensors
 
-/// Element-wise primitives: one grid-stride kernel each (elementwise.cu).
+/// Element-wise primitives: one grid-stride kernel each (elementwise.cu), bf16 operands that
+/// line up in runs of 8 through the 16-byte kernels (vectorized.cu).
 extension CUDABackend {
     public func unary(_ op: UnaryOp, _ x: Tensor) -> Tensor {
         let dtype = DType.result(of: [x])
@@ -13,6 +14,7 @@ extension CUDABackend {
         case .cos: 4
         case .sin: 5
         }
+        if dtype == .bf16, let fast = vectorUnary(code, x) { return fast }
         context.launch(
             "rf_unary", items: x.count,
             [.pointer(pointer(out)), .pointer(pointer(x)), .int64(x.count), .int32(x.dtype.code), .int32(dtype.code), .int32(code)])
@@ -32,6 +34,7 @@ extension CUDABackend {
         case .divide: 3
         case .maximum: 4
         }
+        if dtype == .bf16, let fast = vectorBinary(code, a, b, shape: shape) { return fast }
         let g = Geometry(
             extents: shape, a: Geometry.broadcastStrides(a.shape, to: shape), b: Geometry.broadcastStrides(b.shape, to: shape))
         let n = out.count
@@ -54,6 +57,7 @@ extension CUDABackend {
     /// bf16 as torch's separate ops do.
     private func fused3(_ x: Tensor, _ a: Tensor, _ b: Tensor, op: Int32) -> Tensor {
         let dtype = DType.result(of: [x, a, b])
+        if dtype == .bf16, let fast = vectorFused3(x, a, b, op: op) { return fast }
         let out = empty(x.shape, dtype)
         let g = Geometry(
             extents: x.shape, a: Geometry.broadcastStrides(a.shape, to: x.shape),

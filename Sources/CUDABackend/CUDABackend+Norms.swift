@@ -42,6 +42,9 @@ extension CUDABackend {
         let n = x.shape.last ?? 1
         let rows = n == 0 ? 0 : x.count / n
         let dtype = DType.result(of: [x] + [weight, bias].compactMap { $0 })
+        if dtype == .bf16, let fast = vectorRowNorm(x, weight: weight, bias: bias, eps: eps, kind: kind, grid: rowGrid) {
+            return fast
+        }
         let out = empty(x.shape, dtype)
         context.launch(
             "rf_rownorm", grid: rowGrid(rows), block: 256,

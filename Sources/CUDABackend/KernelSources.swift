@@ -7,7 +7,7 @@ enum KernelSources {
             PackageResources.common_cuh, PackageResources.elementwise_cu, PackageResources.layout_cu,
             PackageResources.norms_cu, PackageResources.rope_cu, PackageResources.resample_cu,
             PackageResources.attention_cu, PackageResources.convolution_cu, PackageResources.random_cu,
-            PackageResources.flash_attention_cu,
+            PackageResources.flash_attention_cu, PackageResources.vectorized_cu,
         ]
         return parts.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n")
     }()
@@ -16,7 +16,8 @@ enum KernelSources {
     static let kernelNames = [
         "rf_convert", "rf_put", "rf_unary", "rf_binary", "rf_fused3", "rf_copy", "rf_softmax", "rf_rownorm", "rf_sum_axis",
         "rf_groupnorm", "rf_pixelnorm", "rf_rope_interleaved", "rf_rope_split", "rf_interpolate", "rf_attention",
-        "rf_im2col", "rf_randn_philox", "rf_flash2_d64", "rf_flash2_d128",
+        "rf_im2col", "rf_randn_philox", "rf_flash2_d64", "rf_flash2_d128", "rf_binary_bf16x8", "rf_fused3_bf16x8",
+        "rf_unary_bf16x8", "rf_rownorm_bf16x8",
     ]
 
     /// Dynamic shared memory of the kernels that use more than the static 48 KB default: the
