@@ -24,7 +24,10 @@ func runVAEBenchmark(directory: String, gpu: CUDABackend, runs: Int = 3) throws 
     var g = TorchGenerator.cuda(seed: 4)
     let latent = g.randn(shape: [1, 128, 11, 32, 32], dtype: .bf16, device: cuda)
     gpu.synchronize()
-    for (label, tiling) in [("untiled", nil), ("tiled (ltx-core default)", VAETiling.default)] as [(String, VAETiling?)] {
+    // REELFLOW_VAE_QUICK=1: one timed untiled decode (comparing convolution settings).
+    let quick = ProcessInfo.processInfo.environment["REELFLOW_VAE_QUICK"] == "1"
+    let cases: [(String, VAETiling?)] = [("untiled", nil)] + (quick ? [] : [("tiled (ltx-core default)", VAETiling.default)])
+    for (label, tiling) in cases {
         func decode() throws {
             var noise = VAENoise.none
             if let tiling {
@@ -37,7 +40,7 @@ func runVAEBenchmark(directory: String, gpu: CUDABackend, runs: Int = 3) throws 
         try decode()
         gpu.resetPeakMemory()
         var samples: [Double] = []
-        for _ in 0..<runs {
+        for _ in 0..<(quick ? 1 : runs) {
             let start = ContinuousClock.now
             try decode()
             samples.append((ContinuousClock.now - start).inSeconds * 1e3)

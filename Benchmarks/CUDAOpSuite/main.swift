@@ -116,7 +116,11 @@ func check(_ label: String, tolerance: OpSuite.Tolerance = OpSuite.Tolerance(), 
 for dtype in [DType.f32, .bf16] {
     let host = OpSuite.cases(dtype: dtype), device = OpSuite.cases(dtype: dtype, place: onGPU)
     for (c, g) in zip(host, device) {
-        check("\(c.label) [\(dtype.rawValue)]", g.run, c.run)
+        // cuDNN's bf16 convolution rounds before the bias is added (as torch's GPU path does),
+        // so where the bias cancels the sum the result is off by an ulp of the sum, not of the
+        // result: compared on the output's scale.
+        let tolerance = dtype == .bf16 && c.label.hasPrefix("conv") ? OpSuite.Tolerance(bf16Ulps: 2, bf16Scale: 1.0 / 256) : OpSuite.Tolerance()
+        check("\(c.label) [\(dtype.rawValue)]", tolerance: tolerance, g.run, c.run)
     }
 }
 

@@ -31,14 +31,21 @@ extension CUDABackend {
                 input = padded(input, axis: axis + 2, p)
             }
         }
+        let channelsLast = context.convolutionChannelsLast
         let convolution = CUDNN.Convolution(
-            input: input.shape, weight: weight.shape, padding: even, stride: stride, type: blasType(x.dtype))
+            input: input.shape, weight: weight.shape, padding: even, stride: stride, type: blasType(x.dtype),
+            channelsLast: channelsLast)
         guard input.count > 0, weight.count > 0, let plan = context.convolutionPlan(convolution) else { return nil }
-        let out = empty(convolution.output, x.dtype)
-        guard out.count > 0 else { return out }
+        let outShape = convolution.output
+        guard outShape.reduce(1, *) > 0 else { return empty(outShape, x.dtype) }
+        // Channels-last: NDHWC copies in, the result copied back to NCDHW.
+        let toLast = [0, 2, 3, 4, 1], toFirst = [0, 4, 1, 2, 3]
+        let (xs, ws) = channelsLast ? (permute(input, axes: toLast), permute(weight, axes: toLast)) : (input, weight)
+        var out = empty(channelsLast ? toLast.map { outShape[$0] } : outShape, x.dtype)
         let workspace = CUDAStorage(bytes: plan.workspaceBytes, context: context)
-        context.convolve(plan, x: pointer(input), w: pointer(weight), y: pointer(out), workspace: workspace.pointer)
-        withExtendedLifetime((input, workspace)) {}
+        context.convolve(plan, x: pointer(xs), w: pointer(ws), y: pointer(out), workspace: workspace.pointer)
+        withExtendedLifetime((xs, ws, workspace)) {}
+        if channelsLast { out = permute(out, axes: toFirst) }
         if let bias {
             strided(
                 out, converted(bias, x.dtype),

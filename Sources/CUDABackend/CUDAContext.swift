@@ -90,6 +90,9 @@ final class CUDAContext: @unchecked Sendable {
         workspace = w
 
         // cuDNN is optional (the convolutions fall back to im2col); REELFLOW_CUDNN=0 turns it off.
+        convolutionChannelsLast = Self.environment("REELFLOW_CUDNN_LAYOUT") == "ndhwc"
+        convolutionSearch = Self.environment("REELFLOW_CUDNN_SEARCH") == "measured" ? .measured : .heuristic
+        convolutionReport = Self.environment("REELFLOW_CUDNN_REPORT") == "1"
         if Self.environment("REELFLOW_CUDNN") == "0" {
             dnn = nil
             dnnStatus = "cuDNN off (REELFLOW_CUDNN=0)"
@@ -112,6 +115,12 @@ final class CUDAContext: @unchecked Sendable {
     private let convolutionPlans = Mutex<[CUDNN.Convolution: CUDNN.Plan?]>([:])
     /// The most workspace a cuDNN algorithm may ask for.
     let maxConvolutionWorkspace = 1 << 30
+    /// cuDNN convolutions in channels-last layout (REELFLOW_CUDNN_LAYOUT=ndhwc), algorithms
+    /// chosen by measurement (REELFLOW_CUDNN_SEARCH=measured), each new plan's ranking printed
+    /// (REELFLOW_CUDNN_REPORT=1).
+    let convolutionChannelsLast: Bool
+    let convolutionSearch: CUDNN.Search
+    let convolutionReport: Bool
 
     static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 
@@ -257,7 +266,19 @@ final class CUDAContext: @unchecked Sendable {
         guard let dnn else { return nil }
         if let known = convolutionPlans.withLock({ $0[c] }) { return known }
         makeCurrent()
-        let plan = try? dnn.library.plan(c, handle: dnn.handle, maxWorkspace: maxConvolutionWorkspace)
+        let report: (([CUDNN.Candidate]) -> Void)? = convolutionReport ? { ranked in
+            print("cuDNN \(c.input) * \(c.weight) pad \(c.padding) stride \(c.stride) \(c.type)\(c.channelsLast ? " NDHWC" : ""):")
+            for r in ranked {
+                print("  algorithm \(r.algorithm) status \(r.status) \(r.milliseconds) ms workspace \(r.workspace >> 20) MiB")
+            }
+        } : nil
+        let plan: CUDNN.Plan?
+        do {
+            plan = try dnn.library.plan(c, handle: dnn.handle, maxWorkspace: maxConvolutionWorkspace, search: convolutionSearch, ranked: report)
+        } catch {
+            if convolutionReport { print("cuDNN: \(error)") }
+            plan = nil
+        }
         convolutionPlans.withLock { $0[c] = .some(plan) }
         return plan
     }

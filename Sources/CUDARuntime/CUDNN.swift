@@ -21,6 +21,7 @@ package final class CUDNN: @unchecked Sendable {
     let setConvolution: PFN_cudnnSetConvolutionNdDescriptor
     let setMathType: PFN_cudnnSetConvolutionMathType
     let forwardAlgorithms: PFN_cudnnGetConvolutionForwardAlgorithm_v7
+    let findForwardAlgorithms: PFN_cudnnFindConvolutionForwardAlgorithm
     let forward: PFN_cudnnConvolutionForward
 
     package static let shared: Result<CUDNN, CUDAError> = {
@@ -51,6 +52,8 @@ package final class CUDNN: @unchecked Sendable {
         setMathType = try opened.function("cudnnSetConvolutionMathType", PFN_cudnnSetConvolutionMathType.self)
         forwardAlgorithms = try opened.function(
             "cudnnGetConvolutionForwardAlgorithm_v7", PFN_cudnnGetConvolutionForwardAlgorithm_v7.self)
+        findForwardAlgorithms = try opened.function(
+            "cudnnFindConvolutionForwardAlgorithm", PFN_cudnnFindConvolutionForwardAlgorithm.self)
         forward = try opened.function("cudnnConvolutionForward", PFN_cudnnConvolutionForward.self)
     }
 
@@ -68,15 +71,21 @@ package final class CUDNN: @unchecked Sendable {
     }
 
     /// One convolution's shapes: `input [N, Cin, D, H, W]`, `weight [Cout, Cin, kd, kh, kw]`,
-    /// symmetric zero padding and strides per spatial axis, every tensor of `type` (packed).
+    /// symmetric zero padding and strides per spatial axis, every tensor of `type`, packed
+    /// channels-first (NCDHW, weights KCTRS) or, with `channelsLast`, channels-last (NDHWC,
+    /// weights KTRSC).
     package struct Convolution: Hashable, Sendable {
         package var input: [Int]
         package var weight: [Int]
         package var padding: [Int]
         package var stride: [Int]
         package var type: CUBLASLt.ElementType
-        package init(input: [Int], weight: [Int], padding: [Int], stride: [Int], type: CUBLASLt.ElementType) {
+        package var channelsLast: Bool
+        package init(
+            input: [Int], weight: [Int], padding: [Int], stride: [Int], type: CUBLASLt.ElementType, channelsLast: Bool = false
+        ) {
             (self.input, self.weight, self.padding, self.stride, self.type) = (input, weight, padding, stride, type)
+            self.channelsLast = channelsLast
         }
 
         /// `[N, Cout, D', H', W']`.
@@ -109,8 +118,23 @@ package final class CUDNN: @unchecked Sendable {
         }
     }
 
+    /// How a plan's algorithm is chosen: cuDNN's heuristics (instant), or by running every
+    /// algorithm once on scratch buffers (`cudnnFindConvolutionForwardAlgorithm`: the
+    /// fastest measured, at a one-time cost per shape).
+    package enum Search: Sendable { case heuristic, measured }
+
+    /// One algorithm as cuDNN ranked it: its number, status, measured milliseconds (measured
+    /// search only) and workspace bytes.
+    package struct Candidate: Sendable {
+        package var algorithm: Int, status: Int, milliseconds: Float, workspace: Int
+    }
+
     /// The plan of `c`, or an error when cuDNN cannot run it (the caller falls back).
-    package func plan(_ c: Convolution, handle: cudnnHandle_t, maxWorkspace: Int) throws -> Plan {
+    /// `ranked`, when given, receives every algorithm cuDNN listed.
+    package func plan(
+        _ c: Convolution, handle: cudnnHandle_t, maxWorkspace: Int, search: Search = .heuristic,
+        ranked: (([Candidate]) -> Void)? = nil
+    ) throws -> Plan {
         let dataType: Int32, mathType: Int32
         switch c.type {
         case .f32: (dataType, mathType) = (Int32(REELFLOW_CUDNN_DATA_FLOAT), Int32(REELFLOW_CUDNN_FMA_MATH))  // no TF32
@@ -128,17 +152,24 @@ package final class CUDNN: @unchecked Sendable {
         try check(createFilter(&w), "cudnnCreateFilterDescriptor")
         try check(createConvolution(&conv), "cudnnCreateConvolutionDescriptor")
         guard let x, let y, let w, let conv else { throw CUDAError("cuDNN returned no descriptor") }
-        func packed(_ shape: [Int]) -> [Int32] {
+        // Strides of [N, C, spatial...] in the convolution's memory layout.
+        func strides(_ shape: [Int]) -> [Int32] {
+            let order = c.channelsLast ? [0] + Array(2..<shape.count) + [1] : Array(shape.indices)  // outermost first
             var strides = [Int32](repeating: 1, count: shape.count)
-            for i in stride(from: shape.count - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * Int32(shape[i + 1]) }
+            var step = 1
+            for axis in order.reversed() {
+                strides[axis] = Int32(step)
+                step *= shape[axis]
+            }
             return strides
         }
+        let format = Int32(c.channelsLast ? REELFLOW_CUDNN_TENSOR_NHWC : REELFLOW_CUDNN_TENSOR_NCHW)
         let spatial = c.input.count - 2, output = c.output
         do {
-            try check(setTensor(x, dataType, Int32(c.input.count), c.input.map { Int32($0) }, packed(c.input)), "cudnnSetTensorNdDescriptor (input \(c.input))")
-            try check(setTensor(y, dataType, Int32(output.count), output.map { Int32($0) }, packed(output)), "cudnnSetTensorNdDescriptor (output \(output))")
+            try check(setTensor(x, dataType, Int32(c.input.count), c.input.map { Int32($0) }, strides(c.input)), "cudnnSetTensorNdDescriptor (input \(c.input))")
+            try check(setTensor(y, dataType, Int32(output.count), output.map { Int32($0) }, strides(output)), "cudnnSetTensorNdDescriptor (output \(output))")
             try check(
-                setFilter(w, dataType, Int32(REELFLOW_CUDNN_TENSOR_NCHW), Int32(c.weight.count), c.weight.map { Int32($0) }),
+                setFilter(w, dataType, format, Int32(c.weight.count), c.weight.map { Int32($0) }),
                 "cudnnSetFilterNdDescriptor (\(c.weight))")
             try check(
                 setConvolution(
@@ -148,7 +179,15 @@ package final class CUDNN: @unchecked Sendable {
             try check(setMathType(conv, mathType), "cudnnSetConvolutionMathType")
             var results = [ReelflowCudnnFwdAlgoPerf](repeating: ReelflowCudnnFwdAlgoPerf(), count: 16)
             var returned: Int32 = 0
-            try check(forwardAlgorithms(handle, x, w, conv, y, 16, &returned, &results), "cudnnGetConvolutionForwardAlgorithm_v7")
+            switch search {
+            case .heuristic:
+                try check(forwardAlgorithms(handle, x, w, conv, y, 16, &returned, &results), "cudnnGetConvolutionForwardAlgorithm_v7")
+            case .measured:
+                try check(findForwardAlgorithms(handle, x, w, conv, y, 16, &returned, &results), "cudnnFindConvolutionForwardAlgorithm")
+            }
+            ranked?(results.prefix(Int(returned)).map {
+                Candidate(algorithm: Int($0.algo), status: Int($0.status), milliseconds: $0.time, workspace: $0.memory)
+            })
             guard let best = results.prefix(Int(returned)).first(where: { $0.status == 0 && $0.memory <= maxWorkspace }) else {
                 throw CUDAError("cuDNN has no algorithm for \(c) within \(maxWorkspace >> 20) MiB of workspace")
             }

@@ -11,6 +11,8 @@
 #                             (tools/gpu/transformer_bench.py; carry .whl with ltx-core's wheel)
 #   tools/gpu/run.sh vae      VAE decode of 81x1024x1024 (LTX-2.3-shaped decoder, random bf16
 #                             weights), untiled and tiled, beside ltx-core (tools/gpu/vae_bench.py)
+#   tools/gpu/run.sh convsearch  the untiled VAE decode under each cuDNN layout (NCDHW, NDHWC)
+#                             and algorithm search (heuristic, measured), with cuDNN's rankings
 #   tools/gpu/run.sh profile  one full-size stage-1 forward timed op by op (CUDABackend.profile)
 #   tools/gpu/run.sh graph    the whole Sync-LoRA graph at 1024x1024x81 on full-size random
 #                             weights (`reelflow demo --full-size --device cuda`): cold, rerun
@@ -59,6 +61,15 @@ for what in "${@:-probe}"; do
       ltx_core || { status=1; continue; }
       .gpu/cuda-op-suite --vae-bench /tmp/reelflow-vae-bench | tee /tmp/reelflow-vae.jsonl || status=1
       python3 tools/gpu/vae_bench.py /tmp/reelflow-vae-bench/vae_full.safetensors /tmp/reelflow-vae.jsonl || status=1 ;;
+    convsearch)
+      # The untiled decode under each cuDNN layout and algorithm search, with cuDNN's rankings.
+      for layout in ncdhw ndhwc; do
+        for search in heuristic measured; do
+          echo "== cuDNN layout $layout, search $search"
+          REELFLOW_CUDNN_LAYOUT=$layout REELFLOW_CUDNN_SEARCH=$search REELFLOW_CUDNN_REPORT=1 REELFLOW_VAE_QUICK=1 \
+            .gpu/cuda-op-suite --vae-bench /tmp/reelflow-vae-bench || status=1
+        done
+      done ;;
     profile)
       .gpu/cuda-op-suite --transformer-profile /tmp/reelflow-gpu-bench || status=1 ;;
     graph)

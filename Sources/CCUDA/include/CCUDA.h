@@ -136,6 +136,7 @@ enum {
     REELFLOW_CUDNN_DATA_HALF = 2,
     REELFLOW_CUDNN_DATA_BFLOAT16 = 9,
     REELFLOW_CUDNN_TENSOR_NCHW = 0,
+    REELFLOW_CUDNN_TENSOR_NHWC = 1,
     REELFLOW_CUDNN_CROSS_CORRELATION = 1,
     REELFLOW_CUDNN_TENSOR_OP_MATH = 1,
     REELFLOW_CUDNN_FMA_MATH = 3,
@@ -169,6 +170,10 @@ typedef cudnnStatus_t (*PFN_cudnnSetConvolutionNdDescriptor)(
     int mode, int computeType);
 typedef cudnnStatus_t (*PFN_cudnnSetConvolutionMathType)(cudnnConvolutionDescriptor_t desc, int mathType);
 typedef cudnnStatus_t (*PFN_cudnnGetConvolutionForwardAlgorithm_v7)(
+    cudnnHandle_t handle, cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t conv,
+    cudnnTensorDescriptor_t y, int requested, int *returned, ReelflowCudnnFwdAlgoPerf *results);
+// Runs every algorithm once (cuDNN allocates what each needs) and returns them fastest first.
+typedef cudnnStatus_t (*PFN_cudnnFindConvolutionForwardAlgorithm)(
     cudnnHandle_t handle, cudnnTensorDescriptor_t x, cudnnFilterDescriptor_t w, cudnnConvolutionDescriptor_t conv,
     cudnnTensorDescriptor_t y, int requested, int *returned, ReelflowCudnnFwdAlgoPerf *results);
 typedef cudnnStatus_t (*PFN_cudnnConvolutionForward)(
