@@ -1,7 +1,7 @@
 // Attention on the tensor cores for bf16 or fp16 operands with heads 64 or 128 wide
 // (flash-attention 2's scheme), for rows of Q, K and V that start 16-byte aligned (always, for
-// contiguous tensors): a block of 4 warps takes 64 query rows of one head, each warp 16 rows
-// held as mma fragments; tiles of 64 keys and values are copied to shared memory by cp.async,
+// contiguous tensors): a block of 8 warps takes 128 query rows of one head, each warp 16 rows
+// held as mma fragments (128 rows share each K and V tile, halving what the blocks read); tiles of 64 keys and values are copied to shared memory by cp.async,
 // two stages deep, so the next tile loads while this one is multiplied; K's fragments are read
 // with ldmatrix, V's with ldmatrix.trans; P is packed by cvt.rn.bf16x2 (or f16x2) and the
 // exponentials are ex2.approx; masks and the last partial tile take the checked path, full
@@ -27,8 +27,9 @@ __device__ __forceinline__ void ldmatrix_x4_trans(unsigned addr, unsigned &r0, u
 #define FA_BK 64
 #define FA_PAD 8
 
-__device__ __forceinline__ void mma16816(float *d, const unsigned *a, const unsigned *b, int half) {
-    if (half) {
+template <int HALF>
+__device__ __forceinline__ void mma16816(float *d, const unsigned *a, const unsigned *b) {
+    if (HALF) {
         asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
                      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
                      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
@@ -39,7 +40,7 @@ __device__ __forceinline__ void mma16816(float *d, const unsigned *a, const unsi
     }
 }
 
-#define FA2_BQ 64
+#define FA2_BQ 128  // query rows per block: 8 warps of 16
 
 __device__ __forceinline__ void cp_async16(unsigned dst, const void *src, int bytes) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(bytes));
@@ -67,7 +68,7 @@ __device__ __forceinline__ unsigned pack2_rn(float lo, float hi, int half) {
     return d;
 }
 
-template <int D>
+template <int D, int HALF>
 __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, float lowest) {
     extern __shared__ __align__(16) unsigned short smem[];
     constexpr int ROW = D + FA_PAD;     // elements per shared row (padding keeps ldmatrix conflict-free)
@@ -77,7 +78,7 @@ __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, f
     const i64 h = blockIdx.y, b = blockIdx.z;
     const i64 q0 = (i64)blockIdx.x * FA2_BQ + warp * 16;
     const bool active = q0 < a.queries;
-    const int half = a.tq == 2;
+    constexpr int half = HALF;
     const unsigned short *Q = (const unsigned short *)a.q;
     const unsigned short *K = (const unsigned short *)a.k + b * a.kb + h * a.kh;
     const unsigned short *V = (const unsigned short *)a.v + b * a.vb + h * a.vh;
@@ -136,16 +137,21 @@ __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, f
             const unsigned ks = base + 2u * (unsigned)(2 * stage * TILE), vs = ks + 2u * TILE;
             float s[FA_BK / 8][4];
 #pragma unroll
-            for (int n = 0; n < FA_BK / 8; ++n) {
-                s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
-                // Matrices: keys n·8 + 0..7 at d columns kc·16, kc·16 + 8, kc·16 + 16, kc·16 + 24.
-                const int row = n * 8 + (lane & 7), col = (lane >> 3) * 8;
+            for (int n = 0; n < FA_BK / 8; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.0f;
+            // Per 32 columns of d: every key group's K fragments first (eight ldmatrix in flight),
+            // then their sixteen products. Matrices: keys n·8 + 0..7 at d columns kc·16 + 0, 8, 16, 24.
 #pragma unroll
-                for (int kc = 0; kc < D / 16; kc += 2) {
-                    unsigned b0[2], b1[2];
-                    ldmatrix_x4(ks + 2u * (unsigned)(row * ROW + kc * 16 + col), b0[0], b0[1], b1[0], b1[1]);
-                    mma16816(s[n], qf[kc], b0, half);
-                    mma16816(s[n], qf[kc + 1], b1, half);
+            for (int kc = 0; kc < D / 16; kc += 2) {
+                unsigned kb[FA_BK / 8][4];
+#pragma unroll
+                for (int n = 0; n < FA_BK / 8; ++n) {
+                    const int row = n * 8 + (lane & 7), col = (lane >> 3) * 8;
+                    ldmatrix_x4(ks + 2u * (unsigned)(row * ROW + kc * 16 + col), kb[n][0], kb[n][1], kb[n][2], kb[n][3]);
+                }
+#pragma unroll
+                for (int n = 0; n < FA_BK / 8; ++n) {
+                    mma16816<HALF>(s[n], qf[kc], kb[n]);
+                    mma16816<HALF>(s[n], qf[kc + 1], kb[n] + 2);
                 }
             }
             float tileMax[2] = {NEG_INF, NEG_INF};
@@ -217,12 +223,21 @@ __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, f
                 pa[2] = pack2_rn(s[2 * kc + 1][0], s[2 * kc + 1][1], half);
                 pa[3] = pack2_rn(s[2 * kc + 1][2], s[2 * kc + 1][3], half);
                 const int mi = lane >> 3, row = kc * 16 + (lane & 7) + 8 * (mi & 1);
+                // Half of d's V fragments in flight at a time, then their products.
 #pragma unroll
-                for (int dn = 0; dn < D / 8; dn += 2) {
-                    unsigned b0[2], b1[2];
-                    ldmatrix_x4_trans(vs + 2u * (unsigned)(row * ROW + (dn + (mi >> 1)) * 8), b0[0], b0[1], b1[0], b1[1]);
-                    mma16816(o[dn], pa, b0, half);
-                    mma16816(o[dn + 1], pa, b1, half);
+                for (int part = 0; part < 2; ++part) {
+                    unsigned vb[D / 32][4];
+#pragma unroll
+                    for (int k = 0; k < D / 32; ++k) {
+                        const int dn = part * (D / 16) + 2 * k;
+                        ldmatrix_x4_trans(vs + 2u * (unsigned)(row * ROW + (dn + (mi >> 1)) * 8), vb[k][0], vb[k][1], vb[k][2], vb[k][3]);
+                    }
+#pragma unroll
+                    for (int k = 0; k < D / 32; ++k) {
+                        const int dn = part * (D / 16) + 2 * k;
+                        mma16816<HALF>(o[dn], pa, vb[k]);
+                        mma16816<HALF>(o[dn + 1], pa, vb[k] + 2);
+                    }
                 }
             }
         }
@@ -254,9 +269,11 @@ __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, f
     }
 }
 
-extern "C" __global__ void __launch_bounds__(FA2_BQ * 2, 3) rf_flash2_d64(AttentionArgs a, float scale, float lowest) {
-    flash_tc2<64>(a, scale, lowest);
+extern "C" __global__ void __launch_bounds__(FA2_BQ * 2, 2) rf_flash2_d64(AttentionArgs a, float scale, float lowest) {
+    if (a.tq == 2) flash_tc2<64, 1>(a, scale, lowest);
+    else flash_tc2<64, 0>(a, scale, lowest);
 }
-extern "C" __global__ void __launch_bounds__(FA2_BQ * 2, 2) rf_flash2_d128(AttentionArgs a, float scale, float lowest) {
-    flash_tc2<128>(a, scale, lowest);
+extern "C" __global__ void __launch_bounds__(FA2_BQ * 2, 1) rf_flash2_d128(AttentionArgs a, float scale, float lowest) {
+    if (a.tq == 2) flash_tc2<128, 1>(a, scale, lowest);
+    else flash_tc2<128, 0>(a, scale, lowest);
 }
