@@ -41,6 +41,8 @@ model = X0Model(model.to(torch.bfloat16).eval())
 if dev == "cuda":
     torch.cuda.synchronize()
 load_s = time.perf_counter() - t0
+if dev == "cuda":
+    torch.cuda.reset_peak_memory_stats()  # the peak below is the steps' (weights included), as Reelflow's
 g = torch.Generator(dev).manual_seed(2)
 width = config["transformer"]["num_attention_heads"] * config["transformer"]["attention_head_dim"]
 rows = []
