@@ -5,12 +5,13 @@ prints each beside the Swift CUDA backend's figure with the ratio (Reelflow / Py
 usage: op_bench.py SWIFT_JSON_LINES  (the output of `cuda-op-suite --bench`)
 Runs on the GPU machine (tools/gpu/run.sh); needs only torch.
 """
-import json
 import statistics
 import sys
 import time
 
 import torch
+
+import swift_results
 import torch.nn.functional as F
 
 RUNS = 15
@@ -68,12 +69,7 @@ torch_ops = {
     "group_norm 32 groups at 128x9x128x128": lambda: F.group_norm(video, 32, eps=1e-6),
 }
 
-swift = {}
-for line in open(sys.argv[1]):
-    line = line.strip()
-    if line.startswith("{"):
-        rec = json.loads(line)
-        swift[rec["op"]] = rec["ms"]
+swift = swift_results.read(sys.argv[1])
 
 print(f"{'op (bf16, ' + torch.cuda.get_device_name() + ')':58} {'reelflow ms':>12} {'torch ms':>10} {'ratio':>7}")
 for name, fn in torch_ops.items():

@@ -14,6 +14,8 @@ import sys
 import time
 
 import torch
+
+import swift_results
 from safetensors import safe_open
 from safetensors.torch import load_file
 
@@ -67,11 +69,7 @@ for label, (f, h, w) in [("stage-1 5632 tokens", (22, 16, 16)), ("stage-2 11264 
         samples.append((time.perf_counter() - t) * 1e3)
     rows.append((f"transformer step, {label}", statistics.median(samples)))
 
-swift = {}
-for line in open(swift_lines):
-    if line.startswith("{"):
-        rec = json.loads(line)
-        swift[rec["op"]] = rec["ms"]
+swift = swift_results.read(swift_lines)
 name = torch.cuda.get_device_name() if dev == "cuda" else "cpu"
 print(f"{'bf16, 48 layers, ' + name:48} {'reelflow ms':>12} {'ltx-core ms':>12} {'ratio':>7}")
 for op, t in rows:

@@ -16,6 +16,8 @@ import sys
 import time
 
 import torch
+
+import swift_results
 from safetensors import safe_open
 from safetensors.torch import load_file
 
@@ -75,11 +77,7 @@ for label, run in [("untiled", untiled), ("tiled (ltx-core default)", tiled)]:
     rows.append((f"VAE decode {size}, {label}", statistics.median(samples)))
     rows.append((f"VAE decode peak MiB, {label}", peak))
 
-swift = {}
-for line in open(swift_lines):
-    if line.startswith("{"):
-        rec = json.loads(line)
-        swift[rec["op"]] = rec["ms"]
+swift = swift_results.read(swift_lines)
 name = torch.cuda.get_device_name() if dev == "cuda" else "cpu"
 params = sum(p.numel() for p in decoder.parameters())
 print(f"{f'bf16 decoder ({params / 1e6:.0f}M), ' + name:52} {'reelflow':>10} {'ltx-core':>10} {'ratio':>7}")
