@@ -49,6 +49,17 @@ func runOpBenchmarks(_ gpu: CUDABackend, runs: Int = 15) {
     time("cross-attention 5632 x 1024 tokens", flops: 4 * Double(tokens * 1024 * width)) {
         Tensor.attention(query: q, key: ctx, value: ctx, heads: heads)
     }
+    // The wide variant of the tensor-core kernel (128 query rows per block of 8 warps).
+    let rows = gpu.flashRowsPerBlock
+    gpu.flashRowsPerBlock = rows == 128 ? 64 : 128
+    let other = "[\(gpu.flashRowsPerBlock) rows per block]"
+    time("attention 5632 tokens, 32 x 128 \(other)", flops: 4 * Double(tokens * tokens * width)) {
+        Tensor.attention(query: q, key: k, value: v, heads: heads)
+    }
+    time("cross-attention 5632 x 1024 tokens \(other)", flops: 4 * Double(tokens * 1024 * width)) {
+        Tensor.attention(query: q, key: ctx, value: ctx, heads: heads)
+    }
+    gpu.flashRowsPerBlock = rows
     let scale = r([1, 1, width]), shift = r([1, 1, width]), gain = r([width])
     time("rms_norm 5632x4096") { x.rmsNorm(weight: gain, eps: 1e-6) }
     time("modulate 5632x4096") { x.modulated(scale: scale, shift: shift) }

@@ -196,6 +196,32 @@ for dtype in [DType.f32, .bf16] {
     check("softmax 4096 wide \(tag)", tolerance: tol, { onGPU(x).reshaped([3, 50, 1024]).softmax() }, { x.reshaped([3, 50, 1024]).softmax() })
 }
 
+// 2b. The tensor-core attention kernel's other block size (64 or 128 query rows per block).
+do {
+    let rows = gpu.flashRowsPerBlock
+    gpu.flashRowsPerBlock = rows == 128 ? 64 : 128
+    let tol = OpSuite.Tolerance(bf16Ulps: 2, bf16Scale: 1.0 / 256), tag = "[bf16, \(gpu.flashRowsPerBlock) rows per block]"
+    for (heads, tokens, keys) in [(4, 333, 333), (8, 333, 333), (4, 200, 77)] {
+        let width = 512
+        let q = rng.tensor([1, tokens, width]).to(dtype: .bf16), k = rng.tensor([1, keys, width]).to(dtype: .bf16)
+        let v = rng.tensor([1, keys, width]).to(dtype: .bf16)
+        let (gq, gk, gv) = (onGPU(q), onGPU(k), onGPU(v))
+        check("attention \(tokens) x \(keys) tokens, \(heads) heads x \(width / heads) \(tag)", tolerance: tol,
+              { Tensor.attention(query: gq, key: gk, value: gv, heads: heads) }, { Tensor.attention(query: q, key: k, value: v, heads: heads) })
+    }
+    let t = 333
+    let groups = (0..<t).map { $0 < 200 ? 0 : ($0 < 300 ? 1 : 2) }
+    let cross = (0..<t).map { (i: Int) -> Float in i < 200 ? 1 : (i % 9 == 0 ? 0 : Float((i * 37) % 100) / 100 + 0.01) }
+    let weights = TokenGroupWeights(groups: groups, cross: cross, batch: 1, firstIsolatedGroup: 2, dtype: .bf16)
+    let dense = weights.denseBias().to(dtype: .bf16)
+    let q = rng.tensor([1, t, 512]).to(dtype: .bf16), k = rng.tensor([1, t, 512]).to(dtype: .bf16), v = rng.tensor([1, t, 512]).to(dtype: .bf16)
+    let (gq, gk, gv) = (onGPU(q), onGPU(k), onGPU(v))
+    check("attention, grouped mask vs dense bias on the CPU \(tag)", tolerance: tol,
+          { Tensor.attention(query: gq, key: gk, value: gv, heads: 4, mask: .groups(weights)) },
+          { Tensor.attention(query: q, key: k, value: v, heads: 4, mask: .additive(dense)) })
+    gpu.flashRowsPerBlock = rows
+}
+
 // 3. Conversions, exact both ways.
 let wide = Tensor(shape: [8], scalars: [0, -0, 1.5, -3.25e-3, 448, 70000, .infinity, -1e-9])
 for dtype in [DType.bf16, .f16, .f8e4m3, .f8e5m2] {

@@ -146,12 +146,13 @@ extension CUDABackend {
             + [maskKind, Int(maskPointer), Int(maskType)] + maskStrides + groupWords
         let sameType = query.dtype == key.dtype && key.dtype == value.dtype
         // Tensor cores where every row of Q, K and V starts 16-byte aligned (contiguous tensors
-        // always do): 128 query rows per block of 8 warps, K and V tiles copied by cp.async.
+        // always do): 64 query rows per block of 4 warps (or 128 of 8), K and V tiles copied by cp.async.
         let aligned = [query, key, value].allSatisfy { pointer($0) % 16 == 0 }
             && strides.prefix(3).joined().allSatisfy { $0 % 8 == 0 }
         if sameType && (dtype == .bf16 || dtype == .f16) && d == dv && (d == 64 || d == 128) && aligned {
+            let rows = flashRowsPerBlock
             context.launch(
-                d == 64 ? "rf_flash2_d64" : "rf_flash2_d128", grid: ((tq + 127) / 128, heads, b), block: 256,
+                (rows == 128 ? "rf_flash2_wide_d" : "rf_flash2_d") + "\(d)", grid: ((tq + rows - 1) / rows, heads, b), block: 2 * rows,
                 sharedBytes: KernelSources.flash2SharedBytes(headWidth: d),
                 [.words(words.map { Int64($0) }), .float(scale), .float(lowest)])
         } else {

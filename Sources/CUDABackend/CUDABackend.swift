@@ -72,6 +72,14 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         return (result, lines.joined(separator: "\n"))
     }
 
+    /// Query rows per block of the tensor-core attention kernel: 64 (4 warps) or 128 (8 warps
+    /// sharing each K and V tile). From REELFLOW_FLASH_ROWS, 64 by default; the op benchmark
+    /// times both.
+    public var flashRowsPerBlock: Int {
+        get { context.flashRows.load(ordering: .relaxed) }
+        set { context.flashRows.store(newValue == 128 ? 128 : 64, ordering: .relaxed) }
+    }
+
     /// The device memory pool's high-water mark in bytes.
     public var peakMemoryBytes: Int { context.peakBytes() }
 

@@ -121,6 +121,8 @@ final class CUDAContext: @unchecked Sendable {
     let convolutionChannelsLast: Bool
     let convolutionSearch: CUDNN.Search
     let convolutionReport: Bool
+    /// `CUDABackend.flashRowsPerBlock`.
+    let flashRows = Atomic<Int>(CUDAContext.environment("REELFLOW_FLASH_ROWS") == "128" ? 128 : 64)
 
     static func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
 

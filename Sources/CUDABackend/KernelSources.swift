@@ -16,7 +16,7 @@ enum KernelSources {
     static let kernelNames = [
         "rf_convert", "rf_put", "rf_unary", "rf_binary", "rf_fused3", "rf_copy", "rf_softmax", "rf_rownorm", "rf_sum_axis",
         "rf_groupnorm", "rf_pixelnorm", "rf_rope_interleaved", "rf_rope_split", "rf_interpolate", "rf_attention",
-        "rf_im2col", "rf_randn_philox", "rf_flash2_d64", "rf_flash2_d128", "rf_binary_bf16x8", "rf_fused3_bf16x8",
+        "rf_im2col", "rf_randn_philox", "rf_flash2_d64", "rf_flash2_d128", "rf_flash2_wide_d64", "rf_flash2_wide_d128", "rf_binary_bf16x8", "rf_fused3_bf16x8",
         "rf_unary_bf16x8", "rf_rownorm_bf16x8",
     ]
 
@@ -25,5 +25,6 @@ enum KernelSources {
     static func flash2SharedBytes(headWidth d: Int) -> Int { 2 * 2 * 64 * (d + 8) * 2 }
     static let dynamicSharedBytes = [
         ("rf_flash2_d64", flash2SharedBytes(headWidth: 64)), ("rf_flash2_d128", flash2SharedBytes(headWidth: 128)),
+        ("rf_flash2_wide_d64", flash2SharedBytes(headWidth: 64)), ("rf_flash2_wide_d128", flash2SharedBytes(headWidth: 128)),
     ]
 }

@@ -72,10 +72,16 @@ torch_ops = {
 swift = swift_results.read(sys.argv[1])
 
 print(f"{'op (bf16, ' + torch.cuda.get_device_name() + ')':58} {'reelflow ms':>12} {'torch ms':>10} {'ratio':>7}")
+torch_ms = {}
 for name, fn in torch_ops.items():
-    t = timed(fn)
+    t = torch_ms[name] = timed(fn)
     s = swift.get(name)
     ratio = f"{s / t:6.2f}x" if s else "   -"
     print(f"{name:58} {s if s is not None else float('nan'):12.3f} {t:10.3f} {ratio:>7}")
+# Reelflow's variants of an op ("NAME [variant]"), against the same PyTorch time.
+for name, s in swift.items():
+    base = name.split(" [")[0]
+    if name != base and base in torch_ms:
+        print(f"{name:58} {s:12.3f} {torch_ms[base]:10.3f} {s / torch_ms[base]:6.2f}x")
 print(f"torch {torch.__version__}, peak allocated {torch.cuda.max_memory_allocated() >> 20} MiB; "
       f"reelflow pool peak {swift.get('peak pool MiB', float('nan')):.0f} MiB (different op mix: not comparable)")

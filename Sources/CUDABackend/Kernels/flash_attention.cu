@@ -1,7 +1,7 @@
 // Attention on the tensor cores for bf16 or fp16 operands with heads 64 or 128 wide
 // (flash-attention 2's scheme), for rows of Q, K and V that start 16-byte aligned (always, for
-// contiguous tensors): a block of 8 warps takes 128 query rows of one head, each warp 16 rows
-// held as mma fragments (128 rows share each K and V tile, halving what the blocks read); tiles of 64 keys and values are copied to shared memory by cp.async,
+// contiguous tensors): a block of 4 warps takes 64 query rows of one head (the wide variants: 8
+// warps, 128 rows sharing each K and V tile), each warp 16 rows held as mma fragments; tiles of 64 keys and values are copied to shared memory by cp.async,
 // two stages deep, so the next tile loads while this one is multiplied; K's fragments are read
 // with ldmatrix, V's with ldmatrix.trans; P is packed by cvt.rn.bf16x2 (or f16x2) and the
 // exponentials are ex2.approx; masks and the last partial tile take the checked path, full
@@ -40,7 +40,6 @@ __device__ __forceinline__ void mma16816(float *d, const unsigned *a, const unsi
     }
 }
 
-#define FA2_BQ 128  // query rows per block: 8 warps of 16
 
 __device__ __forceinline__ void cp_async16(unsigned dst, const void *src, int bytes) {
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" ::"r"(dst), "l"(src), "r"(bytes));
@@ -68,7 +67,8 @@ __device__ __forceinline__ unsigned pack2_rn(float lo, float hi, int half) {
     return d;
 }
 
-template <int D, int HALF>
+// BQ query rows per block: BQ / 16 warps of 16 rows, 2·BQ threads.
+template <int D, int HALF, int BQ>
 __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, float lowest) {
     extern __shared__ __align__(16) unsigned short smem[];
     constexpr int ROW = D + FA_PAD;     // elements per shared row (padding keeps ldmatrix conflict-free)
@@ -76,7 +76,7 @@ __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, f
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int g = lane >> 2, tig = lane & 3;
     const i64 h = blockIdx.y, b = blockIdx.z;
-    const i64 q0 = (i64)blockIdx.x * FA2_BQ + warp * 16;
+    const i64 q0 = (i64)blockIdx.x * BQ + warp * 16;
     const bool active = q0 < a.queries;
     constexpr int half = HALF;
     const unsigned short *Q = (const unsigned short *)a.q;
@@ -109,7 +109,7 @@ __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, f
 
     // Rows past the last key are zero-filled (src-size 0), and their scores masked below.
     auto loadTile = [&](i64 j0, int stage) {
-        for (int e = threadIdx.x; e < FA_BK * D / 8; e += FA2_BQ * 2) {
+        for (int e = threadIdx.x; e < FA_BK * D / 8; e += BQ * 2) {
             const int r = e / (D / 8), c = (e - r * (D / 8)) * 8;
             const i64 key = j0 + r;
             const bool in = key < a.keys;
@@ -269,11 +269,13 @@ __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, f
     }
 }
 
-extern "C" __global__ void __launch_bounds__(FA2_BQ * 2, 2) rf_flash2_d64(AttentionArgs a, float scale, float lowest) {
-    if (a.tq == 2) flash_tc2<64, 1>(a, scale, lowest);
-    else flash_tc2<64, 0>(a, scale, lowest);
-}
-extern "C" __global__ void __launch_bounds__(FA2_BQ * 2, 1) rf_flash2_d128(AttentionArgs a, float scale, float lowest) {
-    if (a.tq == 2) flash_tc2<128, 1>(a, scale, lowest);
-    else flash_tc2<128, 0>(a, scale, lowest);
-}
+// 64 rows (4 warps) per block, and the wide variants: 128 rows (8 warps) sharing each K and V tile.
+#define FA2_KERNEL(name, D, BQ, MIN_BLOCKS)                                                                 \
+    extern "C" __global__ void __launch_bounds__(BQ * 2, MIN_BLOCKS) name(AttentionArgs a, float scale, float lowest) { \
+        if (a.tq == 2) flash_tc2<D, 1, BQ>(a, scale, lowest);                                             \
+        else flash_tc2<D, 0, BQ>(a, scale, lowest);                                                       \
+    }
+FA2_KERNEL(rf_flash2_d64, 64, 64, 3)
+FA2_KERNEL(rf_flash2_d128, 128, 64, 2)
+FA2_KERNEL(rf_flash2_wide_d64, 64, 128, 1)
+FA2_KERNEL(rf_flash2_wide_d128, 128, 128, 1)
