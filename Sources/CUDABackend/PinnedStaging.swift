@@ -8,7 +8,8 @@ import Glibc
 /// Two page-locked host buffers that large uploads (weights from a memory-mapped file) pass
 /// through: while the GPU copies one buffer's piece, the host fills the other, and the copy
 /// engine reads page-locked memory at full speed where pageable memory would go through the
-/// driver's own smaller staging. Made on the first large upload; the caller holds the lock.
+/// driver's own smaller staging. Made on the first large upload and kept for the context's
+/// life (the process's: contexts are never torn down); the caller holds the lock.
 final class PinnedStaging: @unchecked Sendable {
     static let pieceBytes = 32 << 20
     private let driver: CUDADriver
