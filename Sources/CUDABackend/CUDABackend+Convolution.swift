@@ -22,22 +22,22 @@ extension CUDABackend {
         guard context.dnn != nil, !padding.contains(where: { $0.mode == .reflect && ($0.before > 0 || $0.after > 0) }) else {
             return nil
         }
-        var input = x
-        var even = [0, 0, 0]
+        // Axes cuDNN pads itself, and the input's shape once the others are padded by copies.
+        var even = [0, 0, 0], paddedShape = x.shape
         for (axis, p) in padding.enumerated() where p.before > 0 || p.after > 0 {
-            if p.mode == .zeros && p.before == p.after {
-                even[axis] = p.before
-            } else {
-                input = padded(input, axis: axis + 2, p)
-            }
+            if p.mode == .zeros && p.before == p.after { even[axis] = p.before } else { paddedShape[axis + 2] += p.before + p.after }
         }
         let channelsLast = context.convolutionChannelsLast
         let convolution = CUDNN.Convolution(
-            input: input.shape, weight: weight.shape, padding: even, stride: stride, type: blasType(x.dtype),
+            input: paddedShape, weight: weight.shape, padding: even, stride: stride, type: blasType(x.dtype),
             channelsLast: channelsLast)
-        guard input.count > 0, weight.count > 0, let plan = context.convolutionPlan(convolution) else { return nil }
+        guard x.count > 0, weight.count > 0, let plan = context.convolutionPlan(convolution) else { return nil }
         let outShape = convolution.output
         guard outShape.reduce(1, *) > 0 else { return empty(outShape, x.dtype) }
+        var input = x
+        for (axis, p) in padding.enumerated() where (p.before > 0 || p.after > 0) && even[axis] == 0 {
+            input = padded(input, axis: axis + 2, p)
+        }
         // Channels-last: NDHWC copies in, the result copied back to NCDHW.
         let toLast = [0, 2, 3, 4, 1], toFirst = [0, 4, 1, 2, 3]
         let (xs, ws) = channelsLast ? (permute(input, axes: toLast), permute(weight, axes: toLast)) : (input, weight)

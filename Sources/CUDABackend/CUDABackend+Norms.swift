@@ -4,7 +4,7 @@ import Tensors
 /// Reductions, norms, RoPE and resampling (norms.cu, rope.cu, resample.cu).
 extension CUDABackend {
     /// Blocks for a one-block-per-row kernel.
-    private func rowGrid(_ rows: Int) -> (Int, Int, Int) { (min(rows, context.gpu.multiprocessors * 16), 1, 1) }
+    func rowGrid(_ rows: Int) -> (Int, Int, Int) { (min(rows, context.gpu.multiprocessors * 16), 1, 1) }
 
     public func sum(_ x: Tensor, axis: Int) -> Tensor {
         let outer = x.shape[..<axis].reduce(1, *), n = x.shape[axis], inner = x.shape[(axis + 1)...].reduce(1, *)
@@ -42,7 +42,7 @@ extension CUDABackend {
         let n = x.shape.last ?? 1
         let rows = n == 0 ? 0 : x.count / n
         let dtype = DType.result(of: [x] + [weight, bias].compactMap { $0 })
-        if dtype == .bf16, let fast = vectorRowNorm(x, weight: weight, bias: bias, eps: eps, kind: kind, grid: rowGrid) {
+        if dtype == .bf16, let fast = vectorRowNorm(x, weight: weight, bias: bias, eps: eps, kind: kind) {
             return fast
         }
         let out = empty(x.shape, dtype)

@@ -73,7 +73,7 @@ extension CUDABackend {
     }
 
     /// Rows of at most 8192 (4 chunks of 8 per thread of 256).
-    func vectorRowNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float, kind: Int32, grid: (Int) -> (Int, Int, Int)) -> Tensor? {
+    func vectorRowNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float, kind: Int32) -> Tensor? {
         let n = x.shape.last ?? 0
         let operands = [x] + [weight, bias].compactMap { $0 }
         guard n > 0, n % 8 == 0, n <= 8 * 256 * 4, vectorCount(x.count),
@@ -83,7 +83,7 @@ extension CUDABackend {
         let rows = x.count / n
         let out = empty(x.shape, .bf16)
         context.launch(
-            "rf_rownorm_bf16x8", grid: grid(rows), block: 256,
+            "rf_rownorm_bf16x8", grid: rowGrid(rows), block: 256,
             [.pointer(pointer(out)), .pointer(pointer(x)), .pointer(pointer(weight)), .pointer(pointer(bias)), .int32(Int32(rows)),
              .int32(Int32(n)), .float(eps), .int32(kind)])
         return out

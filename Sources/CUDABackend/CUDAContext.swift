@@ -184,8 +184,8 @@ final class CUDAContext: @unchecked Sendable {
         makeCurrent()
         timed("copy host to device") {
             let staged = bytes.count >= 1 << 20 && staging.withLock { staging -> Bool in
-                if staging == nil { staging = try? PinnedStaging(driver: driver) }
-                guard let staging else { return false }
+                if !staging.tried { staging = (try? PinnedStaging(driver: driver), true) }
+                guard let staging = staging.buffers else { return false }
                 do { try staging.upload(bytes, to: pointer, stream: stream) } catch { fatalError("\(device): \(error)") }
                 return true
             }
@@ -195,8 +195,8 @@ final class CUDAContext: @unchecked Sendable {
         }
     }
 
-    /// Made on the first large upload (tried again on the next one if that fails; pageable copies meanwhile).
-    private let staging = Mutex<PinnedStaging?>(nil)
+    /// Made on the first large upload; if that fails, every upload copies from pageable memory.
+    private let staging = Mutex<(buffers: PinnedStaging?, tried: Bool)>((nil, false))
 
     /// Copies device bytes to the host after everything queued before: a synchronisation point.
     func download(_ pointer: CUdeviceptr, into bytes: UnsafeMutableRawBufferPointer) {

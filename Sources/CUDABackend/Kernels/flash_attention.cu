@@ -269,20 +269,23 @@ __device__ __forceinline__ void flash_tc2(const AttentionArgs &a, float scale, f
     }
 }
 
+// The element type chosen once per launch (the operands' type code: 2 fp16, else bf16).
+template <int D, int BQ>
+__device__ __forceinline__ void flash_tc2_typed(const AttentionArgs &a, float scale, float lowest) {
+    if (a.tq == 2) flash_tc2<D, 1, BQ>(a, scale, lowest);
+    else flash_tc2<D, 0, BQ>(a, scale, lowest);
+}
+
 // 64 rows (4 warps) per block, and the wide variants: 128 rows (8 warps) sharing each K and V tile.
 extern "C" __global__ void __launch_bounds__(128, 3) rf_flash2_d64(AttentionArgs a, float scale, float lowest) {
-    if (a.tq == 2) flash_tc2<64, 1, 64>(a, scale, lowest);
-    else flash_tc2<64, 0, 64>(a, scale, lowest);
+    flash_tc2_typed<64, 64>(a, scale, lowest);
 }
 extern "C" __global__ void __launch_bounds__(128, 2) rf_flash2_d128(AttentionArgs a, float scale, float lowest) {
-    if (a.tq == 2) flash_tc2<128, 1, 64>(a, scale, lowest);
-    else flash_tc2<128, 0, 64>(a, scale, lowest);
+    flash_tc2_typed<128, 64>(a, scale, lowest);
 }
 extern "C" __global__ void __launch_bounds__(256, 1) rf_flash2_wide_d64(AttentionArgs a, float scale, float lowest) {
-    if (a.tq == 2) flash_tc2<64, 1, 128>(a, scale, lowest);
-    else flash_tc2<64, 0, 128>(a, scale, lowest);
+    flash_tc2_typed<64, 128>(a, scale, lowest);
 }
 extern "C" __global__ void __launch_bounds__(256, 1) rf_flash2_wide_d128(AttentionArgs a, float scale, float lowest) {
-    if (a.tq == 2) flash_tc2<128, 1, 128>(a, scale, lowest);
-    else flash_tc2<128, 0, 128>(a, scale, lowest);
+    flash_tc2_typed<128, 128>(a, scale, lowest);
 }
