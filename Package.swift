@@ -33,6 +33,8 @@ let package = Package(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
 
+        // oneDNN's bf16 matrix products, opened at run time (nothing links against oneDNN).
+        .target(name: "CDNNL"),
         // Streaming-store conversion kernels for the safetensors loader (Swift cannot emit them).
         .target(name: "CKernels"),
         // Declarations of the CUDA driver, NVRTC and cuBLASLt entry points (loaded at run time;
@@ -83,7 +85,7 @@ let package = Package(
         // MARK: Numerics and media
         .target(
             name: "Tensors",
-            dependencies: ["COpenBLAS", "CKernels", "ReelflowIO"],
+            dependencies: ["COpenBLAS", "CKernels", "CDNNL", "ReelflowIO"],
             swiftSettings: swiftSettings),
         .target(
             name: "Media",

@@ -112,6 +112,12 @@ public enum TensorThreads {
         return try body()
     }
 
+    /// The threads a library with its own pool (oneDNN's OpenMP) may use for one call: `count`,
+    /// or 1 inside a single-threaded section, whose callers already run on every core.
+    static var threadsForLibraryCall: Int {
+        state.withLock { $0.singleThreadedSections == 0 ? $0.count : 1 }
+    }
+
     /// Called by the BLAS wrapper before every GEMM. Inside a single-threaded section it
     /// changes nothing and returns 1. Outside, a `large` product gets OpenBLAS's `count`
     /// threads (returns 1: call OpenBLAS once); a small one keeps OpenBLAS on one thread and

@@ -37,6 +37,7 @@ public final class CPUBackend: Backend {
     // MARK: Products
 
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        if let product = OneDNN.linear(x, weight: weight, bias: bias) { return product }
         let dtype = DType.result(of: [x, weight] + (bias.map { [$0] } ?? []))
         return finish(f32(x).cpuLinear(weight: f32(weight), bias: f32(bias)), dtype)
     }
@@ -53,7 +54,8 @@ public final class CPUBackend: Backend {
     ) -> Tensor {
         let dtype = DType.result(of: [query, key, value])
         let mask = mask.map { m in m.tensor.map { m.replacing(f32($0)) } ?? m }
-        let (q, k, v) = (f32(query), f32(key), f32(value))
+        // The kernel takes bf16 operands as they are (oneDNN multiplies them) and widens the rest.
+        let (q, k, v) = (query, key, value)
         let out: Tensor
         switch layout {
         case .headsFirst:

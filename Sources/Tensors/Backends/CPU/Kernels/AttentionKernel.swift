@@ -14,6 +14,21 @@ struct AttentionGeometry {
     var query, key, value, output: HeadLayout
 }
 
+extension Tensor {
+    /// Itself as float32 (itself when it already is).
+    fileprivate var f32Operand: Tensor { dtype == .f32 ? self : cpuConverted(to: .f32) }
+
+    /// An operand in `[B, T, H·w]` token layout copied to `[B, H, T, w]`, so each head's rows
+    /// are dense (oneDNN's fast kernels want them so), and `layout` updated to match; itself
+    /// when its rows already are dense.
+    fileprivate func headsFirst(_ layout: inout HeadLayout, width: Int, _ g: AttentionGeometry) -> Tensor {
+        guard layout.rowStride != width else { return self }
+        let tokens = shape[rank - 2]
+        layout = HeadLayout(batchStride: g.heads * tokens * width, headStride: tokens * width, rowStride: width)
+        return reshaped([g.batch, tokens, g.heads, width]).permuted([0, 2, 1, 3])
+    }
+}
+
 /// The blocked online-softmax kernel behind both attention layouts.
 enum AttentionKernel {
     static func run(
@@ -32,6 +47,20 @@ enum AttentionKernel {
         let items = g.batch * g.heads * qBlocks
         let workers = Swift.min(TensorThreads.count, Swift.max(1, items))
 
+        // bf16 operands go through oneDNN's bf16 GEMMs; anything else runs on float32.
+        let bf16 = query.dtype == .bf16 && key.dtype == .bf16 && value.dtype == .bf16
+            && OneDNNTileProducts.canTake(g, queryBlock: bq, keyBlock: bk)
+        var g = g
+        let (query, key, value) = bf16
+            ? (query.headsFirst(&g.query, width: g.headDim, g), key.headsFirst(&g.key, width: g.headDim, g),
+               value.headsFirst(&g.value, width: g.valueDim, g))
+            : (query.f32Operand, key.f32Operand, value.f32Operand)
+        let elementSize = bf16 ? 2 : 4
+        // Scratch per worker: score tile, row max, row sum, and for bf16 the tile as bf16
+        // words and a float32 P·V tile.
+        let extra = bf16 ? (bq * bk + 1) / 2 + bq * g.valueDim : 0
+        let perWorker = bq * bk + 2 * bq + extra
+
         return Tensor(shape: outputShape) { out in
             guard items > 0, g.valueDim > 0 else { return }
             if g.keyTokens == 0 {
@@ -39,34 +68,36 @@ enum AttentionKernel {
                 out.initialize(repeating: 0)
                 return
             }
-            query.withUnsafeBufferPointer { qp in
-                key.withUnsafeBufferPointer { kp in
-                    value.withUnsafeBufferPointer { vp in
+            query.withUnsafeHostBytes { qp in
+                key.withUnsafeHostBytes { kp in
+                    value.withUnsafeHostBytes { vp in
                         maskTensor.withUnsafeBufferPointer { mp in
-                            // Scratch per worker: score tile, row max, row sum.
-                            var scratch = [Float](repeating: 0, count: workers * (bq * bk + 2 * bq))
+                            var scratch = [Float](repeating: 0, count: workers * perWorker)
                             scratch.withUnsafeMutableBufferPointer { sp in
                                 let pointers = Pointers(
-                                    q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!,
+                                    q: qp.baseAddress!, k: kp.baseAddress!, v: vp.baseAddress!, elementSize: elementSize,
                                     mask: mp.baseAddress, out: out.baseAddress!, scratch: sp.baseAddress!)
-                                let body = { (item: Int, worker: Int) in
-                                    let head = item / qBlocks, block = item % qBlocks
-                                    let tile = Tile(
-                                        batch: head / g.heads, head: head % g.heads, q0: block * bq,
-                                        rows: Swift.min(bq, g.queryTokens - block * bq))
-                                    let s = pointers.scratch + worker * (bq * bk + 2 * bq)
-                                    processTile(
-                                        tile, g, pointers, maskLayout: maskLayout, multiplicative: multiplicative,
-                                        scale: scale, keyBlock: bk, scores: s, rowMax: s + bq * bk,
-                                        rowSum: s + bq * bk + bq, roundProbabilities: roundProbabilities,
-                                        grouped: grouped)
+                                func body<P: TileProducts>(_ products: P) -> (Int, Int) -> Void {
+                                    { (item: Int, worker: Int) in
+                                        let head = item / qBlocks, block = item % qBlocks
+                                        let tile = Tile(
+                                            batch: head / g.heads, head: head % g.heads, q0: block * bq,
+                                            rows: Swift.min(bq, g.queryTokens - block * bq))
+                                        let s = pointers.scratch + worker * perWorker
+                                        processTile(
+                                            tile, g, pointers, products, maskLayout: maskLayout,
+                                            multiplicative: multiplicative, scale: scale, keyBlock: bk, scores: s,
+                                            rowMax: s + bq * bk, rowSum: s + bq * bk + bq, extra: s + bq * bk + 2 * bq,
+                                            roundProbabilities: roundProbabilities, grouped: grouped)
+                                    }
                                 }
+                                let run = bf16 ? body(OneDNNTileProducts()) : body(SGEMMTileProducts())
                                 if workers > 1 {
                                     TensorThreads.withSingleThreadedBLAS {
-                                        parallelForEach(items, workers: workers, body)
+                                        parallelForEach(items, workers: workers, run)
                                     }
                                 } else {
-                                    for i in 0..<items { body(i, 0) }
+                                    for i in 0..<items { run(i, 0) }
                                 }
                             }
                         }
@@ -77,7 +108,9 @@ enum AttentionKernel {
     }
 
     struct Pointers {
-        var q, k, v: UnsafePointer<Float>
+        /// The operands' elements: float32, or bf16 words (`elementSize` 2).
+        var q, k, v: UnsafeRawPointer
+        var elementSize: Int
         var mask: UnsafePointer<Float>?
         var out: UnsafeMutablePointer<Float>
         var scratch: UnsafeMutablePointer<Float>
@@ -88,16 +121,16 @@ enum AttentionKernel {
     }
 
     /// One query block of one head against every key block.
-    static func processTile(
-        _ t: Tile, _ g: AttentionGeometry, _ p: Pointers, maskLayout: MaskLayout?, multiplicative: Bool,
+    static func processTile<P: TileProducts>(
+        _ t: Tile, _ g: AttentionGeometry, _ p: Pointers, _ products: P, maskLayout: MaskLayout?, multiplicative: Bool,
         scale: Float, keyBlock: Int, scores: UnsafeMutablePointer<Float>,
-        rowMax: UnsafeMutablePointer<Float>, rowSum: UnsafeMutablePointer<Float>,
+        rowMax: UnsafeMutablePointer<Float>, rowSum: UnsafeMutablePointer<Float>, extra: UnsafeMutablePointer<Float>,
         roundProbabilities: Bool = false, grouped: GroupBias? = nil
     ) {
-        let d = g.headDim, dv = g.valueDim
-        let q = p.q + g.query.offset(batch: t.batch, head: t.head) + t.q0 * g.query.rowStride
-        let kBase = p.k + g.key.offset(batch: t.batch, head: t.head)
-        let vBase = p.v + g.value.offset(batch: t.batch, head: t.head)
+        let d = g.headDim, dv = g.valueDim, size = p.elementSize
+        let q = p.q + (g.query.offset(batch: t.batch, head: t.head) + t.q0 * g.query.rowStride) * size
+        let kBase = p.k + g.key.offset(batch: t.batch, head: t.head) * size
+        let vBase = p.v + g.value.offset(batch: t.batch, head: t.head) * size
         let o = p.out + g.output.offset(batch: t.batch, head: t.head) + t.q0 * g.output.rowStride
         let ldo = g.output.rowStride
         for i in 0..<t.rows {
@@ -108,10 +141,9 @@ enum AttentionKernel {
         while k0 < g.keyTokens {
             let cols = Swift.min(keyBlock, g.keyTokens - k0)
             // S = scale * Q_blk · K_blkᵀ   [rows, cols]
-            BLAS.sgemm(
-                .none, .transposed, m: t.rows, n: cols, k: d, alpha: scale,
-                a: q, lda: g.query.rowStride, b: kBase + k0 * g.key.rowStride, ldb: g.key.rowStride,
-                c: scores, ldc: cols)
+            products.scores(
+                q, ldq: g.query.rowStride, kBase + k0 * g.key.rowStride * size, ldk: g.key.rowStride,
+                rows: t.rows, cols: cols, depth: d, scale: scale, into: scores)
             for i in 0..<t.rows {
                 let s = scores + i * cols
                 var maskRow: UnsafePointer<Float>? = nil
@@ -153,7 +185,7 @@ enum AttentionKernel {
                     }
                     blockSum = Reductions.sum(s, cols)
                 }
-                if roundProbabilities {
+                if roundProbabilities && !P.packsProbabilitiesToBF16 {
                     // torch's CPU flash kernel in bf16 multiplies V by the unnormalised
                     // probabilities rounded to bf16; the row sum stays float32.
                     reelflow_round_bf16_f32(s, s, cols)
@@ -167,10 +199,9 @@ enum AttentionKernel {
             }
             // O_blk (+)= P · V_blk   [rows, dv]; the first block overwrites the
             // uninitialised output.
-            BLAS.sgemm(
-                .none, .none, m: t.rows, n: dv, k: cols,
-                a: scores, lda: cols, b: vBase + k0 * g.value.rowStride, ldb: g.value.rowStride,
-                beta: k0 == 0 ? 0 : 1, c: o, ldc: ldo)
+            products.accumulate(
+                scores, vBase + k0 * g.value.rowStride * size, ldv: g.value.rowStride, rows: t.rows, cols: cols,
+                width: dv, into: o, ldo: ldo, overwrite: k0 == 0, scratch: extra)
             k0 += cols
         }
         for i in 0..<t.rows {
@@ -247,6 +278,116 @@ struct GroupBias: Sendable {
                         s[j] += lowest
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The two products of an attention tile: the scores `S = scale · Q · Kᵀ` and the output
+/// update `O (+)= P · V`.
+protocol TileProducts {
+    /// Whether `accumulate` rounds the probabilities to bf16 itself (packing them to bf16
+    /// words), so the caller need not round them first.
+    static var packsProbabilitiesToBF16: Bool { get }
+    /// `scores[rows, cols] = scale · q[rows, depth] · k[cols, depth]ᵀ` (rows `ldq`, `ldk` apart).
+    func scores(
+        _ q: UnsafeRawPointer, ldq: Int, _ k: UnsafeRawPointer, ldk: Int, rows: Int, cols: Int, depth: Int,
+        scale: Float, into scores: UnsafeMutablePointer<Float>)
+    /// `o[rows, width] (+)= p[rows, cols] · v[cols, width]`; `overwrite` for the first key block.
+    /// `scratch` holds `rows · cols` bf16 words and `rows · width` floats.
+    func accumulate(
+        _ p: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, ldv: Int, rows: Int, cols: Int, width: Int,
+        into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch: UnsafeMutablePointer<Float>)
+}
+
+/// float32 operands: OpenBLAS `sgemm` (one thread per worker), the scale folded into alpha.
+struct SGEMMTileProducts: TileProducts {
+    static var packsProbabilitiesToBF16: Bool { false }
+
+    func scores(
+        _ q: UnsafeRawPointer, ldq: Int, _ k: UnsafeRawPointer, ldk: Int, rows: Int, cols: Int, depth: Int,
+        scale: Float, into scores: UnsafeMutablePointer<Float>
+    ) {
+        BLAS.sgemm(
+            .none, .transposed, m: rows, n: cols, k: depth, alpha: scale,
+            a: q.assumingMemoryBound(to: Float.self), lda: ldq, b: k.assumingMemoryBound(to: Float.self), ldb: ldk,
+            c: scores, ldc: cols)
+    }
+
+    func accumulate(
+        _ p: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, ldv: Int, rows: Int, cols: Int, width: Int,
+        into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch: UnsafeMutablePointer<Float>
+    ) {
+        BLAS.sgemm(
+            .none, .none, m: rows, n: width, k: cols,
+            a: p, lda: cols, b: v.assumingMemoryBound(to: Float.self), ldb: ldv,
+            beta: overwrite ? 0 : 1, c: o, ldc: ldo)
+    }
+}
+
+/// bf16 operands: oneDNN's bf16 GEMMs with float32 accumulation, as torch's CPU flash kernel
+/// runs them. The scores come out in float32 and are scaled after the product (the same one
+/// multiply sgemm's alpha does); the probabilities are packed to bf16 words for `P · V` (that
+/// is their rounding), whose float32 result is added to the output.
+struct OneDNNTileProducts: TileProducts {
+    /// The probabilities are packed to bf16 words (round to nearest even, as the caller's
+    /// rounding) for the bf16 product, always: torch's bf16 kernel rounds them too.
+    static var packsProbabilitiesToBF16: Bool { true }
+
+    /// `Q · Kᵀ` on dense heads: Q `[rows, depth]`, K `[cols, depth]` read transposed.
+    static func scorePlan(rows: Int, cols: Int, depth: Int) -> OneDNN.Product? {
+        OneDNN.product(
+            m: rows, k: depth, n: cols, a: .bf16(rows * depth, depth, 1), b: .bf16(cols * depth, 1, depth),
+            c: .f32(rows * cols, cols, 1))
+    }
+
+    /// `P · V` on dense heads: P `[rows, cols]`, V `[cols, width]`.
+    static func valuePlan(rows: Int, cols: Int, width: Int) -> OneDNN.Product? {
+        OneDNN.product(
+            m: rows, k: cols, n: width, a: .bf16(rows * cols, cols, 1), b: .bf16(cols * width, width, 1),
+            c: .f32(rows * width, width, 1))
+    }
+
+    /// Whether oneDNN has a fast kernel for every tile shape of `g` (full and edge tiles).
+    static func canTake(_ g: AttentionGeometry, queryBlock bq: Int, keyBlock bk: Int) -> Bool {
+        guard OneDNN.enabled, bq > 0, bk > 0, g.headDim > 0 else { return false }
+        let rows = Set([bq, g.queryTokens % bq].filter { $0 > 0 }), cols = Set([bk, g.keyTokens % bk].filter { $0 > 0 })
+        for r in rows {
+            for c in cols {
+                if scorePlan(rows: r, cols: c, depth: g.headDim) == nil || valuePlan(rows: r, cols: c, width: g.valueDim) == nil {
+                    return false
+                }
+            }
+        }
+        return true
+    }
+
+    func scores(
+        _ q: UnsafeRawPointer, ldq: Int, _ k: UnsafeRawPointer, ldk: Int, rows: Int, cols: Int, depth: Int,
+        scale: Float, into scores: UnsafeMutablePointer<Float>
+    ) {
+        let plan = OneDNNTileProducts.scorePlan(rows: rows, cols: cols, depth: depth)
+        guard let plan, ldq == depth, ldk == depth else { fatalError("oneDNN refused a bf16 attention tile of \(rows) x \(depth) x \(cols)") }
+        plan.run(q, k, into: scores, threads: 1)
+        FastMath.scale(scores, rows * cols, by: scale)
+    }
+
+    func accumulate(
+        _ p: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, ldv: Int, rows: Int, cols: Int, width: Int,
+        into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let words = UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: UInt16.self)
+        let product = scratch + (rows * cols + 1) / 2
+        reelflow_f32_to_bf16(p, words, rows * cols)
+        let plan = OneDNNTileProducts.valuePlan(rows: rows, cols: cols, width: width)
+        guard let plan, ldv == width else { fatalError("oneDNN refused a bf16 attention tile of \(rows) x \(cols) x \(width)") }
+        plan.run(words, v, into: product, threads: 1)
+        for i in 0..<rows {
+            let row = o + i * ldo, add = product + i * width
+            if overwrite {
+                row.update(from: add, count: width)
+            } else {
+                for j in 0..<width { row[j] += add[j] }
             }
         }
     }

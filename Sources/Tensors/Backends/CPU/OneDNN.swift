@@ -1,0 +1,155 @@
+import CDNNL
+import Foundation
+import Synchronization
+
+/// bf16 matrix products through oneDNN, the library PyTorch's CPU bf16 ops run on.
+///
+/// OpenBLAS (Debian's build) has no bf16 GEMM, so without oneDNN a bf16 `linear` widens both
+/// operands to float32 (the whole weight, on every call) and runs `sgemm`. oneDNN multiplies
+/// the bf16 words in place with float32 accumulation: on CPUs with AVX512-BF16 or AMX it runs
+/// their bf16 instructions, elsewhere it widens tile by tile. The result is rounded once to
+/// bf16, as PyTorch's bf16 `linear` does.
+///
+/// oneDNN is opened at run time (`libdnnl.so.2`, the 2.x ABI of Debian 12's `libdnnl2`), so
+/// nothing needs it to build or run: without it, or with `REELFLOW_ONEDNN=0`, the float32
+/// OpenBLAS path runs. `REELFLOW_ONEDNN=/path/libdnnl.so.2` opens that file instead. A
+/// planned product (its shapes, dtypes and strides) is kept for the process, like cuBLASLt's
+/// plans on the GPU.
+package enum OneDNN {
+    /// Whether bf16 products go through oneDNN; tests switch it to compare both paths.
+    package static var enabled: Bool {
+        get { switchedOn.withLock { $0 } && opened.library != nil }
+        set { switchedOn.withLock { $0 = newValue } }
+    }
+
+    /// "oneDNN 2.6.3", or why oneDNN is not in use.
+    package static var summary: String {
+        if let library = opened.library { return "oneDNN \(library.version)" }
+        return "oneDNN not in use: \(opened.failure)"
+    }
+
+    private static let switchedOn = Mutex(ProcessInfo.processInfo.environment["REELFLOW_ONEDNN"] != "0")
+
+    private struct Library: Sendable { let version: String }
+    private static let opened: (library: Library?, failure: String) = {
+        let setting = ProcessInfo.processInfo.environment["REELFLOW_ONEDNN"]
+        if setting == "0" { return (nil, "REELFLOW_ONEDNN=0") }
+        let path = setting.flatMap { $0.isEmpty || $0 == "1" ? nil : $0 }
+        // Debian's oneDNN runs on OpenMP, whose workers otherwise spin between calls and
+        // take the core from OpenBLAS's and the tensor pool's threads on a small machine.
+        setenv("OMP_WAIT_POLICY", "PASSIVE", 0)
+        let status = path.map { rf_dnnl_open($0) } ?? rf_dnnl_open(nil)
+        guard status == 0 else { return (nil, String(cString: rf_dnnl_message())) }
+        return (Library(version: String(cString: rf_dnnl_version())), "")
+    }()
+
+    /// How one operand of a product lies in memory: its element type and its strides in
+    /// elements (batch, row, column).
+    package struct Layout: Hashable, Sendable {
+        var type: Int32
+        var strides: [Int64]
+
+        /// bf16 or float32 elements at the given strides. oneDNN 2.6 runs its fast (brgemm)
+        /// kernels only on dense operands, a batch stride of 0 included: give the matrix's
+        /// size as the batch stride, and rows (or columns) exactly one row (column) apart.
+        package static func bf16(_ batch: Int, _ row: Int, _ column: Int) -> Layout {
+            Layout(type: Int32(RF_DNNL_BF16), strides: [Int64(batch), Int64(row), Int64(column)])
+        }
+        package static func f32(_ batch: Int, _ row: Int, _ column: Int) -> Layout {
+            Layout(type: Int32(RF_DNNL_F32), strides: [Int64(batch), Int64(row), Int64(column)])
+        }
+    }
+
+    /// A planned product `C = A · B (+ bias)`, `[m, k] · [k, n]`, kept for the process. Several
+    /// threads may run it at once.
+    package final class Product: @unchecked Sendable {
+        let pointer: OpaquePointer
+        init(_ pointer: OpaquePointer) { self.pointer = pointer }
+        deinit { rf_dnnl_plan_free(pointer) }
+        var implementation: String { String(cString: rf_dnnl_plan_impl(pointer)) }
+
+        /// Runs it on `threads` threads and waits.
+        package func run(
+            _ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, bias: UnsafeRawPointer? = nil, into c: UnsafeMutableRawPointer?,
+            threads: Int
+        ) {
+            let status = rf_dnnl_plan_run(pointer, a, b, bias, c, Int32(threads))
+            require(status == 0, "\(OneDNN.summary): \(String(cString: rf_dnnl_message()))")
+        }
+    }
+
+    private struct Key: Hashable {
+        var m: Int, k: Int, n: Int
+        var a: Layout, b: Layout, c: Layout
+        var biasType: Int32
+    }
+
+    /// Plans by shape; nil where oneDNN refused one (the caller's own path runs for it).
+    private static let plans = Mutex<[Key: Product?]>([:])
+
+    /// The implementation oneDNN chose for the last planned product (e.g.
+    /// `brg:avx512_core_amx_bf16`), for reports and tests.
+    package static var lastImplementation: String { lastImpl.withLock { $0 } }
+    private static let lastImpl = Mutex("")
+
+    /// The plan for `[m, k] · [k, n]` with the operands laid out as given and an optional
+    /// bias row (`biasType` 0 for none); nil when oneDNN is off or refuses the shape.
+    package static func product(m: Int, k: Int, n: Int, a: Layout, b: Layout, c: Layout, biasType: Int32 = 0) -> Product? {
+        guard enabled else { return nil }
+        return plans.withLock { plans in
+            let key = Key(m: m, k: k, n: n, a: a, b: b, c: c, biasType: biasType)
+            if let known = plans[key] { return known }
+            var made = rf_dnnl_matmul_plan(
+                1, Int64(m), Int64(k), Int64(n), a.type, a.strides, b.type, b.strides, c.type, c.strides, biasType
+            ).map(Product.init)
+            if let plan = made {
+                lastImpl.withLock { $0 = plan.implementation }
+                // oneDNN's reference kernels (element by element, 100x slower) are never
+                // worth it: the caller's own path runs instead.
+                if plan.implementation.hasPrefix("ref") { made = nil }
+            }
+            // A process sees a handful of shapes; the cap only bounds a pathological one.
+            if plans.count >= 1024 { plans.removeAll() }
+            plans[key] = made
+            return made
+        }
+    }
+
+    /// `x · weightᵀ (+ bias)` for a bf16 `x` `[..., in]` and a bf16 `weight` `[out, in]`,
+    /// rounded to bf16; nil when oneDNN is off or cannot take the operands (the caller then
+    /// runs its float32 path).
+    package static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor? {
+        guard x.dtype == .bf16, weight.dtype == .bf16, enabled, x.rank >= 1, weight.rank == 2 else { return nil }
+        let k = x.shape[x.rank - 1], n = weight.shape[0]
+        let m = x.shape.dropLast().reduce(1, *)
+        guard weight.shape[1] == k, m > 0, n > 0, k > 0 else { return nil }
+        if let bias { require(bias.shape == [n], "linear bias must be [\(n)], got \(bias.shape)") }
+        // The bias is added in float32 before the one rounding; a bf16 bias is read as is.
+        let bias = bias.map { $0.dtype == .bf16 || $0.dtype == .f32 ? $0 : $0.cpuConverted(to: .f32) }
+        let biasType = bias.map { $0.dtype == .bf16 ? Int32(RF_DNNL_BF16) : Int32(RF_DNNL_F32) } ?? 0
+        // x [m, k] row-major; the weight [n, k] row-major read as its transpose [k, n]; the
+        // output [m, n] row-major.
+        guard
+            let plan = product(
+                m: m, k: k, n: n, a: .bf16(m * k, k, 1), b: .bf16(n * k, 1, k), c: .bf16(m * n, n, 1),
+                biasType: biasType)
+        else { return nil }
+        let threads = TensorThreads.threadsForLibraryCall
+        let words = [UInt16](unsafeUninitializedCapacity: m * n) { out, count in
+            x.withUnsafeHostBytes { a in
+                weight.withUnsafeHostBytes { b in
+                    withBiasBytes(bias) { plan.run(a.baseAddress, b.baseAddress, bias: $0, into: out.baseAddress, threads: threads) }
+                }
+            }
+            count = m * n
+        }
+        var shape = x.shape
+        shape[x.rank - 1] = n
+        return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
+    }
+
+    private static func withBiasBytes<R>(_ bias: Tensor?, _ body: (UnsafeRawPointer?) -> R) -> R {
+        guard let bias else { return body(nil) }
+        return bias.withUnsafeHostBytes { body($0.baseAddress) }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Synchronization
+import ReelflowTestSupport
+import Testing
+@testable import Tensors
+import TensorsTestSupport
+
+/// bf16 `linear` and attention through oneDNN (`OneDNN`, opened at run time) against the
+/// float32 OpenBLAS paths they replace (widen, `sgemm`, round once). Both accumulate in
+/// float32, in different orders, so a result may move by one bf16 ulp where the float32 sum
+/// sits near a rounding boundary; everything else must be equal.
+@Suite struct OneDNNTests {
+    /// CI installs Debian's libdnnl2 (scripts/setup); without it these tests would only
+    /// check the fallback.
+    @Test func isOpenedWhereInstalled() {
+        guard ProcessInfo.processInfo.environment["REELFLOW_ONEDNN"] != "0" else { return }
+        #expect(OneDNN.summary.hasPrefix("oneDNN 2."), "\(OneDNN.summary) (scripts/setup installs libdnnl2)")
+    }
+
+    enum Bias: CaseIterable, Sendable { case none, bf16, f32 }
+
+    @Test(arguments: [[1, 1, 1], [3, 7, 5], [2, 33, 300, 70], [1, 129, 64, 2048]], Bias.allCases)
+    func bf16LinearMatchesTheFloat32Path(shape: [Int], bias: Bias) throws {
+        try #require(OneDNN.enabled, "\(OneDNN.summary)")
+        // shape: leading axes..., rows, in, out
+        let lead = Array(shape.dropLast(2)), (k, n) = (shape[shape.count - 2], shape[shape.count - 1])
+        var rng = SeededRandom(seed: UInt64(shape.reduce(7, *)))
+        let x = rng.tensor(lead + [k]).to(dtype: .bf16)
+        let w = rng.tensor([n, k], scale: 1 / Float(k).squareRoot()).to(dtype: .bf16)
+        let b: Tensor? = switch bias {
+        case .none: nil
+        case .bf16: rng.tensor([n]).to(dtype: .bf16)
+        case .f32: rng.tensor([n])
+        }
+        let product = try #require(OneDNN.linear(x, weight: w, bias: b))
+        let expected = x.to(dtype: .f32).linear(weight: w.to(dtype: .f32), bias: b?.to(dtype: .f32)).to(dtype: .bf16)
+        #expect(product.shape == lead + [n] && product.dtype == .bf16)
+        let (got, want) = (product.hostScalars(), expected.hostScalars())
+        let moved = zip(got, want).filter { $0 != $1 }.count
+        #expect(ulpDistance(product, expected).max <= 1, "more than 1 bf16 ulp from the float32 path")
+        #expect(moved * 20 <= got.count, "\(moved) of \(got.count) results moved by an ulp")
+        #expect(!OneDNN.lastImplementation.isEmpty)
+    }
+
+    /// The comparison above can fail: a product with one weight row changed is caught.
+    @Test func aChangedWeightIsCaught() throws {
+        try #require(OneDNN.enabled, "\(OneDNN.summary)")
+        var rng = SeededRandom(seed: 3)
+        let x = rng.tensor([4, 16]).to(dtype: .bf16), w = rng.tensor([8, 16]).to(dtype: .bf16)
+        let changed = Tensor.concatenated([w.sliced(axis: 0, 0..<7), w.sliced(axis: 0, 0..<1)], axis: 0)
+        let product = try #require(OneDNN.linear(x, weight: changed, bias: nil))
+        let expected = x.to(dtype: .f32).linear(weight: w.to(dtype: .f32)).to(dtype: .bf16)
+        #expect(ulpDistance(product, expected).max > 1)
+    }
+
+    /// Empty products and other dtypes are left to the OpenBLAS path.
+    @Test func declinesWhatItDoesNotTake() {
+        let x = Tensor(shape: [0, 4], scalars: []).to(dtype: .bf16), w = Tensor(shape: [3, 4], scalars: Array(repeating: 1, count: 12)).to(dtype: .bf16)
+        #expect(OneDNN.linear(x, weight: w, bias: nil) == nil)
+        #expect(x.linear(weight: w).shape == [0, 3])
+        let f = Tensor(shape: [2, 4], scalars: Array(repeating: 1, count: 8))
+        #expect(OneDNN.linear(f, weight: w.to(dtype: .f32), bias: nil) == nil)
+    }
+
+    /// Attention on bf16 operands multiplies its tiles with oneDNN; the float32 kernel with
+    /// the same bf16 rounding of the probabilities is the yardstick. Tiles of 7 x 16 make edge
+    /// tiles in both directions; the masks cover the additive and the grouped bias.
+    @Test(arguments: [false, true])
+    func bf16AttentionMatchesTheFloat32Kernel(grouped: Bool) throws {
+        try #require(OneDNN.enabled, "\(OneDNN.summary)")
+        var rng = SeededRandom(seed: grouped ? 41 : 40)
+        let (b, t, heads, d) = (2, 37, 3, 16)
+        let q = rng.tensor([b, t, heads * d]).to(dtype: .bf16), k = rng.tensor([b, t, heads * d]).to(dtype: .bf16)
+        let v = rng.tensor([b, t, heads * d]).to(dtype: .bf16)
+        let mask: AttentionMask = grouped
+            ? .groups(TokenGroupWeights(
+                groups: (0..<t).map { $0 < 20 ? 0 : ($0 < 30 ? 1 : 2) }, cross: (0..<(b * t)).map { _ in Float.random(in: 0.2...1, using: &rng) },
+                batch: b, firstIsolatedGroup: 2, dtype: .bf16))
+            : .additive(rng.tensor([t, t], scale: 2))
+        for (bq, bk) in [(7, 16), (256, 512)] {
+            let product = Tensor.cpuAttention(
+                query: q, key: k, value: v, heads: heads, mask: mask, queryBlock: bq, keyBlock: bk, roundProbabilities: true
+            ).to(dtype: .bf16)
+            let expected = Tensor.cpuAttention(
+                query: q.to(dtype: .f32), key: k.to(dtype: .f32), value: v.to(dtype: .f32), heads: heads, mask: mask,
+                queryBlock: bq, keyBlock: bk, roundProbabilities: true
+            ).to(dtype: .bf16)
+            let moved = zip(product.hostScalars(), expected.hostScalars()).filter { $0 != $1 }.count
+            #expect(ulpDistance(product, expected).max <= 1, "tiles \(bq) x \(bk)")
+            #expect(moved * 10 <= product.count, "tiles \(bq) x \(bk): \(moved) of \(product.count) moved")
+        }
+    }
+
+    /// One plan run on several threads at once gives every thread the serial result: each run
+    /// has its own scratchpad (Debian's oneDNN shares the library scratchpad within a thread).
+    @Test func plansRunOnManyThreadsAtOnce() throws {
+        try #require(OneDNN.enabled, "\(OneDNN.summary)")
+        var rng = SeededRandom(seed: 5)
+        let x = rng.tensor([96, 256]).to(dtype: .bf16), w = rng.tensor([320, 256], scale: 0.06).to(dtype: .bf16)
+        let serial = try #require(OneDNN.linear(x, weight: w, bias: nil)).hostScalars()
+        let results = Mutex<[[Float]]>([])
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            let y = OneDNN.linear(x, weight: w, bias: nil)?.hostScalars() ?? []
+            results.withLock { $0.append(y) }
+        }
+        #expect(results.withLock { $0.allSatisfy { $0 == serial } })
+    }
+}
