@@ -27,30 +27,79 @@ extension CUDABackend {
         for (axis, p) in padding.enumerated() where p.before > 0 || p.after > 0 {
             if p.mode == .zeros && p.before == p.after { even[axis] = p.before } else { paddedShape[axis + 2] += p.before + p.after }
         }
-        let channelsLast = context.convolutionChannelsLast
+        // The channel transposes run one frame of one item per grid row (at most 65535).
+        let frames = paddedShape[2] + even[0] * 2
+        let channelsLast = context.convolutionChannelsLast && x.shape[0] * frames <= 65_535
+            && weight.shape[0] * weight.shape[2] <= 65_535
         let convolution = CUDNN.Convolution(
             input: paddedShape, weight: weight.shape, padding: even, stride: stride, type: blasType(x.dtype),
             channelsLast: channelsLast)
         guard x.count > 0, weight.count > 0, let plan = context.convolutionPlan(convolution) else { return nil }
         let outShape = convolution.output
         guard outShape.reduce(1, *) > 0 else { return empty(outShape, x.dtype) }
-        var input = x
-        for (axis, p) in padding.enumerated() where (p.before > 0 || p.after > 0) && even[axis] == 0 {
-            input = padded(input, axis: axis + 2, p)
-        }
-        // Channels-last: NDHWC copies in, the result copied back to NCDHW.
-        let toLast = [0, 2, 3, 4, 1], toFirst = [0, 4, 1, 2, 3]
-        let (xs, ws) = channelsLast ? (permute(input, axes: toLast), permute(weight, axes: toLast)) : (input, weight)
-        var out = empty(channelsLast ? toLast.map { outShape[$0] } : outShape, x.dtype)
         let workspace = CUDAStorage(bytes: plan.workspaceBytes, context: context)
-        context.convolve(plan, x: pointer(xs), w: pointer(ws), y: pointer(out), workspace: workspace.pointer)
-        withExtendedLifetime((xs, ws, workspace)) {}
-        if channelsLast { out = permute(out, axes: toFirst) }
-        if let bias {
-            strided(
-                out, converted(bias, x.dtype),
-                Geometry(extents: out.shape, a: Tensor.strides(of: out.shape), b: [0, 1, 0, 0, 0]), accumulate: true)
+        let bias = bias.map { converted($0, x.dtype) }
+        guard channelsLast else {
+            var input = x
+            for (axis, p) in padding.enumerated() where (p.before > 0 || p.after > 0) && even[axis] == 0 {
+                input = padded(input, axis: axis + 2, p)
+            }
+            let out = empty(outShape, x.dtype)
+            context.convolve(plan, x: pointer(input), w: pointer(weight), y: pointer(out), workspace: workspace.pointer)
+            withExtendedLifetime((input, workspace)) {}
+            if let bias {
+                strided(
+                    out, bias, Geometry(extents: out.shape, a: Tensor.strides(of: out.shape), b: [0, 1, 0, 0, 0]),
+                    accumulate: true)
+            }
+            return out
         }
+        // Channels-last: the input and the weights are transposed to NDHWC by tiled kernels, the
+        // time padding done in the same pass; the result is transposed back with the bias added.
+        // Each copy is released as soon as it is used, so the peak holds the caller's input, one
+        // NDHWC operand and the result, as the channels-first path holds its padded copy.
+        let outLast: Tensor = {
+            var input = x
+            for (axis, p) in padding.enumerated().dropFirst() where (p.before > 0 || p.after > 0) && even[axis] == 0 {
+                input = padded(input, axis: axis + 2, p)
+            }
+            let time = padding.first ?? AxisPadding(before: 0, after: 0, mode: .zeros)
+            let timeCopied = even[0] == 0 ? time : AxisPadding(before: 0, after: 0, mode: .zeros)
+            let xs = channelsLastCopy(input, before: timeCopied.before, after: timeCopied.after, replicate: timeCopied.mode == .replicate)
+            let ws = channelsLastCopy(weight, before: 0, after: 0, replicate: false)
+            let out = empty([outShape[0], outShape[2], outShape[3], outShape[4], outShape[1]], x.dtype)
+            context.convolve(plan, x: pointer(xs), w: pointer(ws), y: pointer(out), workspace: workspace.pointer)
+            withExtendedLifetime((xs, ws, workspace)) {}
+            return out
+        }()
+        return channelsFirstCopy(outLast, bias: bias)
+    }
+
+    /// `[N, C, D, spatial...]` as `[N, D + before + after, spatial..., C]`: output frame t holds
+    /// input frame `t - before`, clamped to the input's frames with `replicate`, zeros outside
+    /// them otherwise (rf_to_channels_last).
+    private func channelsLastCopy(_ x: Tensor, before: Int, after: Int, replicate: Bool) -> Tensor {
+        let (n, c, d) = (x.shape[0], x.shape[1], x.shape[2]), spatial = Array(x.shape.dropFirst(3))
+        let s = spatial.reduce(1, *), dOut = d + before + after
+        let out = empty([n, dOut] + spatial + [c], x.dtype)
+        context.launch(
+            "rf_to_channels_last", grid: ((s + 31) / 32, (c + 31) / 32, n * dOut), block: 256,
+            [.pointer(pointer(out)), .pointer(pointer(x)), .int64(c), .int64(d), .int64(s), .int64(dOut), .int64(before),
+             .int32(replicate ? 1 : 0), .int32(x.dtype.code)])
+        return out
+    }
+
+    /// `[N, D, spatial..., C]` as `[N, C, D, spatial...]`, plus `bias[C]` when given
+    /// (rf_to_channels_first).
+    private func channelsFirstCopy(_ x: Tensor, bias: Tensor?) -> Tensor {
+        let (n, d, c) = (x.shape[0], x.shape[1], x.shape[x.rank - 1]), spatial = Array(x.shape.dropFirst(2).dropLast())
+        let s = spatial.reduce(1, *)
+        let out = empty([n, c, d] + spatial, x.dtype)
+        context.launch(
+            "rf_to_channels_first", grid: ((s + 31) / 32, (c + 31) / 32, n * d), block: 256,
+            [.pointer(pointer(out)), .pointer(pointer(x)), .pointer(bias.map { pointer($0) } ?? 0), .int64(c), .int64(d),
+             .int64(s), .int32(x.dtype.code)])
+        withExtendedLifetime(bias) {}
         return out
     }
 
