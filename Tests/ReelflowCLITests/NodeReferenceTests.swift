@@ -30,6 +30,11 @@ import Testing
         if let cuda, cuda.contains("not available") {
             #expect(cuda.contains("libcuda.so.1") && cuda.contains("REELFLOW_CUDA_PATH"), "\(cuda)")
         }
+        // oneDNN: its version where libdnnl2 is installed (scripts/setup), else why not.
+        let onednn = lines.first { $0.hasPrefix("onednn") }
+        #expect(onednn?.contains("oneDNN 2.") == true, "\(onednn ?? "no onednn line")")
+        let off = try cli.run(["devices"], environment: ["REELFLOW_CUDA_PATH": "/nonexistent", "REELFLOW_ONEDNN": "0"])
+        #expect(off.stdout.contains("oneDNN not in use: REELFLOW_ONEDNN=0"), "\(off.stdout)")
     }
 
     /// OpenBLAS 0.3.21 falls back to generic SSE3 kernels on CPUs it does not know; reelflow
