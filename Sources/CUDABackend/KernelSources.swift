@@ -17,7 +17,7 @@ enum KernelSources {
         "rf_convert", "rf_put", "rf_unary", "rf_binary", "rf_fused3", "rf_copy", "rf_softmax", "rf_rownorm", "rf_sum_axis",
         "rf_groupnorm", "rf_pixelnorm", "rf_rope_interleaved", "rf_rope_split", "rf_interpolate", "rf_attention",
         "rf_im2col", "rf_randn_philox", "rf_flash2_d64", "rf_flash2_d128", "rf_flash2_wide_d64", "rf_flash2_wide_d128", "rf_binary_bf16x8", "rf_fused3_bf16x8",
-        "rf_unary_bf16x8", "rf_rownorm_bf16x8", "rf_to_channels_last", "rf_to_channels_first",
+        "rf_unary_bf16x8", "rf_rownorm_bf16x8", "rf_to_channels_last", "rf_to_channels_first", "rf_pixelnorm_bf16x8",
     ]
 
     /// Dynamic shared memory of the kernels that use more than the static 48 KB default: the

@@ -158,3 +158,32 @@ extern "C" __global__ void __launch_bounds__(256) rf_rownorm_bf16x8(unsigned sho
         }
     }
 }
+
+// rf_pixelnorm for bf16 in and out (torch's per-op roundings: x² rounded, the mean rounded,
+// + eps rounded, the root rounded, the quotient rounded once), each thread taking 8 adjacent
+// positions of one item, so every channel's read is one 16-byte load. Needs spatial % 8 == 0
+// and 16-byte aligned pointers; positions are counted in 64 bits, channel offsets too.
+extern "C" __global__ void rf_pixelnorm_bf16x8(unsigned short *out, const unsigned short *x, i64 batch, i64 channels,
+                                               i64 spatial, float eps) {
+    const i64 groups = spatial / 8;
+    const int bf16 = 1;
+    for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < batch * groups; i += (i64)gridDim.x * blockDim.x) {
+        const i64 bi = i / groups, base = bi * channels * spatial + (i - bi * groups) * 8;
+        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, v[8];
+        for (i64 c = 0; c < channels; ++c) {
+            unpack8(*(const uint4 *)(x + base + c * spatial), v);
+#pragma unroll
+            for (int k = 0; k < 8; ++k) acc[k] += round_to(v[k] * v[k], bf16);
+        }
+        float rms[8];
+#pragma unroll
+        for (int k = 0; k < 8; ++k)
+            rms[k] = round_to(sqrtf(round_to(round_to(acc[k] / (float)channels, bf16) + eps, bf16)), bf16);
+        for (i64 c = 0; c < channels; ++c) {
+            unpack8(*(const uint4 *)(x + base + c * spatial), v);
+#pragma unroll
+            for (int k = 0; k < 8; ++k) v[k] = v[k] / rms[k];
+            *(uint4 *)(out + base + c * spatial) = pack8(v);
+        }
+    }
+}
