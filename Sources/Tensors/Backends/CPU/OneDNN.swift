@@ -24,9 +24,16 @@ package enum OneDNN {
 
     /// "oneDNN 2.6.3", or why oneDNN is not in use.
     package static var summary: String {
-        if let library = opened.library { return "oneDNN \(library.version)" }
-        return "oneDNN not in use: \(opened.failure)"
+        guard let library = opened.library else { return "oneDNN not in use: \(opened.failure)" }
+        return "oneDNN \(library.version)" + (hasBF16Kernels ? "" : " (no bf16 kernels for this CPU: bf16 products stay on OpenBLAS)")
     }
+
+    /// Whether oneDNN has fast bf16 kernels on this CPU. oneDNN 2.6 has them from AVX-512 on
+    /// (AMX and AVX512-BF16 natively, plain AVX-512 by conversion); on an AVX2-only CPU it has
+    /// none and every bf16 product keeps the OpenBLAS path.
+    package static var hasBF16Kernels: Bool { bf16Probe }
+    private static let bf16Probe: Bool =
+        product(m: 16, k: 16, n: 16, a: .bf16(256, 16, 1), b: .bf16(256, 1, 16), c: .bf16(256, 16, 1)) != nil
 
     private static let switchedOn = Mutex(ProcessInfo.processInfo.environment["REELFLOW_ONEDNN"] != "0")
 
