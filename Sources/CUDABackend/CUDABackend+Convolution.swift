@@ -40,10 +40,7 @@ extension CUDABackend {
         let workspace = CUDAStorage(bytes: plan.workspaceBytes, context: context)
         let bias = bias.map { converted($0, x.dtype) }
         guard channelsLast else {
-            var input = x
-            for (axis, p) in padding.enumerated() where (p.before > 0 || p.after > 0) && even[axis] == 0 {
-                input = padded(input, axis: axis + 2, p)
-            }
+            let input = copyPadded(x, padding, even: even, fromAxis: 0)
             let out = empty(outShape, x.dtype)
             context.convolve(plan, x: pointer(input), w: pointer(weight), y: pointer(out), workspace: workspace.pointer)
             withExtendedLifetime((input, workspace)) {}
@@ -59,13 +56,10 @@ extension CUDABackend {
         // Each copy is released as soon as it is used, so the peak holds the caller's input, one
         // NDHWC operand and the result, as the channels-first path holds its padded copy.
         let outLast: Tensor = {
-            var input = x
-            for (axis, p) in padding.enumerated().dropFirst() where (p.before > 0 || p.after > 0) && even[axis] == 0 {
-                input = padded(input, axis: axis + 2, p)
-            }
-            let time = padding.first ?? AxisPadding(before: 0, after: 0, mode: .zeros)
-            let timeCopied = even[0] == 0 ? time : AxisPadding(before: 0, after: 0, mode: .zeros)
-            let xs = channelsLastCopy(input, before: timeCopied.before, after: timeCopied.after, replicate: timeCopied.mode == .replicate)
+            let input = copyPadded(x, padding, even: even, fromAxis: 1)
+            let time = even[0] == 0 ? padding.first : nil  // what cuDNN does not pad, the transpose does
+            let xs = channelsLastCopy(
+                input, before: time?.before ?? 0, after: time?.after ?? 0, replicate: time?.mode == .replicate)
             let ws = channelsLastCopy(weight, before: 0, after: 0, replicate: false)
             let out = empty([outShape[0], outShape[2], outShape[3], outShape[4], outShape[1]], x.dtype)
             context.convolve(plan, x: pointer(xs), w: pointer(ws), y: pointer(out), workspace: workspace.pointer)
@@ -101,6 +95,16 @@ extension CUDABackend {
              .int64(s), .int32(x.dtype.code)])
         withExtendedLifetime(bias) {}
         return out
+    }
+
+    /// `x` with the padding of spatial axes `fromAxis...` that cuDNN does not do itself (`even`
+    /// 0 there) copied in.
+    private func copyPadded(_ x: Tensor, _ padding: [AxisPadding], even: [Int], fromAxis: Int) -> Tensor {
+        var input = x
+        for (axis, p) in padding.enumerated().dropFirst(fromAxis) where (p.before > 0 || p.after > 0) && even[axis] == 0 {
+            input = padded(input, axis: axis + 2, p)
+        }
+        return input
     }
 
     /// `x` padded along `axis` by `p` (zeros, or copies of the edge slices for replicate).

@@ -15,9 +15,6 @@ struct AttentionGeometry {
 }
 
 extension Tensor {
-    /// Itself as float32 (itself when it already is).
-    fileprivate var f32Operand: Tensor { dtype == .f32 ? self : cpuConverted(to: .f32) }
-
     /// An operand in `[B, T, H·w]` token layout copied to `[B, H, T, w]`, so each head's rows
     /// are dense (oneDNN's fast kernels want them so), and `layout` updated to match; itself
     /// when its rows already are dense.
@@ -54,7 +51,7 @@ enum AttentionKernel {
         let (query, key, value) = bf16
             ? (query.headsFirst(&g.query, width: g.headDim, g), key.headsFirst(&g.key, width: g.headDim, g),
                value.headsFirst(&g.value, width: g.valueDim, g))
-            : (query.f32Operand, key.f32Operand, value.f32Operand)
+            : (CPUBackend.shared.f32(query), CPUBackend.shared.f32(key), CPUBackend.shared.f32(value))
         let elementSize = bf16 ? 2 : 4
         // Scratch per worker: score tile, row max, row sum, and for bf16 the tile as bf16
         // words and a float32 P·V tile.
