@@ -12,7 +12,8 @@ import Tensors
 /// ltx-core on the same file in the same run. Prints JSON lines.
 /// With `gpu` nil it runs on the CPU backend on whatever DIR holds (a smoke test of the harness
 /// with a tiny checkpoint: `--transformer-bench-cpu DIR`).
-/// With `profileOnly`, it times one stage-1 forward op by op instead (`--transformer-profile`).
+/// With `profileOnly`, it times one forward of each stage op by op instead, with where its
+/// memory peaks (`--transformer-profile`).
 func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5, profileOnly: Bool = false) throws {
     let cuda = gpu?.device ?? .cpu
     let path = directory + "/transformer_full.safetensors"
@@ -48,7 +49,7 @@ func runTransformerBenchmark(directory: String, gpu: CUDABackend?, runs: Int = 5
         if profileOnly, let gpu {
             let (_, table) = gpu.profile { model.denoised(input) }
             print("== one forward, \(label), op by op (each op waited for):\n\(table)")
-            return
+            continue
         }
         var samples: [Double] = []
         for _ in 0..<runs {

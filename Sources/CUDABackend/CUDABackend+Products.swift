@@ -26,16 +26,31 @@ extension CUDABackend {
     }
 
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        linear(x, weight: weight, bias: bias, gelu: false)
+    }
+
+    /// GELU (tanh) runs in cuBLASLt's epilogue: the product before it is never written.
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: UnaryOp) -> Tensor {
+        guard activation == .geluTanh else { return unary(activation, linear(x, weight: weight, bias: bias)) }
+        return linear(x, weight: weight, bias: bias, gelu: true)
+    }
+
+    private func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, gelu: Bool) -> Tensor {
         let dtype = gemmType([x, weight] + [bias].compactMap { $0 })
         let (xc, wc, bc) = (converted(x, dtype), converted(weight, dtype), bias.map { converted($0, dtype) })
         let (inner, outer) = (weight.shape[1], weight.shape[0])
         let rows = inner == 0 ? x.count / max(1, x.shape.last ?? 1) : x.count / inner
         let out = empty(Array(x.shape.dropLast()) + [outer], dtype)
         guard rows > 0 && outer > 0 else { return out }
-        if inner == 0 { return bias.map { binary(.add, zeros(out.shape, dtype), converted($0, dtype)) } ?? zeros(out.shape, dtype) }
-        context.gemm(CUBLASLt.GEMM(
+        if inner == 0 {
+            let y = bias.map { binary(.add, zeros(out.shape, dtype), converted($0, dtype)) } ?? zeros(out.shape, dtype)
+            return gelu ? unary(.geluTanh, y) : y
+        }
+        var g = CUBLASLt.GEMM(
             m: rows, n: outer, k: inner, a: pointer(xc), lda: inner, transposeA: false, b: pointer(wc), ldb: inner,
-            transposeB: true, d: pointer(out), ldd: outer, type: blasType(dtype), bias: bc.map { pointer($0) }))
+            transposeB: true, d: pointer(out), ldd: outer, type: blasType(dtype), bias: bc.map { pointer($0) })
+        g.gelu = gelu
+        context.gemm(g)
         return out
     }
 

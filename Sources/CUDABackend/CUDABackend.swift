@@ -53,6 +53,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
     public func profile<R>(_ body: () throws -> R) rethrows -> (R, String) {
         synchronize()
         context.profileTable.withLock { $0 = [:] }
+        context.resetPeak()
+        context.profilePeak.withLock { $0 = (context.peakBytes(), "(before the first op)", 0, 0) }
         context.profiling.store(true, ordering: .relaxed)
         let start = ContinuousClock.now
         let result = try body()
@@ -69,6 +71,8 @@ public final class CUDABackend: Backend, @unchecked Sendable {
         lines.append(pad("(between ops: host work)", 40) + " " + pad("", 6) + " " + pad(format((total - inOps) * 1e3), 10, left: true)
             + " " + pad(format(100 * (total - inOps) / total) + "%", 7, left: true))
         lines.append(pad("total", 40) + " " + pad("", 6) + " " + pad(format(total * 1e3), 10, left: true))
+        let peak = context.profilePeak.withLock { $0 }
+        lines.append("peak memory \(peak.bytes >> 20) MiB, reached during op \(peak.index) of \(peak.ops) (\(peak.op))")
         return (result, lines.joined(separator: "\n"))
     }
 

@@ -143,12 +143,21 @@ final class CUDAContext: @unchecked Sendable {
         must(driver.cuStreamSynchronize(stream), "cuStreamSynchronize")
         let seconds = (ContinuousClock.now - start).inSeconds
         let key = name()
+        let high = peakBytes()
         profileTable.withLock { table in
             let old = table[key] ?? (0, 0)
             table[key] = (old.count + 1, old.seconds + seconds)
         }
+        profilePeak.withLock { peak in
+            peak.ops += 1
+            if high > peak.bytes { peak = (high, key, peak.ops, peak.ops) }
+        }
         return result
     }
+
+    /// While profiling: the pool's high-water mark, the op during which it was last raised
+    /// and that op's index among the ops timed (where in a forward the memory peaks).
+    let profilePeak = Mutex<(bytes: Int, op: String, index: Int, ops: Int)>((0, "", 0, 0))
 
     /// Makes this GPU's context current on the calling thread (the driver keeps one per thread).
     func makeCurrent() { must(driver.cuCtxSetCurrent(context), "cuCtxSetCurrent") }

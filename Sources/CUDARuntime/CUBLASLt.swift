@@ -68,6 +68,9 @@ package final class CUBLASLt: @unchecked Sendable {
         package var type: ElementType
         package var outType: ElementType
         package var bias: CUdeviceptr?
+        /// cuBLASLt's GELU epilogue (torch's tanh form, on the float32 result before its
+        /// rounding), after the bias.
+        package var gelu = false
         package var batch = 1, strideA = 0, strideB = 0, strideD = 0
         package init(
             m: Int, n: Int, k: Int, a: CUdeviceptr, lda: Int, transposeA: Bool, b: CUdeviceptr, ldb: Int,
@@ -92,9 +95,13 @@ package final class CUBLASLt: @unchecked Sendable {
         var opFirst: Int32 = g.transposeB ? 1 : 0, opSecond: Int32 = g.transposeA ? 1 : 0
         try check(descSet(desc, Int32(REELFLOW_CUBLASLT_MATMUL_DESC_TRANSA), &opFirst, 4), "set TRANSA")
         try check(descSet(desc, Int32(REELFLOW_CUBLASLT_MATMUL_DESC_TRANSB), &opSecond, 4), "set TRANSB")
-        if var bias = g.bias {
-            var epilogue = Int32(REELFLOW_CUBLASLT_EPILOGUE_BIAS)
+        if g.bias != nil || g.gelu {
+            var epilogue = Int32(
+                g.bias == nil ? REELFLOW_CUBLASLT_EPILOGUE_GELU
+                    : g.gelu ? REELFLOW_CUBLASLT_EPILOGUE_GELU_BIAS : REELFLOW_CUBLASLT_EPILOGUE_BIAS)
             try check(descSet(desc, Int32(REELFLOW_CUBLASLT_MATMUL_DESC_EPILOGUE), &epilogue, 4), "set EPILOGUE")
+        }
+        if var bias = g.bias {
             try check(descSet(desc, Int32(REELFLOW_CUBLASLT_MATMUL_DESC_BIAS_POINTER), &bias, 8), "set BIAS_POINTER")
             var biasType = g.outType.code
             try check(descSet(desc, Int32(REELFLOW_CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE), &biasType, 4), "set BIAS_DATA_TYPE")

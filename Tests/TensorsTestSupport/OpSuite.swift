@@ -26,6 +26,8 @@ public enum OpSuite {
             let (g, beta, m) = (r([d]), r([d]), r([d, 3]))
             let shape = "\([b, t, d])"
             add("linear \(shape)") { x.linear(weight: w, bias: bias) }
+            add("linear+gelu \(shape)") { x.linear(weight: w, bias: bias, activation: .geluTanh) }
+            add("linear+gelu, no bias \(shape)") { x.linear(weight: w, activation: .geluTanh) }
             add("silu \(shape)") { x.silu() }
             add("gelu \(shape)") { x.geluTanh() }
             add("sigmoid \(shape)") { x.sigmoid() }

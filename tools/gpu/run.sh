@@ -13,7 +13,8 @@
 #                             weights), untiled and tiled, beside ltx-core (tools/gpu/vae_bench.py)
 #   tools/gpu/run.sh convsearch  the untiled VAE decode under each cuDNN layout (NCDHW, NDHWC)
 #                             and algorithm search (heuristic, measured), with cuDNN's rankings
-#   tools/gpu/run.sh profile  one full-size stage-1 forward timed op by op (CUDABackend.profile)
+#   tools/gpu/run.sh profile  one full-size forward of each stage timed op by op, with the op
+#                             where GPU memory peaks (CUDABackend.profile)
 #   tools/gpu/run.sh graph    the whole Sync-LoRA graph at 1024x1024x81 on full-size random
 #                             weights (`reelflow demo --full-size --device cuda`): cold, rerun
 #                             (every node cached), and rerun with stage 2's seed changed

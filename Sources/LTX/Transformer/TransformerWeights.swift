@@ -21,6 +21,13 @@ public struct LinearWeights: Sendable {
         }
         return y
     }
+
+    /// `activation(self(x))`; without unfused LoRA updates the activation runs in the
+    /// product's epilogue where the backend has one.
+    func callAsFunction(_ x: Tensor, then activation: UnaryOp) -> Tensor {
+        guard updates.isEmpty else { return self(x).applying(activation) }
+        return x.linear(weight: weight, bias: bias, activation: activation)
+    }
 }
 
 /// One LoRA's update of one linear layer, held on the device for unfused mode.

@@ -127,7 +127,7 @@ public struct VideoTransformer: Sendable {
         }
         // 3. Feed-forward.
         let ffIn = x.rmsNorm(eps: c.normEps).modulated(scale: value(4), shift: value(3))
-        let ff = blk.feedForwardOut(blk.feedForwardIn(ffIn).geluTanh())
+        let ff = blk.feedForwardOut(blk.feedForwardIn(ffIn, then: .geluTanh))
         return x.addingGated(ff, gate: value(5))
     }
 

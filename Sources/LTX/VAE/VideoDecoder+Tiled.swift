@@ -92,8 +92,7 @@ extension VideoDecoder {
                 let offset = tile.output[0].lowerBound - frames.lowerBound
                 let length = min(tile.output[0].count, decoded.shape[2], frames.count - offset)
                 let extents = [length, tile.output[1].count, tile.output[2].count]
-                let mask = tile.blendMask([tile.output[0].count, extents[1], extents[2]], dtype: dtype, device: device)
-                    .sliced(axis: 2, 0..<length)
+                let mask = tile.blendMask([tile.output[0].count, extents[1], extents[2]], frames: length, dtype: dtype, device: device)
                 let origin = [0, 0, offset, tile.output[1].lowerBound, tile.output[2].lowerBound]
                 let visible = length == decoded.shape[2] ? decoded : decoded.sliced(axis: 2, 0..<length)
                 buffer.addRegion(visible * mask, at: origin)
@@ -139,11 +138,9 @@ extension VideoDecoder {
                 for (i, x) in c.enumerated() { columns[x] += tile.masks[2]?[i] ?? 1 }
             }
         }
-        var plane = [Float](repeating: 0, count: height * width)
-        for y in 0..<height {
-            for x in 0..<width { plane[y * width + x] = max(rows[y] * columns[x], 1e-8) }
-        }
-        return Tensor(shape: [1, 1, 1, height, width], scalars: plane).to(dtype: dtype).to(device: device)
+        let plane = Tensor(shape: [1, 1, 1, height, 1], scalars: rows).to(device: device)
+            * Tensor(shape: [1, 1, 1, 1, width], scalars: columns).to(device: device)
+        return plane.clamped(min: 1e-8).to(dtype: dtype)
     }
 
     /// `decodeTiled` with the chunks joined along time.

@@ -33,6 +33,11 @@ public protocol Backend: AnyObject, Sendable {
     // MARK: Products
     /// `x [..., in] · weightᵀ + bias`, `weight [out, in]`.
     func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor
+    /// `activation(x · Wᵀ + b)`: a feed-forward's first layer. A backend may apply the
+    /// activation to the float32 product before its one rounding (a GEMM epilogue: the
+    /// product never reaches memory), within one ulp of `linear` then `unary`; the default
+    /// runs those two.
+    func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: UnaryOp) -> Tensor
     /// `[..., M, K] · [..., K, N]`, batch axes broadcast; transposes read in place.
     func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor
     /// `softmax(q·kᵀ·scale + mask)·v` per head, memory linear in tokens.
@@ -93,6 +98,10 @@ public protocol Backend: AnyObject, Sendable {
 }
 
 extension Backend {
+    public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, activation: UnaryOp) -> Tensor {
+        unary(activation, linear(x, weight: weight, bias: bias))
+    }
+
     public func torchCUDANormal(count: Int, seed: UInt64, offset: UInt64, threads: Int, dtype: DType) -> Tensor? { nil }
 }
 

@@ -31,6 +31,7 @@ public enum BackendCheck {
         let cases: [Case] = [
             ("linear", .f32, 1e-4, { on in on(x).linear(weight: on(w), bias: on(bias)) }),
             ("linear", .bf16, 1.0 / 128, { on in on(x).linear(weight: on(w), bias: on(bias)) }),
+            ("linear + GELU", .bf16, 1.0 / 128, { on in on(x).linear(weight: on(w), bias: on(bias), activation: .geluTanh) }),
             ("attention, 2 heads x 128", .bf16, 1.0 / 64, { on in Tensor.attention(query: on(q), key: on(k), value: on(v), heads: 2) }),
             ("attention, 2 heads x 128", .f32, 1e-4, { on in Tensor.attention(query: on(q), key: on(k), value: on(v), heads: 2) }),
             ("causal conv3d", .f32, 1e-4, { on in on(video).causalConv3d(weight: on(kernel), bias: on(kb)) }),

@@ -46,6 +46,9 @@ extension Tensor {
     /// GELU with the tanh approximation (torch `gelu(approximate="tanh")`).
     public func geluTanh() -> Tensor { backend.unary(.geluTanh, self) }
 
+    /// The element-wise function `op`.
+    public func applying(_ op: UnaryOp) -> Tensor { backend.unary(op, self) }
+
     /// `e^x` element-wise.
     public func exp() -> Tensor { backend.unary(.exp, self) }
 
