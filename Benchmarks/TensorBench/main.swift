@@ -79,7 +79,7 @@ func benchLinear(runs: Int) {
                         y.withUnsafeMutableBufferPointer { yp in
                             bareSgemm(
                                 rows: rows, out: outF, in: inF, x: xp.baseAddress!, w: wp.baseAddress!,
-                                y: yp.baseAddress!)
+                                y: yp.baseAddress!, threads: TensorThreads.count)
                         }
                     }
                 }

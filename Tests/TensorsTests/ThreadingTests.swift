@@ -30,21 +30,49 @@ import TensorsTestSupport
         #expect(TensorThreads.count == 1, "counts below 1 clamp to 1")
     }
 
-    /// (Other suites run attention concurrently, so only what holds inside a section is
-    /// checked: outside, another test's section may hold OpenBLAS at one thread.)
+    /// Products are cut by shape alone: the same bits with 1 and 3 threads and inside a
+    /// single-threaded section (where another op's workers call them), for shapes on both
+    /// sides of the banding rules. OpenBLAS's own threading failed this under a forced
+    /// `OPENBLAS_CORETYPE` (`OPENBLAS_CORETYPE=Haswell swift test --filter ThreadingTests`
+    /// checks that case).
+    @Test func productsDoNotDependOnThreadsOrSections() {
+        let saved = TensorThreads.count
+        defer { TensorThreads.count = saved }
+        var rng = SeededRandom(seed: 51)
+        let shapes = [(16, 256, 256), (64, 2048, 512), (400, 1024, 1024), (130, 70, 300), (512, 512, 512), (1, 4096, 64)]
+        let operands = shapes.map { (m, n, k) in (rng.tensor([m, k]), rng.tensor([n, k])) }
+        func run() -> [Tensor] { operands.map { $0.0.linear(weight: $0.1) } }
+        TensorThreads.count = 1
+        let single = run()
+        TensorThreads.count = 3
+        let multi = run()
+        let sectioned = TensorThreads.withSingleThreadedProducts { run() }
+        for i in shapes.indices {
+            #expect(single[i] == multi[i], "\(shapes[i]) at 1 and 3 threads")
+            #expect(single[i] == sectioned[i], "\(shapes[i]) inside a section")
+        }
+        #expect(BLAS.threadCount() == 1, "OpenBLAS stays on one thread")
+    }
+
+    @Test func bandsDependOnTheShapeOnly() {
+        #expect(BLAS.bandCount(m: 16, n: 256, k: 256) == 1, "2^20 multiply-adds make one band")
+        #expect(BLAS.bandCount(m: 64, n: 2048, k: 512) == 8)
+        #expect(BLAS.bandCount(m: 63, n: 63, k: 100_000) == 1, "no axis of 64")
+        #expect(BLAS.bandCount(m: 64, n: 64, k: 255) == 1, "under 2^20 multiply-adds")
+        #expect(BLAS.bandCount(m: 1408, n: 4096, k: 4096) == BLAS.maxBands)
+        #expect(BLAS.bandCount(m: 200, n: 100, k: 4096) == 2, "3 rounds down to an even count")
+    }
+
     @Test func singleThreadedSectionsNest() {
-        TensorThreads.withSingleThreadedBLAS {
-            #expect(BLAS.threadCount() == 1)
-            TensorThreads.withSingleThreadedBLAS { #expect(BLAS.threadCount() == 1) }
-            #expect(BLAS.threadCount() == 1, "the outer section still holds OpenBLAS at one thread")
-            let current = TensorThreads.count
-            TensorThreads.count = current  // setting the count inside must not raise it
-            #expect(BLAS.threadCount() == 1)
+        TensorThreads.withSingleThreadedProducts {
+            #expect(TensorThreads.threadsForOneCall == 1)
+            TensorThreads.withSingleThreadedProducts { #expect(TensorThreads.threadsForOneCall == 1) }
+            #expect(TensorThreads.threadsForOneCall == 1, "the outer section still holds")
         }
     }
 }
 
-/// Stopping OpenBLAS's idle workers must leave BLAS working, on all its threads. An exit
+/// Stopping OpenBLAS's idle workers must leave BLAS working, from every thread. An exit
 /// test: the body runs in a child process of its own, because stopping the pool while another
 /// test's GEMM runs would break that GEMM.
 @Suite struct IdleBLASThreadTests {
@@ -55,8 +83,8 @@ import TensorsTestSupport
                 return
             }
             TensorThreads.count = 2
-            // Big enough (2^27 multiply-adds) that OpenBLAS splits it across its threads,
-            // which it must restart.
+            // Big enough (2^27 multiply-adds) to be cut into bands that run on two threads,
+            // each calling OpenBLAS.
             var rng = SeededRandom(seed: 77)
             let x = rng.tensor([512, 512]), w = rng.tensor([512, 512])
             let fast = x.linear(weight: w)
@@ -65,28 +93,7 @@ import TensorsTestSupport
                 let expected = (0..<512).reduce(0.0) { $0 + Double(xv[i * 512 + $1]) * Double(wv[j * 512 + $1]) }
                 if abs(Double(yv[i * 512 + j]) - expected) > 1e-3 { fatalError("linear after stopping the idle workers is off at (\(i), \(j))") }
             }
-            if BLAS.threadCount() != 2 { fatalError("OpenBLAS runs \(BLAS.threadCount()) threads, expected 2") }
-        }
-    }
-
-    /// Attention leaves OpenBLAS at one thread when it ends (no wake-up of the pool per call);
-    /// small products stay there too (split on the TensorThreads pool); the next large GEMM
-    /// gets `count` threads back. In a child process, so no
-    /// other test's section interferes.
-    @Test func poolIsRestoredLazilyBeforeTheNextGEMM() async {
-        await #expect(processExitsWith: .success) {
-            TensorThreads.count = 2
-            var rng = SeededRandom(seed: 5)
-            let q = rng.tensor([1, 2, 40, 8])
-            _ = Tensor.scaledDotProductAttention(query: q, key: q, value: q)
-            _ = Tensor.scaledDotProductAttention(query: q, key: q, value: q)
-            if BLAS.threadCount() != 1 { fatalError("after attention OpenBLAS runs \(BLAS.threadCount()) threads, expected 1") }
-            let small = rng.tensor([64, 64])
-            _ = small.linear(weight: small)
-            if BLAS.threadCount() != 1 { fatalError("a small linear runs on the pool, OpenBLAS at \(BLAS.threadCount()) threads") }
-            let x = rng.tensor([512, 512])  // 2^27 multiply-adds: OpenBLAS's own threads
-            _ = x.linear(weight: x)
-            if BLAS.threadCount() != 2 { fatalError("after a large linear OpenBLAS runs \(BLAS.threadCount()) threads, expected 2") }
+            if BLAS.threadCount() != 1 { fatalError("OpenBLAS runs \(BLAS.threadCount()) threads, expected 1") }
         }
     }
 }

@@ -46,33 +46,44 @@ enum BLAS {
             }
             return
         }
-        let parts = TensorThreads.prepareBLASForCall(large: m * n * k >= ownPoolThreshold)
-        if parts > 1 && (m >= 64 || n >= 64) {
-            // A small product: OpenBLAS stays on one thread and the product is cut into
-            // bands of C for the `TensorThreads` pool (no OpenBLAS worker is woken, so none
-            // spins afterwards). Rows when there are enough, columns otherwise.
-            let byRows = m >= 64
-            let extent = byRows ? m : n
-            let (pa, pb, pc) = (Int(bitPattern: a), Int(bitPattern: b), Int(bitPattern: c))
-            parallelFor(extent, grain: 32) { range in
-                let a = UnsafePointer<Float>(bitPattern: pa)!, b = UnsafePointer<Float>(bitPattern: pb)!
-                let c = UnsafeMutablePointer<Float>(bitPattern: pc)!
-                if byRows {
-                    let aOff = transA == .none ? range.lowerBound * lda : range.lowerBound
-                    call(transA, transB, range.count, n, k, alpha, a + aOff, lda, b, ldb, beta, c + range.lowerBound * ldc, ldc)
-                } else {
-                    let bOff = transB == .none ? range.lowerBound : range.lowerBound * ldb
-                    call(transA, transB, m, range.count, k, alpha, a, lda, b + bOff, ldb, beta, c + range.lowerBound, ldc)
-                }
-            }
+        // OpenBLAS always runs on one thread; a product big enough is cut into bands of C
+        // that the `TensorThreads` pool runs. The bands depend on the shape only, so every
+        // element's arithmetic (which OpenBLAS kernel, which edge case) is the same whatever
+        // the thread count or whatever runs beside it: OpenBLAS's own threading gives
+        // different bits at 1 and 2 threads for some shapes under some kernel families.
+        let workers = TensorThreads.threadsForOneCall  // (first use sets OpenBLAS to one thread)
+        let bands = bandCount(m: m, n: n, k: k)
+        guard bands > 1 else {
+            call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        let byRows = m >= n
+        let extent = byRows ? m : n
+        let (pa, pb, pc) = (Int(bitPattern: a), Int(bitPattern: b), Int(bitPattern: c))
+        parallelForEach(bands, workers: workers) { band, _ in
+            let a = UnsafePointer<Float>(bitPattern: pa)!, b = UnsafePointer<Float>(bitPattern: pb)!
+            let c = UnsafeMutablePointer<Float>(bitPattern: pc)!
+            let lower = extent * band / bands, count = extent * (band + 1) / bands - lower
+            if byRows {
+                let aOff = transA == .none ? lower * lda : lower
+                call(transA, transB, count, n, k, alpha, a + aOff, lda, b, ldb, beta, c + lower * ldc, ldc)
+            } else {
+                let bOff = transB == .none ? lower : lower * ldb
+                call(transA, transB, m, count, k, alpha, a, lda, b + bOff, ldb, beta, c + lower, ldc)
+            }
+        }
     }
 
-    /// Products below this many multiply-adds are split by the `TensorThreads` pool with
-    /// OpenBLAS on one thread; larger ones use OpenBLAS's own threads.
-    static let ownPoolThreshold = 1 << 27
+    /// How many bands of C a product is cut into, from its shape alone: along the longer of
+    /// C's two axes (so the operand packed again in every band is the smaller one), at most
+    /// `maxBands`, at least 64 rows or columns and 2^20 multiply-adds each, and an even
+    /// number so two or four threads share them evenly.
+    static func bandCount(m: Int, n: Int, k: Int) -> Int {
+        let bands = min(maxBands, max(m, n) / 64, (m * n * k) >> 20)
+        return bands <= 1 ? 1 : bands & ~1
+    }
+
+    static let maxBands = 8
 
     private static func call(
         _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,

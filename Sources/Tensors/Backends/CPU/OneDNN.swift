@@ -141,7 +141,7 @@ package enum OneDNN {
                 m: m, k: k, n: n, a: .bf16(m * k, k, 1), b: .bf16(n * k, 1, k), c: .bf16(m * n, n, 1),
                 biasType: biasType)
         else { return nil }
-        let threads = TensorThreads.threadsForLibraryCall
+        let threads = TensorThreads.threadsForOneCall
         let words = [UInt16](unsafeUninitializedCapacity: m * n) { out, count in
             x.withUnsafeHostBytes { a in
                 weight.withUnsafeHostBytes { b in

@@ -90,7 +90,7 @@ enum AttentionKernel {
                                 }
                                 let run = bf16 ? body(OneDNNTileProducts()) : body(SGEMMTileProducts())
                                 if workers > 1 {
-                                    TensorThreads.withSingleThreadedBLAS {
+                                    TensorThreads.withSingleThreadedProducts {
                                         parallelForEach(items, workers: workers, run)
                                     }
                                 } else {

@@ -90,9 +90,9 @@ extension Tensor {
                             c: c, ldc: n)
                     }
                     // Many small products: one thread each, BLAS single-threaded. Few large
-                    // ones: let OpenBLAS split each product.
+                    // ones: each product is cut into bands on the pool.
                     if items > 1 && m * n * ka < (1 << 21) && TensorThreads.count > 1 {
-                        TensorThreads.withSingleThreadedBLAS {
+                        TensorThreads.withSingleThreadedProducts {
                             parallelForEach(items, workers: TensorThreads.count) { item, _ in work(item) }
                         }
                     } else {

@@ -106,7 +106,7 @@ enum Convolution {
                             beta: beta, c: o + b * cout * planeOut + row0 * wo, ldc: planeOut)
                     }
                     if slots > 1 {
-                        TensorThreads.withSingleThreadedBLAS { parallelForEach(bands, workers: slots, band) }
+                        TensorThreads.withSingleThreadedProducts { parallelForEach(bands, workers: slots, band) }
                     } else {
                         for index in 0..<bands { band(index, 0) }
                     }
