@@ -55,4 +55,10 @@ func runVAEBenchmark(directory: String, gpu: CUDABackend, runs: Int = 3) throws 
         return try decoder.decode(latent, noise: &noise)
     }
     print("== one untiled decode, op by op (each op waited for):\n\(table)")
+    guard !quick else { return }
+    let (_, tiledTable) = try gpu.profile {
+        var noise = VAENoise.none
+        try decoder.decodeTiled(latent, tiling: .default, noise: &noise) { _ in }
+    }
+    print("== one tiled decode (ltx-core default), op by op (each op waited for):\n\(tiledTable)")
 }

@@ -119,7 +119,11 @@ for dtype in [DType.f32, .bf16] {
         // cuDNN's bf16 convolution rounds before the bias is added (as torch's GPU path does),
         // so where the bias cancels the sum the result is off by an ulp of the sum, not of the
         // result: compared on the output's scale.
-        let tolerance = dtype == .bf16 && c.label.hasPrefix("conv") ? OpSuite.Tolerance(bf16Ulps: 2, bf16Scale: 1.0 / 256) : OpSuite.Tolerance()
+        // cuBLASLt's GELU epilogue works on the float32 product with its own tanh: measured 2-5
+        // ulps from torch's two rounded ops on values above 1e-3 of the output's scale, up to
+        // 16 in the tail below 1e-5 (run of 2026-12-06 21:47 UTC): compared on that scale too.
+        let onScale = dtype == .bf16 && (c.label.hasPrefix("conv") || c.label.hasPrefix("linear+gelu"))
+        let tolerance = onScale ? OpSuite.Tolerance(bf16Ulps: 2, bf16Scale: 1.0 / 256) : OpSuite.Tolerance()
         check("\(c.label) [\(dtype.rawValue)]", tolerance: tolerance, g.run, c.run)
     }
 }

@@ -75,7 +75,7 @@ extension CUDABackend {
         // bf16 with whole runs of 8 positions: 16-byte loads and stores (vectorized.cu).
         if dtype == .bf16, x.dtype == .bf16, spatial % 8 == 0, channels > 0, pointer(x) % 16 == 0, pointer(out) % 16 == 0 {
             context.launch(
-                "rf_pixelnorm_bf16x8", items: batch * spatial / 8,
+                "rf_pixelnorm_bf16x8", grid: ((batch * spatial / 8 + 31) / 32, 1, 1), block: 256,
                 [.pointer(pointer(out)), .pointer(pointer(x)), .int64(batch), .int64(channels), .int64(spatial), .float(eps)])
             return out
         }

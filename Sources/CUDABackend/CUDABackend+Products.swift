@@ -97,6 +97,17 @@ extension CUDABackend {
         return out
     }
 
+    /// Zeros by a memset; any other value as a one-element tensor (a kernel parameter, no
+    /// copy) broadcast over the zeros by one kernel.
+    public func filled(_ value: Float, shape: [Int], dtype: DType) -> Tensor {
+        guard dtype.isComputeType || value.bitPattern == 0 else {
+            return transfer(Tensor(repeating: value, shape: shape, dtype: dtype), to: device)  // fp8 storage
+        }
+        let out = zeros(shape, dtype)
+        guard value.bitPattern != 0, out.count > 0 else { return out }
+        return binary(.add, out, transfer(Tensor(repeating: value, shape: [], dtype: dtype), to: device))
+    }
+
     /// Zeros on this GPU.
     func zeros(_ shape: [Int], _ dtype: DType) -> Tensor {
         let out = empty(shape, dtype)

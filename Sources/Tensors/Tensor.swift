@@ -53,9 +53,15 @@ public struct Tensor: Sendable {
     }
 
     /// A tensor of the given shape with every element equal to `value` (rounded to `dtype`).
+    /// On a GPU the tensor is filled there (`Backend.filled`), never built on the host and
+    /// copied over.
     public init(repeating value: Float, shape: [Int], dtype: DType = .f32, device: Device = .cpu) {
+        guard device == .cpu else {
+            self = BackendRegistry.backend(for: device).filled(value, shape: shape, dtype: dtype)
+            return
+        }
         let host = Tensor(shape: shape) { $0.initialize(repeating: value) }
-        self = host.to(dtype: dtype).to(device: device)
+        self = host.to(dtype: dtype)
     }
 
     /// A float32 CPU tensor whose contents `body` writes on the host. `body` must initialise

@@ -59,6 +59,10 @@ public enum OpSuite {
         let (gw, gb, cw, cb) = (r([4]), r([4]), r([3, 4, 3, 3, 3], 0.2), r([3]))
         add("groupnorm") { v.groupNorm(groups: 2, weight: gw, bias: gb, eps: 1e-6) }
         add("pixelnorm") { v.pixelNorm(eps: 1e-8) }
+        let wide = r([2, 20, 5, 8, 8])
+        add("pixelnorm, 20 channels x 320 positions") { wide.pixelNorm(eps: 1e-8) }
+        add("fill") { Tensor(repeating: 0.37, shape: [3, 5, 7], dtype: wide.dtype, device: wide.device) }
+        add("zeros") { Tensor(zeros: [2, 9], dtype: wide.dtype, device: wide.device) }
         add("conv3d") { v.causalConv3d(weight: cw, bias: cb, stride: [1, 2, 1]) }
         for order in SpaceToDepthOrder.allCases {
             add("s2d \(order)") { v.spaceToDepth([1, 2, 2], order: order) }

@@ -160,30 +160,50 @@ extern "C" __global__ void __launch_bounds__(256) rf_rownorm_bf16x8(unsigned sho
 }
 
 // rf_pixelnorm for bf16 in and out (torch's per-op roundings: x² rounded, the mean rounded,
-// + eps rounded, the root rounded, the quotient rounded once), each thread taking 8 adjacent
-// positions of one item, so every channel's read is one 16-byte load. Needs spatial % 8 == 0
-// and 16-byte aligned pointers; positions are counted in 64 bits, channel offsets too.
+// + eps rounded, the root rounded, the quotient rounded once). A block of 256 threads takes 32
+// runs of 8 adjacent positions (lane = run, so a warp's channel read is one 512-byte span of
+// 16-byte loads) and its 8 warps split the channels (c = warp, warp + 8, ...): a small VAE
+// tile has few positions and a thousand channels, which one thread per run walked alone. The
+// warps' partial sums are added in warp order, so results do not depend on the launch.
+// Launched with ceil(batch * spatial / 8 / 32) blocks. Needs spatial % 8 == 0 and 16-byte
+// aligned pointers; positions are counted in 64 bits, channel offsets too.
 extern "C" __global__ void rf_pixelnorm_bf16x8(unsigned short *out, const unsigned short *x, i64 batch, i64 channels,
                                                i64 spatial, float eps) {
-    const i64 groups = spatial / 8;
-    const int bf16 = 1;
-    for (i64 i = (i64)blockIdx.x * blockDim.x + threadIdx.x; i < batch * groups; i += (i64)gridDim.x * blockDim.x) {
-        const i64 bi = i / groups, base = bi * channels * spatial + (i - bi * groups) * 8;
-        float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, v[8];
-        for (i64 c = 0; c < channels; ++c) {
+    __shared__ float partial[8][32][8];
+    __shared__ float root[32][8];
+    const int bf16 = 1, lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const i64 groups = spatial / 8, g = (i64)blockIdx.x * 32 + lane;
+    const bool active = g < batch * groups;
+    i64 base = 0;
+    if (active) {
+        const i64 bi = g / groups;
+        base = bi * channels * spatial + (g - bi * groups) * 8;
+    }
+    float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0}, v[8];
+    if (active) {
+        for (i64 c = warp; c < channels; c += 8) {
             unpack8(*(const uint4 *)(x + base + c * spatial), v);
 #pragma unroll
             for (int k = 0; k < 8; ++k) acc[k] += round_to(v[k] * v[k], bf16);
         }
-        float rms[8];
+    }
 #pragma unroll
-        for (int k = 0; k < 8; ++k)
-            rms[k] = round_to(sqrtf(round_to(round_to(acc[k] / (float)channels, bf16) + eps, bf16)), bf16);
-        for (i64 c = 0; c < channels; ++c) {
-            unpack8(*(const uint4 *)(x + base + c * spatial), v);
+    for (int k = 0; k < 8; ++k) partial[warp][lane][k] = acc[k];
+    __syncthreads();
+    if (warp == 0) {
 #pragma unroll
-            for (int k = 0; k < 8; ++k) v[k] = v[k] / rms[k];
-            *(uint4 *)(out + base + c * spatial) = pack8(v);
+        for (int k = 0; k < 8; ++k) {
+            float sum = 0;
+            for (int w = 0; w < 8; ++w) sum += partial[w][lane][k];
+            root[lane][k] = round_to(sqrtf(round_to(round_to(sum / (float)channels, bf16) + eps, bf16)), bf16);
         }
+    }
+    __syncthreads();
+    if (!active) return;
+    for (i64 c = warp; c < channels; c += 8) {
+        unpack8(*(const uint4 *)(x + base + c * spatial), v);
+#pragma unroll
+        for (int k = 0; k < 8; ++k) v[k] = v[k] / root[lane][k];
+        *(uint4 *)(out + base + c * spatial) = pack8(v);
     }
 }
