@@ -136,8 +136,7 @@ struct VAETile {
     /// weigh 1), of which the first `frames` frames (all by default). Built on `device` as
     /// the product of three per-axis ramps in float32, `(time · height) · width` per element
     /// as ltx-core multiplies them, then rounded to `dtype`: only the ramps cross from the
-    /// host (building the 16M-element mask of a 64x512x512 tile on the host and uploading it
-    /// cost about 30 ms per tile on a GPU).
+    /// host, not the 16M-element mask of a 64x512x512 tile.
     func blendMask(_ extents: [Int], frames: Int? = nil, dtype: DType, device: Device) -> Tensor {
         let m = (0..<3).map { axis in masks[axis] ?? Array(repeating: 1, count: extents[axis]) }
         let t = Array(m[0].prefix(frames ?? extents[0]))
