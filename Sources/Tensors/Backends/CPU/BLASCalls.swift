@@ -27,6 +27,11 @@ enum BLAS {
     /// head of a `[T, H * d]` tensor can be used in place with `ld = H * d`.
     /// Sizes of zero are allowed and do nothing (OpenBLAS would still scale C by beta).
     ///
+    /// `cutIntoBands: false` runs it as one OpenBLAS call on the calling thread: for callers
+    /// that parallelise at their own level with shape-only work items (attention's tiles,
+    /// convolution's bands), which a further cut would only slow (each band packs its
+    /// operands again). Either way the result depends on the call site and shape only.
+    ///
     /// The corresponding C function is `cblas_sgemm`.
     static func sgemm(
         _ transA: Transpose, _ transB: Transpose,
@@ -35,7 +40,8 @@ enum BLAS {
         a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0,
-        c: UnsafeMutablePointer<Float>, ldc: Int
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        cutIntoBands: Bool = true
     ) {
         guard m > 0, n > 0 else { return }
         if k == 0 {
@@ -52,7 +58,7 @@ enum BLAS {
         // the thread count or whatever runs beside it: OpenBLAS's own threading gives
         // different bits at 1 and 2 threads for some shapes under some kernel families.
         let workers = TensorThreads.threadsForOneCall  // (first use sets OpenBLAS to one thread)
-        let bands = bandCount(m: m, n: n, k: k)
+        let bands = cutIntoBands ? bandCount(m: m, n: n, k: k) : 1
         guard bands > 1 else {
             call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return

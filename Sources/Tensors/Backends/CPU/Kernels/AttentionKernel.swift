@@ -308,7 +308,7 @@ struct SGEMMTileProducts: TileProducts {
         BLAS.sgemm(
             .none, .transposed, m: rows, n: cols, k: depth, alpha: scale,
             a: q.assumingMemoryBound(to: Float.self), lda: ldq, b: k.assumingMemoryBound(to: Float.self), ldb: ldk,
-            c: scores, ldc: cols)
+            c: scores, ldc: cols, cutIntoBands: false)
     }
 
     func accumulate(
@@ -318,7 +318,7 @@ struct SGEMMTileProducts: TileProducts {
         BLAS.sgemm(
             .none, .none, m: rows, n: width, k: cols,
             a: p, lda: cols, b: v.assumingMemoryBound(to: Float.self), ldb: ldv,
-            beta: overwrite ? 0 : 1, c: o, ldc: ldo)
+            beta: overwrite ? 0 : 1, c: o, ldc: ldo, cutIntoBands: false)
     }
 }
 

@@ -103,7 +103,7 @@ enum Convolution {
                         geometry.fill(col, input: x + b * cin * planeIn, row0: row0, rows: rows)
                         BLAS.sgemm(
                             .none, .none, m: cout, n: n, k: k, a: wt, lda: k, b: col, ldb: n,
-                            beta: beta, c: o + b * cout * planeOut + row0 * wo, ldc: planeOut)
+                            beta: beta, c: o + b * cout * planeOut + row0 * wo, ldc: planeOut, cutIntoBands: false)
                     }
                     if slots > 1 {
                         TensorThreads.withSingleThreadedProducts { parallelForEach(bands, workers: slots, band) }
