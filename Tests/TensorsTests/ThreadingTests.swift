@@ -41,15 +41,16 @@ import TensorsTestSupport
         var rng = SeededRandom(seed: 51)
         let shapes = [(16, 256, 256), (64, 2048, 512), (400, 1024, 1024), (130, 70, 300), (512, 512, 512), (1, 4096, 64)]
         let operands = shapes.map { (m, n, k) in (rng.tensor([m, k]), rng.tensor([n, k])) }
-        func run() -> [Tensor] { operands.map { $0.0.linear(weight: $0.1) } }
+        let batched = [(rng.tensor([4, 130, 70]), rng.tensor([4, 70, 90])), (rng.tensor([2, 300, 64]), rng.tensor([2, 64, 1000]))]
+        func run() -> [Tensor] { operands.map { $0.0.linear(weight: $0.1) } + batched.map { Tensor.matmul($0.0, $0.1) } }
         TensorThreads.count = 1
         let single = run()
         TensorThreads.count = 3
         let multi = run()
         let sectioned = TensorThreads.withSingleThreadedProducts { run() }
-        for i in shapes.indices {
-            #expect(single[i] == multi[i], "\(shapes[i]) at 1 and 3 threads")
-            #expect(single[i] == sectioned[i], "\(shapes[i]) inside a section")
+        for i in single.indices {
+            #expect(single[i] == multi[i], "product \(i) at 1 and 3 threads")
+            #expect(single[i] == sectioned[i], "product \(i) inside a section")
         }
         #expect(BLAS.threadCount() == 1, "OpenBLAS stays on one thread")
     }

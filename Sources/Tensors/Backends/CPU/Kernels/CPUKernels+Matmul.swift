@@ -75,6 +75,11 @@ extension Tensor {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     guard items > 0, matC > 0 else { return }
+                    // Several products (or small ones): one uncut OpenBLAS call per item, the
+                    // items shared by the pool. One to three large ones: each cut into bands on
+                    // the pool. The choice and the cut depend on the shapes only, so results do
+                    // not depend on the thread count.
+                    let perItem = items > 1 && (items >= 4 || m * n * ka < (1 << 21))
                     let work = { (item: Int) in
                         let (ia, ib) = plan.offsets(ofItem: item)
                         let c = out.baseAddress! + item * matC
@@ -87,14 +92,10 @@ extension Tensor {
                             m: m, n: n, k: ka,
                             a: pa.baseAddress! + ia * matA, lda: lda,
                             b: pb.baseAddress! + ib * matB, ldb: ldb,
-                            c: c, ldc: n)
+                            c: c, ldc: n, cutIntoBands: !perItem)
                     }
-                    // Many small products: one thread each, BLAS single-threaded. Few large
-                    // ones: each product is cut into bands on the pool.
-                    if items > 1 && m * n * ka < (1 << 21) && TensorThreads.count > 1 {
-                        TensorThreads.withSingleThreadedProducts {
-                            parallelForEach(items, workers: TensorThreads.count) { item, _ in work(item) }
-                        }
+                    if perItem {
+                        parallelForEach(items, workers: TensorThreads.threadsForOneCall) { item, _ in work(item) }
                     } else {
                         for item in 0..<items { work(item) }
                     }
