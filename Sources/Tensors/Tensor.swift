@@ -65,20 +65,15 @@ public struct Tensor: Sendable {
     }
 
     /// A float32 CPU tensor whose contents `body` writes on the host. `body` must initialise
-    /// every element of the buffer it receives (the buffer starts uninitialised). Buffers of
-    /// 8 MiB and more get transparent huge pages before the first write. Internal: the CPU
+    /// every element of the buffer it receives (the buffer starts uninitialised). Large buffers
+    /// come from `HostBufferPool` (memory of a released tensor of the same size) or get
+    /// transparent huge pages before the first write. Internal: the CPU
     /// kernels build their results this way; other code passes an array (`init(shape:scalars:)`).
     init(
         shape: [Int], initializingWith body: (UnsafeMutableBufferPointer<Float>) throws -> Void
     ) rethrows {
         require(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
-        let n = shape.reduce(1, *)
-        let floats = try [Float](unsafeUninitializedCapacity: n) { buffer, initialized in
-            let elements = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
-            MemoryCalls.adviseHugePages(UnsafeMutableRawBufferPointer(elements))
-            try body(elements)
-            initialized = n
-        }
+        let floats = try HostBufferPool.floats(count: shape.reduce(1, *), body)
         self.init(shape: shape, dtype: .f32, storage: HostStorage(floats: floats))
     }
 

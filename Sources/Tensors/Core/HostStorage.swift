@@ -28,6 +28,10 @@ package final class HostStorage: TensorStorage, @unchecked Sendable {
 
     package var device: Device { .cpu }
 
+    deinit {
+        if contents == .floats { HostBufferPool.shared.release(floats) }
+    }
+
     /// An empty storage that stands in for a moment while `Tensor` checks uniqueness.
     package static let placeholder = HostStorage(floats: [])
 

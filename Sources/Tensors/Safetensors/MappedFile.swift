@@ -73,22 +73,6 @@ final class MappedFile: @unchecked Sendable {
 
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    /// Asks for transparent huge pages on the 2 MiB-aligned interior of a large buffer we are
-    /// about to fill. Filling fresh memory costs one page fault per 4 KiB page otherwise,
-    /// which dominated converting a checkpoint to float32 (measured: most of the time went to
-    /// faults, not conversion). A hint only, ignored where THP is off. The corresponding C
-    /// function is `madvise` with `MADV_HUGEPAGE`.
-    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-        #if os(Linux)
-        let huge = 2 << 20
-        guard buffer.count >= 2 * huge, let base = buffer.baseAddress else { return }
-        let start = (Int(bitPattern: base) + huge - 1) / huge * huge
-        let end = (Int(bitPattern: base) + buffer.count) / huge * huge
-        guard end > start, let pointer = UnsafeMutableRawPointer(bitPattern: start) else { return }
-        _ = madvise(pointer, end - start, MADV_HUGEPAGE)
-        #endif
-    }
-
     private static func systemError(_ path: String, _ action: String) -> WeightFileError {
         let code = errno
         return WeightFileError(.cannotOpen, path: path, "\(action): \(String(cString: strerror(code))) (errno \(code))")

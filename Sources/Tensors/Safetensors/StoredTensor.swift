@@ -85,10 +85,8 @@ public struct StoredTensor: Sendable {
         require(rows.lowerBound >= 0 && rows.upperBound <= rowCount,
             "rows \(rows) out of range 0..<\(rowCount) for tensor '\(name)'")
         let count = rows.count * rowLength
-        let scalars = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            MappedFile.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
+        let scalars = HostBufferPool.floats(count: count) { buffer in
             convert(elements: (rows.lowerBound * rowLength)..<(rows.upperBound * rowLength), into: buffer)
-            initialized = count
         }
         let outShape = shape.isEmpty ? [] : [rows.count] + shape.dropFirst()
         return Tensor(shape: outShape, scalars: scalars)
