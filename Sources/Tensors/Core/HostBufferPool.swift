@@ -7,8 +7,8 @@ import Synchronization
 /// Why: the system allocator maps every buffer of 32 MiB or more afresh and unmaps it on
 /// release, so a loop that makes and drops a tensor per layer (reading a checkpoint into
 /// float32, one layer at a time) pays the kernel's zeroing of every page each time. Measured
-/// on a 1 GiB bf16 checkpoint read into a new float32 tensor per layer: 0.48x `cat` without
-/// the pool, 1.53x with it (docs/benchmarks.md, "Recycled host buffers").
+/// on a 1 GiB bf16 checkpoint read into a new float32 tensor per layer: 0.47-0.48x `cat`
+/// without the pool, 1.46-1.53x with it (docs/benchmarks.md, "Recycled host buffers").
 ///
 /// Rules, so memory use stays near what it was without the pool:
 /// - only arrays of at least `minimumCount` floats (32 MiB; below that the system allocator
