@@ -13,7 +13,7 @@
 // result is 0 (so -inf gives 0; float32 denormals are flushed), above 88.72284 it is +inf, as
 // float32 e^x overflows there. The AVX2 path fuses multiply-adds, so its results may differ
 // from the scalar path's in the last bit or two (both are within about 2 ulp of e^x). NaN
-// gives NaN on both paths.
+// gives NaN on both paths. The AVX-512 path gives the AVX2 path's bits exactly.
 #define EXP_LOW (-87.33654f)
 #define EXP_HIGH 88.72283f  // above: +inf
 #define EXP_MAGIC 12582912.0f  // 1.5 * 2^23: adding it rounds to an integer in the low bits
@@ -186,12 +186,104 @@ static void activation_avx2(int kind, const float *x, float *y, size_t n) {
     }
 }
 
+// AVX-512: the same operations as exp8 and activation8 on 16 lanes (masks instead of blends),
+// so every value is bit for bit the AVX2 path's; exp_shifted_sum_avx512 keeps lanes 0-7 and
+// 8-15 as the AVX2 loop's two accumulators and reduces them the same way, so the sum is too.
+__attribute__((target("avx512f,avx2,fma")))
+static inline __m512 exp16(__m512 x) {
+    const __m512 low = _mm512_set1_ps(EXP_LOW), magic = _mm512_set1_ps(EXP_MAGIC);
+    __mmask16 underflow = _mm512_cmp_ps_mask(x, low, _CMP_LT_OQ);
+    __mmask16 overflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(EXP_HIGH), _CMP_GT_OQ);
+    x = _mm512_min_ps(_mm512_set1_ps(EXP_HIGH), _mm512_max_ps(low, x));
+    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504f), magic);
+    __m512 n = _mm512_sub_ps(t, magic);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.98756915e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.39819995e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.33345190e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.16657959e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.66666655e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.00000012e-1f));
+    __m512 er = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
+    __mmask16 positive = _mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_GT_OQ);
+    __m512i bias = _mm512_mask_sub_epi32(_mm512_set1_epi32(127), positive, _mm512_set1_epi32(127), _mm512_set1_epi32(1));
+    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_castps_si512(t), bias), 23);
+    __m512 factor = _mm512_mask_blend_ps(positive, _mm512_set1_ps(1.0f), _mm512_set1_ps(2.0f));
+    __m512 y = _mm512_mul_ps(_mm512_mul_ps(er, _mm512_castsi512_ps(e)), factor);
+    y = _mm512_mask_blend_ps(overflow, y, _mm512_set1_ps(INFINITY));
+    return _mm512_maskz_mov_ps((__mmask16)~underflow, y);
+}
+
+__attribute__((target("avx512f,avx2,fma")))
+static float exp_shifted_sum_avx512(const float *x, float *y, size_t n, float shift) {
+    const __m512 s = _mm512_set1_ps(shift);
+    __m512 acc = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), s));
+        _mm512_storeu_ps(y + i, e);
+        acc = _mm512_add_ps(acc, e);
+    }
+    float total = hsum8(_mm256_add_ps(_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1))));
+    if (i < n) {
+        float in[16], out[16];
+        size_t rest = n - i;
+        for (size_t j = 0; j < 16; j++) in[j] = j < rest ? x[i + j] - shift : -INFINITY;
+        _mm512_storeu_ps(out, exp16(_mm512_loadu_ps(in)));
+        for (size_t j = 0; j < rest; j++) {
+            y[i + j] = out[j];
+            total += out[j];
+        }
+    }
+    return total;
+}
+
+__attribute__((target("avx512f,avx2,fma")))
+static inline __m512 activation16(int kind, __m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
+    __m512 negated;
+    switch (kind) {
+    case REELFLOW_EXP: return exp16(x);
+    case REELFLOW_SIGMOID:
+        negated = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), sign));
+        return _mm512_div_ps(one, _mm512_add_ps(one, exp16(negated)));
+    case REELFLOW_SILU:
+        negated = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), sign));
+        return _mm512_div_ps(x, _mm512_add_ps(one, exp16(negated)));
+    default: {
+        __m512 cube = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
+        __m512 inner = _mm512_mul_ps(_mm512_set1_ps(1.5957691f), _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), cube, x));
+        negated = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(inner), sign));
+        return _mm512_div_ps(x, _mm512_add_ps(one, exp16(negated)));
+    }
+    }
+}
+
+__attribute__((target("avx512f,avx2,fma")))
+static void activation_avx512(int kind, const float *x, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, activation16(kind, _mm512_loadu_ps(x + i)));
+    if (i < n) {
+        float in[16] = {0}, out[16];
+        for (size_t j = 0; i + j < n; j++) in[j] = x[i + j];
+        _mm512_storeu_ps(out, activation16(kind, _mm512_loadu_ps(in)));
+        for (size_t j = 0; i + j < n; j++) y[i + j] = out[j];
+    }
+}
+
 // A read of the CPU model the runtime filled in at load time: cheap, and safe from any thread.
 static int have_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+static int have_avx512(void) { return __builtin_cpu_supports("avx512f") && have_avx2_fma(); }
 #endif
 
 void reelflow_activation_f32(int kind, const float *x, float *y, size_t n) {
 #ifdef REELFLOW_HAVE_X86
+    if (have_avx512()) {
+        activation_avx512(kind, x, y, n);
+        return;
+    }
     if (have_avx2_fma()) {
         activation_avx2(kind, x, y, n);
         return;
@@ -209,9 +301,27 @@ float reelflow_max_f32(const float *x, size_t n) {
 
 float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift) {
 #ifdef REELFLOW_HAVE_X86
+    if (have_avx512()) return exp_shifted_sum_avx512(x, y, n, shift);
     if (have_avx2_fma()) return exp_shifted_sum_avx2(x, y, n, shift);
 #endif
     return exp_shifted_sum_scalar(x, y, n, shift);
+}
+
+float reelflow_exp_shifted_sum_avx2(const float *x, float *y, size_t n, float shift) {
+#ifdef REELFLOW_HAVE_X86
+    if (have_avx2_fma()) return exp_shifted_sum_avx2(x, y, n, shift);
+#endif
+    return exp_shifted_sum_scalar(x, y, n, shift);
+}
+
+void reelflow_activation_f32_avx2(int kind, const float *x, float *y, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (have_avx2_fma()) {
+        activation_avx2(kind, x, y, n);
+        return;
+    }
+#endif
+    activation_scalar_loop(kind, x, y, n);
 }
 
 void reelflow_activation_f32_portable(int kind, const float *x, float *y, size_t n) {

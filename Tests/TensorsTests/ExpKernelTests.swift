@@ -133,4 +133,28 @@ enum KernelPath: String, CaseIterable, Sendable {
         path.activation(kind, nan, &nan, 1)
         #expect(nan[0].isNaN, "\(name)(NaN) is NaN")
     }
+
+    /// The AVX-512 build (taken where the CPU has it) gives the AVX2 build's bits exactly,
+    /// every value and the sum, for every tail length and the edge values; so results do not
+    /// depend on which of the two a machine runs. Checked where the CPU has AVX-512.
+    @Test(.enabled(if: reelflow_cpu_vector_level() >= 2, "this CPU has no AVX-512"))
+    func avx512MatchesAVX2BitForBit() {
+        var xs: [Float] = [0, -0.0, .nan, .infinity, -.infinity, 88.72283, 88.73, -87.33654, -87.34, 1e-8, -1e-8]
+        var x: Float = -100
+        while x < 100 {
+            xs.append(x)
+            x += 0.0371
+        }
+        for n in [xs.count, 1, 15, 16, 17, 31, 33] {
+            var a = [Float](repeating: 0, count: n), b = [Float](repeating: 0, count: n)
+            let sa = reelflow_exp_shifted_sum(xs, &a, n, 0.5), sb = reelflow_exp_shifted_sum_avx2(xs, &b, n, 0.5)
+            #expect(sa.bitPattern == sb.bitPattern || (sa.isNaN && sb.isNaN), "sum of \(n)")
+            #expect(zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }, "exp of \(n)")
+            for kind in [REELFLOW_EXP, REELFLOW_SIGMOID, REELFLOW_SILU, REELFLOW_GELU_TANH] {
+                reelflow_activation_f32(Int32(kind), xs, &a, n)
+                reelflow_activation_f32_avx2(Int32(kind), xs, &b, n)
+                #expect(zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }, "activation \(kind) of \(n)")
+            }
+        }
+    }
 }

@@ -27,7 +27,7 @@ float reelflow_max_f32(const float *x, size_t n);
 /// `y[i] = e^(x[i] - shift)` for `n` floats (`x` and `y` may be the same buffer), returning the
 /// sum of the `y`. The exponential is Cephes' `expf` (within about 2 ulp; 0 for arguments
 /// below -87.34, so -infinity gives 0; +infinity above 88.72, where float32 e^x overflows),
-/// with AVX2 and fused multiply-adds where the CPU has them.
+/// with AVX-512 or AVX2 and fused multiply-adds where the CPU has them (the same bits either way).
 float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift);
 
 /// The element-wise functions `reelflow_activation_f32` computes.
@@ -69,6 +69,10 @@ void reelflow_rgb24_to_planar_unit_portable(const uint8_t *rgb, size_t pixels, f
 float reelflow_max_f32_portable(const float *x, size_t n);
 float reelflow_exp_shifted_sum_portable(const float *x, float *y, size_t n, float shift);
 void reelflow_activation_f32_portable(int kind, const float *x, float *y, size_t n);
+/// The AVX2 build whatever the CPU has beyond it (scalar without AVX2): the dispatched
+/// kernels take AVX-512 where the CPU has it, which must give these bits exactly.
+float reelflow_exp_shifted_sum_avx2(const float *x, float *y, size_t n, float shift);
+void reelflow_activation_f32_avx2(int kind, const float *x, float *y, size_t n);
 void reelflow_pack_rgb8_ltx_portable(const float *red, const float *green, const float *blue, size_t n, uint8_t *out);
 
 /// float32 to bfloat16 bit patterns, round to nearest even, NaN kept (quiet): the same values
