@@ -17,13 +17,10 @@ import Synchronization
 /// should lower it (`reelflow run --jobs N` sets it to cores / N) so the two levels do not
 /// oversubscribe the machine.
 public enum TensorThreads {
-    private static let state: Mutex<State> = {
-        // OpenBLAS runs on one thread for good: products are cut into bands that depend on
-        // their shape only and run on this pool (`BLAS.sgemm`), so results do not depend on
-        // the thread count or on what runs beside them.
-        BLAS.setThreadCount(1)
-        return Mutex(State(count: startingCount(), singleThreadedSections: 0))
-    }()
+    // OpenBLAS runs on one thread for good (`BLAS.sgemm` sets it before the first product):
+    // products are cut into bands that depend on their shape only and run on this pool, so
+    // results do not depend on the thread count or on what runs beside them.
+    private static let state = Mutex(State(count: startingCount(), singleThreadedSections: 0))
 
     private struct State {
         var count: Int

@@ -57,12 +57,14 @@ enum BLAS {
         // element's arithmetic (which OpenBLAS kernel, which edge case) is the same whatever
         // the thread count or whatever runs beside it: OpenBLAS's own threading gives
         // different bits at 1 and 2 threads for some shapes under some kernel families.
-        let workers = TensorThreads.threadsForOneCall  // (first use sets OpenBLAS to one thread)
+        _ = pinnedToOneThread
         let bands = cutIntoBands ? bandCount(m: m, n: n, k: k) : 1
         guard bands > 1 else {
             call(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
+        // Read only here: attention's tiles call this thousands of times a forward, uncut.
+        let workers = TensorThreads.threadsForOneCall
         let byRows = m >= n
         let extent = byRows ? m : n
         let (pa, pb, pc) = (Int(bitPattern: a), Int(bitPattern: b), Int(bitPattern: c))
@@ -90,6 +92,13 @@ enum BLAS {
     }
 
     static let maxBands = 8
+
+    /// Sets OpenBLAS to one thread, once, before the first product (Swift runs a static
+    /// initialiser once, thread-safely; later reads cost an atomic check).
+    private static let pinnedToOneThread: Bool = {
+        setThreadCount(1)
+        return true
+    }()
 
     private static func call(
         _ transA: Transpose, _ transB: Transpose, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
