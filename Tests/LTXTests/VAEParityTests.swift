@@ -231,7 +231,10 @@ import TensorsTestSupport
         let up = try Self.load("upsampler_x2", dtype: .bf16)
         let video = try up.upsampleVideo(try io.tensor("latent").tensor().to(dtype: .bf16), statistics: statistics)
         let err = VAEParityTests.error(video.to(dtype: .f32), try io.tensor("bf16.x2.upsample_video").tensor())
-        #expect(err <= bf16Tolerance, "bf16 upsample: relative error \(err)")
+        // Three ulps, not two: ltx-core's own bf16 result moves by 1.2 ulps between two runs of
+        // the fixture script on one machine (its convolutions' float32 sums are not in a fixed
+        // order), and oneDNN's AVX2 kernels sum in another order again (2.4 ulps here).
+        #expect(err <= 3.0 / 256, "bf16 upsample: relative error \(err)")
     }
 
     @Test func badInputIsAClearError() throws {

@@ -3,7 +3,8 @@ import Testing
 @testable import Tensors
 import TensorsTestSupport
 
-/// im2col + GEMM convolution against the naive direct convolution.
+/// Both convolution paths (oneDNN's direct kernels where oneDNN is installed, im2col + GEMM
+/// otherwise) against the naive direct convolution.
 @Suite struct ConvolutionTests {
     static func naivePad(_ mode: PaddingMode) -> Naive.Pad {
         switch mode {
@@ -13,7 +14,7 @@ import TensorsTestSupport
         }
     }
 
-    @Test func conv3dMatchesNaiveOnRandomShapes() {
+    @Test(arguments: [true, false]) func conv3dMatchesNaiveOnRandomShapes(oneDNN: Bool) {
         var rng = SeededRandom(seed: 10)
         for trial in 0..<40 {
             let kernel = (0..<3).map { _ in [1, 2, 3].randomElement(using: &rng)! }
@@ -30,7 +31,8 @@ import TensorsTestSupport
             let x = rng.tensor([batch, cin] + extents)
             let w = rng.tensor([cout, cin] + kernel)
             let b: Tensor? = Bool.random(using: &rng) ? rng.tensor([cout]) : nil
-            let y = x.conv3d(weight: w, bias: b, stride: stride, padding: padding)
+            let y = Convolution.run(input: x, weight: w, bias: b, stride: stride, padding: padding, oneDNN: oneDNN)
+            if oneDNN { #expect(y == x.conv3d(weight: w, bias: b, stride: stride, padding: padding)) }
             let naive = Naive.conv3d(
                 x, weight: w, bias: b, stride: stride, padBefore: padding.map(\.before), padAfter: padding.map(\.after),
                 modes: padding.map { Self.naivePad($0.mode) })
@@ -44,7 +46,7 @@ import TensorsTestSupport
         let x = rng.tensor([1, 3, 2, 9, 7]), w = rng.tensor([4, 3, 3, 3, 3]), b = rng.tensor([4])
         let padding: [AxisPadding] = [.init(before: 2, after: 0, mode: .replicate), .symmetric(1), .symmetric(1, .reflect)]
         let banded = Convolution.run(
-            input: x, weight: w, bias: b, stride: [1, 1, 1], padding: padding, columnBudgetBytes: 1)
+            input: x, weight: w, bias: b, stride: [1, 1, 1], padding: padding, columnBudgetBytes: 1, oneDNN: false)
         let whole = x.conv3d(weight: w, bias: b, padding: padding)
         // Band widths change OpenBLAS's edge kernels, so allow rounding differences.
         expectClose(banded, whole, absolute: 1e-5, relative: 1e-5, "banded vs whole")

@@ -1,12 +1,14 @@
-// CDNNL: matrix products through oneDNN (libdnnl.so.2, the 2.x ABI that Debian 12 ships),
+// CDNNL: matrix products and convolutions through oneDNN (libdnnl.so.2, the 2.x ABI that Debian 12 ships),
 // opened at run time. Nothing links against oneDNN at build time: without the library every
 // entry point reports it missing and the CPU backend keeps its OpenBLAS path.
 //
 // The few oneDNN 2.x entry points used are declared privately in cdnnl.c; this header is the
-// whole surface the Swift side sees: open the library once, plan one product shape, run it.
+// whole surface the Swift side sees: open the library once, plan one product shape, run it;
+// plan one convolution band shape, pack its weights, run it band by band.
 #ifndef CDNNL_H
 #define CDNNL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -52,6 +54,53 @@ const char *rf_dnnl_plan_impl(const rf_dnnl_plan *plan);
 int rf_dnnl_plan_run(rf_dnnl_plan *plan, const void *a, const void *b, const void *bias, void *c, int threads);
 
 void rf_dnnl_plan_free(rf_dnnl_plan *plan);
+
+// A float32 3-D convolution (groups 1, dilation 1) of one batch item, run in bands of output
+// frames. The input `[cin][src_frames][src_rows][src_cols]` and the output
+// `[cout][dst_frames][rows_out][cols_out]` stay in the caller's plain layout; a band copies its
+// input frames into a channels-last buffer with the spatial padding filled in (zeros, reflect or
+// replicate), convolves it with oneDNN's direct kernels into a second channels-last buffer and
+// copies that into the output's frames. Which input frame each band slot holds (temporal padding
+// and stride included) is the caller's choice, per run.
+enum { RF_DNNL_PAD_ZEROS = 0, RF_DNNL_PAD_REFLECT = 1, RF_DNNL_PAD_REPLICATE = 2 };
+
+typedef struct {
+    int64_t cin, cout;
+    int64_t kernel[3], stride[3];      // (frames, rows, columns)
+    int64_t src_frames, src_rows, src_cols;
+    int64_t pad_top, pad_bottom, pad_left, pad_right;
+    int row_mode, col_mode;            // RF_DNNL_PAD_*
+    int64_t frames_out;                // output frames per band; the band reads
+                                       // (frames_out - 1) * stride[0] + kernel[0] input frames
+    int64_t dst_frames;                // output frames of the whole item
+    int has_bias;
+} rf_dnnl_conv_geometry;
+
+typedef struct rf_dnnl_conv rf_dnnl_conv;
+
+// Plans a band shape, or returns NULL (rf_dnnl_message says why).
+rf_dnnl_conv *rf_dnnl_conv_plan(const rf_dnnl_conv_geometry *geometry);
+
+// The oneDNN implementation chosen for the convolution, e.g. "brgconv:avx512_core".
+const char *rf_dnnl_conv_impl(const rf_dnnl_conv *plan);
+
+// Bytes of the packed weights, and of the work buffers one band needs.
+size_t rf_dnnl_conv_weights_bytes(const rf_dnnl_conv *plan);
+size_t rf_dnnl_conv_workspace_bytes(const rf_dnnl_conv *plan);
+
+// Whether two plans read their packed weights in the same layout (one packing serves both).
+int rf_dnnl_conv_same_weights(const rf_dnnl_conv *a, const rf_dnnl_conv *b);
+
+// Reorders the plain weights `[cout][cin][kt][kh][kw]` into the layout the plan's kernel reads.
+int rf_dnnl_conv_pack(rf_dnnl_conv *plan, const float *weights, void *packed, int threads);
+
+// One band: output frames `first_out ..< first_out + frames_out` of one item. `frame_source`
+// holds, per band input slot, the input frame it reads, or -1 for a frame of zeros.
+// `workspace` holds rf_dnnl_conv_workspace_bytes, 64-byte aligned. Returns 0 or a status.
+int rf_dnnl_conv_run(rf_dnnl_conv *plan, const float *input, const int64_t *frame_source, const void *packed,
+                     const float *bias, float *output, int64_t first_out, void *workspace, int threads);
+
+void rf_dnnl_conv_free(rf_dnnl_conv *plan);
 
 #ifdef __cplusplus
 }

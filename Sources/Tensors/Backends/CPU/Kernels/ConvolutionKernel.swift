@@ -1,4 +1,5 @@
-/// im2col + GEMM convolution shared by `conv3d`, `causalConv3d` and `conv2d`.
+/// The convolution shared by `conv3d`, `causalConv3d` and `conv2d`: oneDNN's direct kernels
+/// where oneDNN is there (`OneDNN.conv3d`), otherwise im2col + OpenBLAS GEMMs.
 enum Convolution {
     /// Bands are cut no narrower than this many output positions unless the budget forces it.
     static let minBandColumns = 256
@@ -8,7 +9,7 @@ enum Convolution {
 
     static func run(
         input: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding],
-        columnBudgetBytes: Int = columnBudgetBytes
+        columnBudgetBytes: Int = columnBudgetBytes, oneDNN: Bool = true
     ) -> Tensor {
         let (batch, cin) = (input.shape[0], input.shape[1])
         let inExtents = [input.shape[2], input.shape[3], input.shape[4]]
@@ -47,6 +48,13 @@ enum Convolution {
                 outputs: outExtents[axis])
         }
         let isPointwise = kernel == [1, 1, 1] && stride == [1, 1, 1] && padding.allSatisfy { $0.before == 0 && $0.after == 0 }
+        // oneDNN's direct kernels where it is there (a pointwise convolution is one GEMM as is).
+        if oneDNN, !isPointwise,
+            let y = OneDNN.conv3d(
+                input: input, weight: weight, bias: bias, stride: stride, padding: padding, outExtents: outExtents)
+        {
+            return y
+        }
 
         return Tensor(shape: [batch, cout, fo, ho, wo]) { out in
             guard batch * cout * planeOut > 0 else { return }

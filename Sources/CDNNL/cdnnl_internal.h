@@ -1,0 +1,68 @@
+// What the oneDNN wrapper's C files share: the descriptors they treat as opaque blocks, the
+// oneDNN 2.x enum values they use, the entry points looked up in libdnnl.so.2 (cdnnl.c), the CPU
+// engine and the per-thread stream. Not part of the Swift-facing header.
+#ifndef CDNNL_INTERNAL_H
+#define CDNNL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct { _Alignas(16) unsigned char bytes[1024]; } memory_desc;
+typedef struct { _Alignas(16) unsigned char bytes[4096]; } matmul_desc;
+typedef struct { _Alignas(16) unsigned char bytes[8192]; } conv_desc;  // 5976 bytes in 2.6
+typedef struct { int major, minor, patch; const char *hash; unsigned cpu_runtime, gpu_runtime; } version_info;
+typedef struct { int arg; void *memory; } exec_arg;
+
+enum { DNNL_SUCCESS = 0, DNNL_CPU_ENGINE = 1, DNNL_STREAM_DEFAULT = 1, QUERY_IMPL_INFO_STR = 8 };
+enum { ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41, ARG_SCRATCHPAD = 80 };
+enum { SCRATCHPAD_MODE_USER = 1, QUERY_SCRATCHPAD_MD = 136, QUERY_WEIGHTS_MD = 131 };
+enum { FORMAT_TAG_ANY = 1, FORWARD_INFERENCE = 96, CONVOLUTION_DIRECT = 1, ARG_FROM = 1, ARG_TO = 17 };
+
+typedef struct {
+    int (*engine_create)(void **engine, int kind, size_t index);
+    int (*stream_create)(void **stream, void *engine, unsigned flags);
+    int (*stream_wait)(void *stream);
+    int (*stream_destroy)(void *stream);
+    int (*md_init_by_strides)(memory_desc *md, int ndims, const int64_t *dims, int type, const int64_t *strides);
+    int (*matmul_desc_init)(matmul_desc *desc, const memory_desc *src, const memory_desc *weights,
+                            const memory_desc *bias, const memory_desc *dst);
+    int (*pd_create)(void **pd, const void *op_desc, const void *attr, void *engine, const void *hint);
+    int (*pd_query)(const void *pd, int what, int index, void *result);
+    int (*pd_destroy)(void *pd);
+    int (*primitive_create)(void **primitive, const void *pd);
+    int (*primitive_execute)(const void *primitive, void *stream, int nargs, const exec_arg *args);
+    int (*primitive_destroy)(void *primitive);
+    int (*memory_create)(void **memory, const memory_desc *md, void *engine, void *handle);
+    int (*memory_destroy)(void *memory);
+    const version_info *(*version)(void);
+    int (*attr_create)(void **attr);
+    int (*attr_destroy)(void *attr);
+    int (*attr_set_scratchpad_mode)(void *attr, int mode);
+    const memory_desc *(*pd_query_md)(const void *pd, int what, int index);
+    size_t (*md_get_size)(const memory_desc *md);
+    void (*omp_set_num_threads)(int);
+    int (*md_init_by_tag)(memory_desc *md, int ndims, const int64_t *dims, int type, int tag);
+    int (*conv_desc_init)(conv_desc *desc, int prop_kind, int alg_kind, const memory_desc *src,
+                          const memory_desc *weights, const memory_desc *bias, const memory_desc *dst,
+                          const int64_t *strides, const int64_t *padding_l, const int64_t *padding_r);
+    int (*reorder_pd_create)(void **pd, const memory_desc *src, void *src_engine, const memory_desc *dst,
+                             void *dst_engine, const void *attr);
+    int (*md_equal)(const memory_desc *a, const memory_desc *b);
+} rf_dnnl_api;
+
+
+// Filled by rf_dnnl_open (cdnnl.c); valid once it returned 0.
+extern rf_dnnl_api rf_dnnl;
+extern void *rf_dnnl_engine;
+
+// Records "oneDNN <what> failed with status <status>" for rf_dnnl_message; returns the status
+// (or -1 for 0).
+int rf_dnnl_fail(const char *what, int status);
+// Records a message of the caller's own for rf_dnnl_message.
+void rf_dnnl_say(const char *text);
+// The calling thread's stream, made on first use; NULL with *status set on failure.
+void *rf_dnnl_thread_stream(int *status);
+// Whether rf_dnnl_open succeeded.
+int rf_dnnl_is_open(void);
+
+#endif

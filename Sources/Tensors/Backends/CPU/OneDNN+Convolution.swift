@@ -1,0 +1,181 @@
+import CDNNL
+import Synchronization
+
+/// Float32 3-D convolutions through oneDNN's direct kernels (the ones PyTorch's CPU
+/// convolutions run on): about twice the throughput of im2col + OpenBLAS on the LTX VAE's
+/// 3x3x3 layers, on AVX2 and AVX-512 alike (docs/benchmarks.md, issue 11).
+///
+/// A convolution runs in bands of output frames of one batch item, each band's input and output
+/// in channels-last buffers of at most `bandBudgetBytes` together (the caller's tensors stay in
+/// their plain `[B, C, F, H, W]` layout): the band's input frames are copied in with the
+/// temporal padding resolved to source frames here, the spatial padding filled in C, the
+/// convolution run on all threads, its result copied into the output's frames. The bands depend
+/// on the shape only, and oneDNN's forward kernels split no sum between threads, so results do
+/// not depend on the thread count.
+extension OneDNN {
+    /// Input plus output buffer of one band, in bytes (at least one output frame per band). 8
+    /// and 32 MiB ran the VAE figures at the same speed; 32 held 100-200 MiB more at peak.
+    static let bandBudgetBytes = 8 << 20
+
+    /// Packed weights of one pass at most (output channels are split into passes beyond it):
+    /// the packed copy adds to the peak, and the VAE's widest layer packs 28 MiB at a quarter of
+    /// LTX-2's widths (113 MiB at full width).
+    static let packedWeightsBudgetBytes = 8 << 20
+
+    /// A planned band shape, kept for the process.
+    final class ConvolutionBand: @unchecked Sendable {
+        let pointer: OpaquePointer
+        let framesOut: Int
+        init(_ pointer: OpaquePointer, framesOut: Int) {
+            self.pointer = pointer
+            self.framesOut = framesOut
+        }
+        deinit { rf_dnnl_conv_free(pointer) }
+        var implementation: String { String(cString: rf_dnnl_conv_impl(pointer)) }
+        var weightsBytes: Int { rf_dnnl_conv_weights_bytes(pointer) }
+        var workspaceBytes: Int { rf_dnnl_conv_workspace_bytes(pointer) }
+    }
+
+    private struct BandKey: Hashable {
+        var cin: Int, cout: Int, kernel: [Int], stride: [Int], source: [Int], pads: [Int], modes: [Int32]
+        var framesOut: Int, dstFrames: Int, bias: Bool
+    }
+
+    private static let bands = Mutex<[BandKey: ConvolutionBand?]>([:])
+
+    /// The implementation oneDNN chose for the last planned convolution band (e.g.
+    /// `brgconv:avx512_core`), for reports and tests.
+    package static var lastConvolutionImplementation: String { lastConvImpl.withLock { $0 } }
+    private static let lastConvImpl = Mutex("")
+
+    private static func mode(_ mode: PaddingMode) -> Int32 {
+        switch mode {
+        case .zeros: Int32(RF_DNNL_PAD_ZEROS)
+        case .reflect: Int32(RF_DNNL_PAD_REFLECT)
+        case .replicate: Int32(RF_DNNL_PAD_REPLICATE)
+        }
+    }
+
+    private static func band(_ key: BandKey) -> ConvolutionBand? {
+        bands.withLock { bands in
+            if let known = bands[key] { return known }
+            var g = rf_dnnl_conv_geometry()
+            g.cin = Int64(key.cin)
+            g.cout = Int64(key.cout)
+            g.kernel = (Int64(key.kernel[0]), Int64(key.kernel[1]), Int64(key.kernel[2]))
+            g.stride = (Int64(key.stride[0]), Int64(key.stride[1]), Int64(key.stride[2]))
+            (g.src_frames, g.src_rows, g.src_cols) = (Int64(key.source[0]), Int64(key.source[1]), Int64(key.source[2]))
+            (g.pad_top, g.pad_bottom) = (Int64(key.pads[0]), Int64(key.pads[1]))
+            (g.pad_left, g.pad_right) = (Int64(key.pads[2]), Int64(key.pads[3]))
+            (g.row_mode, g.col_mode) = (key.modes[0], key.modes[1])
+            g.frames_out = Int64(key.framesOut)
+            g.dst_frames = Int64(key.dstFrames)
+            g.has_bias = key.bias ? 1 : 0
+            var made = rf_dnnl_conv_plan(&g).map { ConvolutionBand($0, framesOut: key.framesOut) }
+            if let plan = made {
+                lastConvImpl.withLock { $0 = plan.implementation }
+                // oneDNN's reference kernels and its im2col + GEMM fallback are slower than the
+                // caller's own im2col path: that runs instead.
+                let impl = plan.implementation
+                if impl.hasPrefix("ref") || impl.contains("gemm") { made = nil }
+            }
+            if bands.count >= 1024 { bands.removeAll() }
+            bands[key] = made
+            return made
+        }
+    }
+
+    /// `conv3d` of float32 `input [B, Cin, F, H, W]` with float32 `weight [Cout, Cin, kt, kh,
+    /// kw]` and `bias [Cout]` into `[B, Cout] + outExtents`, or nil when oneDNN is off or has no
+    /// fast kernel for the shape (the caller's own path runs then). The extents and paddings
+    /// were checked by the caller.
+    static func conv3d(
+        input: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding], outExtents: [Int],
+        bandBudget: Int = bandBudgetBytes, packedBudget: Int = packedWeightsBudgetBytes
+    ) -> Tensor? {
+        guard enabled, input.dtype == .f32, weight.dtype == .f32, bias?.dtype ?? .f32 == .f32 else { return nil }
+        let (batch, cin, cout) = (input.shape[0], input.shape[1], weight.shape[0])
+        let source = Array(input.shape[2...4]), kernel = Array(weight.shape[2...4])
+        let (fo, ho, wo) = (outExtents[0], outExtents[1], outExtents[2])
+        guard batch > 0, cin > 0, cout > 0, fo > 0, ho > 0, wo > 0, source.allSatisfy({ $0 > 0 }) else { return nil }
+        let time = padding[0]
+        // Output channels in chunks whose packed weights stay within the budget (multiples of
+        // 16, the kernels' channel block).
+        let taps = kernel.reduce(1, *), perChannel = cin * taps * 4
+        let chunkChannels = perChannel * cout <= packedBudget ? cout : min(cout, max(16, packedBudget / perChannel / 16 * 16))
+        let chunks = Swift.stride(from: 0, to: cout, by: chunkChannels).map { $0..<min(cout, $0 + chunkChannels) }
+        // The largest band within the budget, then bands of equal size (the last one shorter).
+        let rowsIn = source[1] + padding[1].before + padding[1].after
+        let colsIn = source[2] + padding[2].before + padding[2].after
+        let inFrame = rowsIn * colsIn * cin * 4, outFrame = ho * wo * chunkChannels * 4
+        let fitting = max(1, (bandBudget - (kernel[0] - stride[0]) * inFrame) / (stride[0] * inFrame + outFrame))
+        let count = (fo + fitting - 1) / fitting
+        let framesPerBand = (fo + count - 1) / count
+        let lastFrames = fo - (count - 1) * framesPerBand
+        // Plans per chunk width: for full bands, and for the last band (the same plan when its
+        // frames are; it reads the first's packed weights where their layouts agree).
+        var passes: [Int: (full: ConvolutionBand, last: ConvolutionBand, shared: Bool)] = [:]
+        for width in Set(chunks.map(\.count)) {
+            let key = { (frames: Int) in
+                BandKey(
+                    cin: cin, cout: width, kernel: kernel, stride: stride, source: source,
+                    pads: [padding[1].before, padding[1].after, padding[2].before, padding[2].after],
+                    modes: [mode(padding[1].mode), mode(padding[2].mode)], framesOut: frames, dstFrames: fo,
+                    bias: bias != nil)
+            }
+            guard let full = band(key(framesPerBand)), let last = lastFrames == framesPerBand ? full : band(key(lastFrames))
+            else { return nil }
+            passes[width] = (full, last, full === last || rf_dnnl_conv_same_weights(full.pointer, last.pointer) != 0)
+        }
+        let plans = passes.values.flatMap { [$0.full, $0.last] }
+        let threads = TensorThreads.threadsForOneCall
+        let planeIn = source[0] * source[1] * source[2], planeOut = fo * ho * wo
+        return Tensor(shape: [batch, cout, fo, ho, wo]) { out in
+            let buffers = OneDNNWorkBuffers.shared
+            let work = buffers.take(plans.map(\.workspaceBytes).max()!)
+            let packedBytes = plans.map(\.weightsBytes).max()!
+            let packing = passes.values.allSatisfy(\.shared)
+                ? [buffers.take(packedBytes)] : [buffers.take(packedBytes), buffers.take(packedBytes)]
+            defer { ([work] + packing).forEach(buffers.give) }
+            var frameSource = [Int64](repeating: -1, count: (framesPerBand - 1) * stride[0] + kernel[0])
+            weight.withUnsafeBufferPointer { w in
+                input.withUnsafeBufferPointer { x in
+                    withBiasPointer(bias) { b in
+                        for channels in chunks {
+                            let pass = passes[channels.count]!
+                            let weights = w.baseAddress! + channels.lowerBound * cin * taps
+                            for (plan, buffer) in zip(pass.shared ? [pass.full] : [pass.full, pass.last], packing) {
+                                let status = rf_dnnl_conv_pack(plan.pointer, weights, buffer.pointer, Int32(threads))
+                                require(status == 0, "\(OneDNN.summary): \(String(cString: rf_dnnl_message()))")
+                            }
+                            for item in 0..<batch {
+                                for index in 0..<count {
+                                    let isLast = index == count - 1
+                                    let plan = isLast ? pass.last : pass.full
+                                    let packed = isLast && !pass.shared ? packing[1] : packing[0]
+                                    let first = index * framesPerBand
+                                    let slots = (plan.framesOut - 1) * stride[0] + kernel[0]
+                                    for slot in 0..<slots {
+                                        let p = first * stride[0] + slot - time.before
+                                        frameSource[slot] = Int64(IndexMap.resolve(p, extent: source[0], mode: time.mode))
+                                    }
+                                    let status = rf_dnnl_conv_run(
+                                        plan.pointer, x.baseAddress! + item * cin * planeIn, frameSource, packed.pointer,
+                                        b.map { $0 + channels.lowerBound },
+                                        out.baseAddress! + (item * cout + channels.lowerBound) * planeOut, Int64(first),
+                                        work.pointer, Int32(threads))
+                                    require(status == 0, "\(OneDNN.summary): \(String(cString: rf_dnnl_message()))")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static func withBiasPointer<R>(_ bias: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {
+        guard let bias else { return body(nil) }
+        return bias.withUnsafeBufferPointer { body($0.baseAddress) }
+    }
+}

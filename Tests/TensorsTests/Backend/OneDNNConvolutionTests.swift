@@ -1,0 +1,127 @@
+import Foundation
+import ReelflowTestSupport
+import Synchronization
+import Testing
+@testable import Tensors
+import TensorsTestSupport
+
+/// Float32 convolutions through oneDNN (`OneDNN.conv3d`): its bands, its padding and its
+/// independence from the thread count. `ConvolutionTests` compares both paths with the naive
+/// convolution on random shapes.
+@Suite struct OneDNNConvolutionTests {
+    static let available = OneDNN.enabled
+
+    /// A VAE-shaped layer: oneDNN takes it with a fast kernel (not its reference or GEMM one).
+    @Test(.enabled(if: available, "oneDNN is not installed (scripts/setup installs libdnnl2)"))
+    func takesTheVAELayersWithDirectKernels() throws {
+        var rng = SeededRandom(seed: 60)
+        let x = rng.tensor([1, 16, 3, 12, 10]), w = rng.tensor([24, 16, 3, 3, 3], scale: 0.1)
+        let y = try #require(OneDNN.conv3d(
+            input: x, weight: w, bias: nil, stride: [1, 1, 1], padding: [.none, .symmetric(1), .symmetric(1)],
+            outExtents: [1, 12, 10]))
+        let impl = OneDNN.lastConvolutionImplementation
+        #expect(!impl.hasPrefix("ref") && !impl.contains("gemm"), "\(impl)")
+        let expected = Convolution.run(
+            input: x, weight: w, bias: nil, stride: [1, 1, 1], padding: [.none, .symmetric(1), .symmetric(1)], oneDNN: false)
+        expectClose(y, expected, absolute: 1e-5, relative: 1e-5, "one frame")
+    }
+
+    /// Bands of 3, 3 and 1 output frames (2, 2, 2 and 1 with a temporal stride of 2; a tiny
+    /// budget) against one band of 7, with causal
+    /// temporal padding, reflect rows, zero columns, a temporal stride and a batch of 2: each
+    /// band slot reads the right frame, the padding is filled in every band.
+    @Test(.enabled(if: available, "oneDNN is not installed (scripts/setup installs libdnnl2)"), arguments: [1, 2])
+    func bandsMatchOneBand(temporalStride: Int) throws {
+        var rng = SeededRandom(seed: 61 + UInt64(temporalStride))
+        let frames = 7 * temporalStride
+        let x = rng.tensor([2, 8, frames, 6, 5]), w = rng.tensor([16, 8, 3, 3, 3], scale: 0.1), b = rng.tensor([16])
+        let padding: [AxisPadding] = [.init(before: 2, after: 0, mode: .replicate), .symmetric(1, .reflect), .symmetric(1)]
+        let out = [(frames + 2 - 3) / temporalStride + 1, 6, 5]
+        let stride = [temporalStride, 1, 1]
+        // An input frame (8 channels at 8 x 7 with padding) is 1792 bytes, an output frame 1920.
+        let banded = try #require(OneDNN.conv3d(
+            input: x, weight: w, bias: b, stride: stride, padding: padding, outExtents: out, bandBudget: 15 << 10))
+        let whole = try #require(OneDNN.conv3d(
+            input: x, weight: w, bias: b, stride: stride, padding: padding, outExtents: out, bandBudget: 1 << 30))
+        expectClose(banded, whole, absolute: 1e-6, relative: 1e-6, "bands of 3 against one band")
+        let naive = Naive.conv3d(
+            x, weight: w, bias: b, stride: stride, padBefore: [2, 1, 1], padAfter: [0, 1, 1],
+            modes: [.replicate, .reflect, .zeros])
+        expectClose(banded, naive, absolute: 1e-5, relative: 1e-5, "banded against naive")
+    }
+
+    /// Output channels in passes of 16 and a last one of 8 (a tiny packed-weights budget),
+    /// with bands too, against one pass: each pass reads its own weights and bias and writes its
+    /// own channels.
+    @Test(.enabled(if: available, "oneDNN is not installed (scripts/setup installs libdnnl2)"))
+    func channelPassesMatchOnePass() throws {
+        var rng = SeededRandom(seed: 65)
+        let x = rng.tensor([2, 8, 5, 6, 7]), w = rng.tensor([40, 8, 3, 3, 3], scale: 0.1), b = rng.tensor([40])
+        let padding: [AxisPadding] = [.init(before: 2, after: 0, mode: .replicate), .symmetric(1), .symmetric(1, .reflect)]
+        // 16 output channels of 8 x 27 taps pack into 13.5 KiB.
+        let passes = try #require(OneDNN.conv3d(
+            input: x, weight: w, bias: b, stride: [1, 1, 1], padding: padding, outExtents: [5, 6, 7],
+            bandBudget: 12 << 10, packedBudget: 14 << 10))
+        let whole = try #require(OneDNN.conv3d(
+            input: x, weight: w, bias: b, stride: [1, 1, 1], padding: padding, outExtents: [5, 6, 7]))
+        expectClose(passes, whole, absolute: 1e-6, relative: 1e-6, "passes of 16 against one pass")
+        let naive = Naive.conv3d(
+            x, weight: w, bias: b, stride: [1, 1, 1], padBefore: [2, 1, 1], padAfter: [0, 1, 1],
+            modes: [.replicate, .zeros, .reflect])
+        expectClose(passes, naive, absolute: 1e-5, relative: 1e-5, "passes against naive")
+    }
+
+    /// Work buffers are reused (the smallest large enough), and no more than `keptCount` stay.
+    @Test func workBuffersAreReusedAndBounded() {
+        let buffers = OneDNNWorkBuffers()
+        let a = buffers.take(10_000), b = buffers.take(100_000)
+        #expect(a.bytes >= 10_000 && b.bytes >= 100_000)
+        buffers.give(a)
+        buffers.give(b)
+        let again = buffers.take(5_000)
+        #expect(again.pointer == a.pointer, "the smallest kept buffer that fits")
+        again.pointer.storeBytes(of: 7, toByteOffset: again.bytes - 1, as: UInt8.self)
+        buffers.give(again)
+        let extra = (0..<OneDNNWorkBuffers.keptCount + 2).map { _ in buffers.take(1 << 20) }
+        extra.forEach(buffers.give)
+        #expect(buffers.heldBytes <= OneDNNWorkBuffers.keptCount * (1 << 20) + 100_000 + 10_000 + 8192)
+        #expect(buffers.heldBytes >= OneDNNWorkBuffers.keptCount * (1 << 20), "the largest are kept")
+    }
+
+    /// Each spatial padding mode gives its own result: the band buffer's borders are written
+    /// per mode, not left as they were.
+    @Test(.enabled(if: available, "oneDNN is not installed (scripts/setup installs libdnnl2)"))
+    func aChangedPaddingModeIsCaught() throws {
+        var rng = SeededRandom(seed: 63)
+        let x = rng.tensor([1, 4, 3, 5, 5]), w = rng.tensor([4, 4, 3, 3, 3])
+        func run(_ mode: PaddingMode) throws -> Tensor {
+            try #require(OneDNN.conv3d(
+                input: x, weight: w, bias: nil, stride: [1, 1, 1], padding: [.none, .symmetric(1, mode), .symmetric(1, mode)],
+                outExtents: [1, 5, 5]))
+        }
+        let (zeros, reflect, replicate) = (try run(.zeros), try run(.reflect), try run(.replicate))
+        #expect(zeros != reflect && reflect != replicate && zeros != replicate)
+    }
+
+    /// The same result at 1 and 3 threads, and from several threads at once (each call has its
+    /// own work buffers; plans are shared).
+    @Test(.enabled(if: available, "oneDNN is not installed (scripts/setup installs libdnnl2)"))
+    func resultsDoNotDependOnThreads() throws {
+        let saved = TensorThreads.count
+        defer { TensorThreads.count = saved }
+        var rng = SeededRandom(seed: 64)
+        let x = rng.tensor([1, 32, 5, 20, 18]), w = rng.tensor([32, 32, 3, 3, 3], scale: 0.05), b = rng.tensor([32])
+        @Sendable func run() -> Tensor { x.causalConv3d(weight: w, bias: b, spatialPadding: .reflect) }
+        TensorThreads.count = 1
+        let single = run()
+        TensorThreads.count = 3
+        let multi = run()
+        #expect(single == multi, "1 and 3 threads")
+        let results = Mutex<[[Float]]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            let y = run().hostScalars()
+            results.withLock { $0.append(y) }
+        }
+        #expect(results.withLock { $0.count == 4 && $0.allSatisfy { $0 == single.hostScalars() } }, "concurrent calls")
+    }
+}
