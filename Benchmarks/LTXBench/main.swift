@@ -32,8 +32,8 @@ func random(_ shape: [Int], seed: UInt64) -> Tensor {
 }
 
 let args = CommandLine.arguments
-guard args.count == 6, let runs = Int(args[4]) else {
-    FileHandle.standardError.write("usage: ltx-bench DIR NAME DTYPE RUNS MASKED\n".data(using: .utf8)!)
+guard args.count == 6, let runs = Int(args[4]), runs >= 1 else {
+    FileHandle.standardError.write("usage: ltx-bench DIR NAME DTYPE RUNS MASKED (RUNS >= 1)\n".data(using: .utf8)!)
     exit(2)
 }
 // As the `reelflow` command does: OpenBLAS's generic fallback kernels on a CPU it does not

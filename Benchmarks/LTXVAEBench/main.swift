@@ -23,8 +23,8 @@ func peakMiB() -> Double {
 }
 
 let args = CommandLine.arguments
-guard args.count == 5, let runs = Int(args[4]) else {
-    FileHandle.standardError.write("usage: ltx-vae-bench DIR FIGURE DTYPE RUNS\n".data(using: .utf8)!)
+guard args.count == 5, let runs = Int(args[4]), runs >= 1 else {
+    FileHandle.standardError.write("usage: ltx-vae-bench DIR FIGURE DTYPE RUNS (RUNS >= 1)\n".data(using: .utf8)!)
     exit(2)
 }
 // As the `reelflow` command does: OpenBLAS's generic fallback kernels on a CPU it does not

@@ -68,6 +68,10 @@ static void open_library(void) {
     LOOK(conv_desc_init, "dnnl_convolution_forward_desc_init")
     LOOK(reorder_pd_create, "dnnl_reorder_primitive_desc_create")
     LOOK(md_equal, "dnnl_memory_desc_equal")
+    LOOK(post_ops_create, "dnnl_post_ops_create")
+    LOOK(post_ops_destroy, "dnnl_post_ops_destroy")
+    LOOK(post_ops_append_sum, "dnnl_post_ops_append_sum")
+    LOOK(attr_set_post_ops, "dnnl_primitive_attr_set_post_ops")
 #undef LOOK
     // Debian's build runs on OpenMP; the thread count is the calling thread's setting.
     *(void **)&rf_dnnl.omp_set_num_threads = dlsym(handle, "omp_set_num_threads");

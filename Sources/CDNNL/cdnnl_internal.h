@@ -16,7 +16,8 @@ typedef struct { int arg; void *memory; } exec_arg;
 enum { DNNL_SUCCESS = 0, DNNL_CPU_ENGINE = 1, DNNL_STREAM_DEFAULT = 1, QUERY_IMPL_INFO_STR = 8 };
 enum { ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41, ARG_SCRATCHPAD = 80 };
 enum { SCRATCHPAD_MODE_USER = 1, QUERY_SCRATCHPAD_MD = 136, QUERY_WEIGHTS_MD = 131 };
-enum { FORMAT_TAG_ANY = 1, FORWARD_INFERENCE = 96, CONVOLUTION_DIRECT = 1, ARG_FROM = 1, ARG_TO = 17 };
+enum { FORMAT_TAG_ANY = 1, FORMAT_TAG_ABCD16B = 69, FORWARD_INFERENCE = 96, CONVOLUTION_DIRECT = 1 };
+enum { CONVOLUTION_WINOGRAD = 2, ARG_FROM = 1, ARG_TO = 17 };
 
 typedef struct {
     int (*engine_create)(void **engine, int kind, size_t index);
@@ -48,6 +49,10 @@ typedef struct {
     int (*reorder_pd_create)(void **pd, const memory_desc *src, void *src_engine, const memory_desc *dst,
                              void *dst_engine, const void *attr);
     int (*md_equal)(const memory_desc *a, const memory_desc *b);
+    int (*post_ops_create)(void **post_ops);
+    int (*post_ops_destroy)(void *post_ops);
+    int (*post_ops_append_sum)(void *post_ops, float scale);
+    int (*attr_set_post_ops)(void *attr, const void *post_ops);
 } rf_dnnl_api;
 
 

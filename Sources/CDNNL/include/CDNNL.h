@@ -74,8 +74,14 @@ typedef struct {
                                        // (frames_out - 1) * stride[0] + kernel[0] input frames
     int64_t dst_frames;                // output frames of the whole item
     int has_bias;
+    int winograd;                      // 1: 3x3 spatial taps by Winograd F(4x4, 3x3), see below
 } rf_dnnl_conv_geometry;
 
+// With `winograd` set, a stride-1 convolution with 3x3 spatial taps and channel counts that are
+// multiples of 16 runs as one 2-D Winograd convolution per temporal tap (oneDNN's
+// jit_wino_4x3, AVX-512 only; the band's frames are its batch), each later tap summed into the
+// first's result; planning fails where oneDNN has no Winograd kernel, and the caller then plans
+// the direct one.
 typedef struct rf_dnnl_conv rf_dnnl_conv;
 
 // Plans a band shape, or returns NULL (rf_dnnl_message says why).

@@ -1,4 +1,5 @@
 import Foundation
+import CKernels
 import ReelflowTestSupport
 import Synchronization
 import Testing
@@ -69,6 +70,36 @@ import TensorsTestSupport
             x, weight: w, bias: b, stride: [1, 1, 1], padBefore: [2, 1, 1], padAfter: [0, 1, 1],
             modes: [.replicate, .zeros, .reflect])
         expectClose(passes, naive, absolute: 1e-5, relative: 1e-5, "passes against naive")
+    }
+
+    /// 3x3 taps as Winograd F(4x4, 3x3), one 2-D convolution per temporal tap summed into the
+    /// first (forced on a small shape): the same result as the direct kernels and the naive
+    /// convolution, with causal time padding, reflect rows, bands, channel passes and bias.
+    /// oneDNN 2.6 has Winograd kernels on AVX-512 only; elsewhere the direct ones run.
+    @Test(.enabled(if: available, "oneDNN is not installed (scripts/setup installs libdnnl2)"), arguments: [3, 1])
+    func winogradMatchesTheDirectKernels(temporalTaps: Int) throws {
+        var rng = SeededRandom(seed: 66 + UInt64(temporalTaps))
+        let x = rng.tensor([2, 16, 5, 9, 11]), w = rng.tensor([48, 16, temporalTaps, 3, 3], scale: 0.1)
+        let b = rng.tensor([48])
+        let time: AxisPadding = temporalTaps == 3 ? .init(before: 2, after: 0, mode: .replicate) : .none
+        let padding: [AxisPadding] = [time, .symmetric(1, .reflect), .symmetric(1)]
+        func run(winograd: Bool) throws -> Tensor {
+            try #require(OneDNN.conv3d(
+                input: x, weight: w, bias: b, stride: [1, 1, 1], padding: padding, outExtents: [5, 9, 11],
+                bandBudget: 40 << 10, packedBudget: 16 * 16 * 9 * temporalTaps * 4, winograd: winograd,
+                winogradMinimum: 1))
+        }
+        let winograd = try run(winograd: true)
+        let impl = OneDNN.lastConvolutionImplementation
+        let avx512 = reelflow_cpu_vector_level() >= 2 && ProcessInfo.processInfo.environment["DNNL_MAX_CPU_ISA"] == nil
+        #expect(impl.contains("wino") || !avx512, "\(impl) on an AVX-512 CPU")
+        let direct = try run(winograd: false)
+        #expect(!OneDNN.lastConvolutionImplementation.contains("wino"))
+        expectClose(winograd, direct, absolute: 1e-5, relative: 1e-5, "Winograd against direct")
+        let naive = Naive.conv3d(
+            x, weight: w, bias: b, stride: [1, 1, 1], padBefore: [time.before, 1, 1], padAfter: [0, 1, 1],
+            modes: [.replicate, .reflect, .zeros])
+        expectClose(winograd, naive, absolute: 1e-5, relative: 1e-5, "Winograd against naive")
     }
 
     /// Work buffers are reused (the smallest large enough), and no more than `keptCount` stay.
