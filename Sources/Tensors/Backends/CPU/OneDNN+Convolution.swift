@@ -58,6 +58,19 @@ extension OneDNN {
 
     private static let bands = Mutex<[BandKey: ConvolutionBand?]>([:])
 
+    /// The plans of one chunk width of output channels.
+    private struct Pass {
+        let full: ConvolutionBand, last: ConvolutionBand
+        /// Whether `last` reads `full`'s packed weights.
+        let shared: Bool
+    }
+
+    /// How a call runs: its bands and the plans per chunk width.
+    private struct CallLayout {
+        let count: Int, framesPerBand: Int
+        let passes: [Int: Pass]
+    }
+
     /// The implementation oneDNN chose for the last planned convolution band (e.g.
     /// `brgconv:avx512_core`), for reports and tests.
     package static var lastConvolutionImplementation: String { lastConvImpl.withLock { $0 } }
@@ -125,17 +138,6 @@ extension OneDNN {
         let taps = kernel.reduce(1, *), perChannel = cin * taps * 4
         let chunkChannels = perChannel * cout <= packedBudget ? cout : min(cout, max(16, packedBudget / perChannel / 16 * 16))
         let chunks = Swift.stride(from: 0, to: cout, by: chunkChannels).map { $0..<min(cout, $0 + chunkChannels) }
-        // The largest band within the budget, then bands of equal size (the last one shorter).
-        let rowsIn = source[1] + padding[1].before + padding[1].after
-        let colsIn = source[2] + padding[2].before + padding[2].after
-        let inFrame = rowsIn * colsIn * cin * 4, outFrame = ho * wo * chunkChannels * 4
-        let fitting = max(1, (bandBudget - (kernel[0] - stride[0]) * inFrame) / (stride[0] * inFrame + outFrame))
-        let count = (fo + fitting - 1) / fitting
-        let framesPerBand = (fo + count - 1) / count
-        let lastFrames = fo - (count - 1) * framesPerBand
-        // Plans per chunk width: for full bands, and for the last band (the same plan when its
-        // frames are; it reads the first's packed weights where their layouts agree).
-        var passes: [Int: (full: ConvolutionBand, last: ConvolutionBand, shared: Bool)] = [:]
         // Winograd pays where a call has enough output positions to repay the weights' transform:
         // oneDNN 2.6 transforms 3x3 taps at about 134 ns per (input, output) channel pair, and a
         // direct 3x3x3 convolution spends about 27 * 4.4 ps per pair and position, of which
@@ -143,26 +145,40 @@ extension OneDNN {
         let positions = batch * fo * ho * wo
         let winogradShape =
             winograd && kernel[1] == 3 && kernel[2] == 3 && stride == [1, 1, 1] && cin % 16 == 0
-            && positions >= winogradMinimum
-        for width in Set(chunks.map(\.count)) {
-            let key = { (frames: Int, winograd: Bool) in
-                BandKey(
-                    cin: cin, cout: width, kernel: kernel, stride: stride, source: source,
-                    pads: [padding[1].before, padding[1].after, padding[2].before, padding[2].after],
-                    modes: [mode(padding[1].mode), mode(padding[2].mode)], framesOut: frames, dstFrames: fo,
-                    bias: bias != nil, winograd: winograd)
-            }
-            // Winograd where oneDNN has it for both band sizes, else the direct kernels.
-            func plans(winograd: Bool) -> (ConvolutionBand, ConvolutionBand)? {
-                guard let full = band(key(framesPerBand, winograd)),
-                    let last = lastFrames == framesPerBand ? full : band(key(lastFrames, winograd))
+            && chunks.allSatisfy { $0.count % 16 == 0 } && positions >= winogradMinimum
+        let rowsIn = source[1] + padding[1].before + padding[1].after
+        let colsIn = source[2] + padding[2].before + padding[2].after
+        let inFrame = rowsIn * colsIn * cin * 4, outFrame = ho * wo * chunkChannels * 4
+        /// The bands of one mode and the plans per chunk width (full bands, and the last band:
+        /// the same plan when its frames are; it reads the first's packed weights where their
+        /// layouts agree), or nil where oneDNN refuses one.
+        func layout(winograd: Bool) -> CallLayout? {
+            // The largest band within the budget, then bands of equal size (the last one
+            // shorter). (Winograd's scratchpad also holds the band transformed, 2.25x, and a
+            // blocked copy; a quarter of the budget for its bands lost its speed-up: 2.4-2.6 s
+            // against 1.7-2.0 s for decode_33x384.)
+            let fitting = max(1, (bandBudget - (kernel[0] - stride[0]) * inFrame) / (stride[0] * inFrame + outFrame))
+            let count = (fo + fitting - 1) / fitting
+            let framesPerBand = (fo + count - 1) / count
+            let lastFrames = fo - (count - 1) * framesPerBand
+            var passes: [Int: Pass] = [:]
+            for width in Set(chunks.map(\.count)) {
+                let key = { (frames: Int) in
+                    BandKey(
+                        cin: cin, cout: width, kernel: kernel, stride: stride, source: source,
+                        pads: [padding[1].before, padding[1].after, padding[2].before, padding[2].after],
+                        modes: [mode(padding[1].mode), mode(padding[2].mode)], framesOut: frames, dstFrames: fo,
+                        bias: bias != nil, winograd: winograd)
+                }
+                guard let full = band(key(framesPerBand)), let last = lastFrames == framesPerBand ? full : band(key(lastFrames))
                 else { return nil }
-                return (full, last)
+                passes[width] = Pass(
+                    full: full, last: last, shared: full === last || rf_dnnl_conv_same_weights(full.pointer, last.pointer) != 0)
             }
-            let useWinograd = winogradShape && width % 16 == 0
-            guard let (full, last) = (useWinograd ? plans(winograd: true) : nil) ?? plans(winograd: false) else { return nil }
-            passes[width] = (full, last, full === last || rf_dnnl_conv_same_weights(full.pointer, last.pointer) != 0)
+            return CallLayout(count: count, framesPerBand: framesPerBand, passes: passes)
         }
+        guard let chosen = (winogradShape ? layout(winograd: true) : nil) ?? layout(winograd: false) else { return nil }
+        let (count, framesPerBand, passes) = (chosen.count, chosen.framesPerBand, chosen.passes)
         let plans = passes.values.flatMap { [$0.full, $0.last] }
         let threads = TensorThreads.threadsForOneCall
         let planeIn = source[0] * source[1] * source[2], planeOut = fo * ho * wo
