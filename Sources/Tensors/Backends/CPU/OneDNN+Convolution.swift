@@ -15,7 +15,7 @@ import Synchronization
 /// not depend on the thread count.
 extension OneDNN {
     /// Input plus output buffer of one band, in bytes (at least one output frame per band). 8
-    /// and 32 MiB ran the VAE figures at the same speed; 32 held 100-200 MiB more at peak.
+    /// and 32 MiB ran the VAE figures at the same speed.
     static let bandBudgetBytes = 8 << 20
 
     /// Packed weights of one pass at most (output channels are split into passes beyond it):
