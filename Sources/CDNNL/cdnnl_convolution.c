@@ -1,4 +1,4 @@
-// Float32 3-D convolutions through oneDNN's direct kernels, band by band (see CDNNL.h).
+// Float32 and bf16 3-D convolutions through oneDNN's direct kernels, band by band (see CDNNL.h).
 //
 // oneDNN's fast convolutions (brgconv on AVX-512, jit:avx2 on AVX2) read channels-last or
 // blocked activations; on the caller's plain `[C][F][H][W]` layout it falls back to im2col and
@@ -34,6 +34,8 @@ struct rf_dnnl_conv {
     // Winograd: the band as images (channels-last and blocked), one tap's source, the blocked result
     memory_desc images_last, images_blocked, tap_source;
     int taps;                      // temporal taps run one by one (Winograd), or 0
+    int type;                      // RF_DNNL_F32 or RF_DNNL_BF16
+    size_t element;                // its size in bytes
     size_t blocked_bytes, tap_weights_bytes;
     void *pd[STEPS], *primitive[STEPS];
     const memory_desc *scratchpad[STEPS];  // inside pd[], or NULL
@@ -88,10 +90,10 @@ static int make_step(rf_dnnl_conv *plan, int step, const void *op_desc, const me
     return 0;
 }
 
-static int describe(memory_desc *md, int64_t d0, int64_t d1, int64_t d2, int64_t d3, int64_t d4, int64_t s0,
+static int describe(memory_desc *md, int type, int64_t d0, int64_t d1, int64_t d2, int64_t d3, int64_t d4, int64_t s0,
                     int64_t s1, int64_t s2, int64_t s3, int64_t s4) {
     const int64_t dims[5] = {d0, d1, d2, d3, d4}, strides[5] = {s0, s1, s2, s3, s4};
-    return rf_dnnl.md_init_by_strides(md, 5, dims, RF_DNNL_F32, strides);
+    return rf_dnnl.md_init_by_strides(md, 5, dims, type, strides);
 }
 
 static int describe4(memory_desc *md, int64_t d0, int64_t d1, int64_t d2, int64_t d3, int64_t s0, int64_t s1,
@@ -184,6 +186,8 @@ rf_dnnl_conv *rf_dnnl_conv_plan(const rf_dnnl_conv_geometry *geometry) {
     rf_dnnl_conv *plan = calloc(1, sizeof *plan);
     if (!plan) return NULL;
     plan->g = g;
+    plan->type = g.type == RF_DNNL_BF16 ? RF_DNNL_BF16 : RF_DNNL_F32;
+    plan->element = plan->type == RF_DNNL_BF16 ? 2 : 4;
     const int64_t cin = g.cin, cout = g.cout, kt = g.kernel[0], kh = g.kernel[1], kw = g.kernel[2];
     const int64_t fi = (g.frames_out - 1) * g.stride[0] + kt;
     const int64_t ri = g.src_rows + g.pad_top + g.pad_bottom, ci = g.src_cols + g.pad_left + g.pad_right;
@@ -193,23 +197,28 @@ rf_dnnl_conv *rf_dnnl_conv_plan(const rf_dnnl_conv_geometry *geometry) {
     int status;
     // Channels-last band buffers; the plain layouts of the caller's tensors; a frame's interior
     // inside the input band (same strides as the band, offset by the caller's pointer).
-    if ((status = describe(&plan->band_in, 1, cin, fi, ri, ci, fi * ri * ci * cin, 1, ri * ci * cin, ci * cin, cin)) ||
-        (status = describe(&plan->band_out, 1, cout, fo, ro, co, fo * ro * co * cout, 1, ro * co * cout, co * cout, cout)) ||
-        (status = describe(&plan->weights_plain, cout, cin, kt, kh, kw, cin * kt * kh * kw, kt * kh * kw, kh * kw, kw, 1)) ||
-        (status = describe(&plan->frame_plain, 1, cin, 1, g.src_rows, g.src_cols, cin * src_plane, src_plane,
+    const int t = plan->type;
+    if ((status = describe(&plan->band_in, t, 1, cin, fi, ri, ci, fi * ri * ci * cin, 1, ri * ci * cin, ci * cin, cin)) ||
+        (status = describe(&plan->band_out, t, 1, cout, fo, ro, co, fo * ro * co * cout, 1, ro * co * cout, co * cout, cout)) ||
+        (status = describe(&plan->weights_plain, t, cout, cin, kt, kh, kw, cin * kt * kh * kw, kt * kh * kw, kh * kw, kw, 1)) ||
+        (status = describe(&plan->frame_plain, t, 1, cin, 1, g.src_rows, g.src_cols, cin * src_plane, src_plane,
                            g.src_rows * g.src_cols, g.src_cols, 1)) ||
-        (status = describe(&plan->frame_slot, 1, cin, 1, g.src_rows, g.src_cols, fi * ri * ci * cin, 1, ri * ci * cin,
+        (status = describe(&plan->frame_slot, t, 1, cin, 1, g.src_rows, g.src_cols, fi * ri * ci * cin, 1, ri * ci * cin,
                            ci * cin, cin)) ||
-        (status = describe(&plan->out_plain, 1, cout, fo, ro, co, cout * dst_plane, dst_plane, ro * co, co, 1))) {
+        (status = describe(&plan->out_plain, t, 1, cout, fo, ro, co, cout * dst_plane, dst_plane, ro * co, co, 1))) {
         rf_dnnl_fail("memory descriptor", status);
         goto failed;
     }
     if (g.winograd) {
+        if (plan->type != RF_DNNL_F32) {
+            rf_dnnl_say("no Winograd convolution for bf16");
+            goto failed;
+        }
         if (plan_winograd(plan)) goto failed;
         return plan;
     }
     const int64_t weight_dims[5] = {cout, cin, kt, kh, kw}, bias_dims[1] = {cout}, bias_strides[1] = {1};
-    if ((status = rf_dnnl.md_init_by_tag(&plan->weights_any, 5, weight_dims, RF_DNNL_F32, FORMAT_TAG_ANY)) ||
+    if ((status = rf_dnnl.md_init_by_tag(&plan->weights_any, 5, weight_dims, t, FORMAT_TAG_ANY)) ||
         (g.has_bias && (status = rf_dnnl.md_init_by_strides(&plan->bias, 1, bias_dims, RF_DNNL_F32, bias_strides)))) {
         rf_dnnl_fail("weights descriptor", status);
         goto failed;
@@ -234,8 +243,8 @@ rf_dnnl_conv *rf_dnnl_conv_plan(const rf_dnnl_conv_geometry *geometry) {
         make_step(plan, STEP_FRAME, NULL, &plan->frame_plain, &plan->frame_slot, 0, "frame reorder") ||
         make_step(plan, STEP_OUT, NULL, &plan->band_out, &plan->out_plain, 0, "output reorder"))
         goto failed;
-    plan->in_bytes = round_up((size_t)(fi * ri * ci * cin) * sizeof(float));
-    plan->out_bytes = round_up((size_t)(fo * ro * co * cout) * sizeof(float));
+    plan->in_bytes = round_up((size_t)(fi * ri * ci * cin) * plan->element);
+    plan->out_bytes = round_up((size_t)(fo * ro * co * cout) * plan->element);
     for (int i = 0; i < STEPS; i++)
         if (round_up(plan->scratchpad_bytes[i]) > plan->scratch_bytes) plan->scratch_bytes = round_up(plan->scratchpad_bytes[i]);
     plan->weights_bytes = rf_dnnl.md_get_size(plan->weights_packed);
@@ -295,7 +304,7 @@ int rf_dnnl_conv_same_weights(const rf_dnnl_conv *a, const rf_dnnl_conv *b) {
     return a == b || rf_dnnl.md_equal(a->weights_packed, b->weights_packed);
 }
 
-int rf_dnnl_conv_pack(rf_dnnl_conv *plan, const float *weights, void *packed, int threads) {
+int rf_dnnl_conv_pack(rf_dnnl_conv *plan, const void *weights, void *packed, int threads) {
     if (rf_dnnl.omp_set_num_threads && threads > 0) rf_dnnl.omp_set_num_threads(threads);
     void *scratch = NULL;
     if (plan->scratchpad_bytes[STEP_WEIGHTS] &&
@@ -314,7 +323,8 @@ int rf_dnnl_conv_pack(rf_dnnl_conv *plan, const float *weights, void *packed, in
     const int64_t pairs = plan->g.cout * plan->g.cin, kt = plan->taps;
     float *dense = (float *)((char *)packed + plan->tap_weights_bytes * (size_t)kt);
     for (int64_t dt = 0; dt < kt && !status; dt++) {
-        for (int64_t pair = 0; pair < pairs; pair++) memcpy(dense + pair * 9, weights + (pair * kt + dt) * 9, 9 * sizeof(float));
+        for (int64_t pair = 0; pair < pairs; pair++)
+            memcpy(dense + pair * 9, (const float *)weights + (pair * kt + dt) * 9, 9 * sizeof(float));
         void *const data[2] = {dense, (char *)packed + (size_t)dt * plan->tap_weights_bytes};
         status = run_step(plan, STEP_WEIGHTS, 2, kinds, mds, data, scratch, "weights reorder");
     }
@@ -335,19 +345,18 @@ static int64_t resolve(int64_t p, int64_t n, int mode) {
 
 // Writes the spatial padding around one frame's interior in the channels-last band buffer:
 // the side columns of the interior rows first, then whole padding rows (copies of complete rows).
-static void fill_padding(const rf_dnnl_conv *plan, float *slot) {
+static void fill_padding(const rf_dnnl_conv *plan, char *slot) {
     const rf_dnnl_conv_geometry *g = &plan->g;
-    const int64_t cin = g->cin, cols = plan->cols_in, row_floats = cols * cin;
-    const size_t vector = (size_t)cin * sizeof(float);
+    const size_t vector = (size_t)g->cin * plan->element, row_bytes = (size_t)plan->cols_in * vector;
     if (g->pad_left || g->pad_right) {
         for (int64_t r = g->pad_top; r < g->pad_top + g->src_rows; r++) {
-            float *row = slot + r * row_floats;
-            for (int64_t c = 0; c < cols; c++) {
+            char *row = slot + r * row_bytes;
+            for (int64_t c = 0; c < plan->cols_in; c++) {
                 if (c == g->pad_left) c = g->pad_left + g->src_cols;
-                if (c >= cols) break;
+                if (c >= plan->cols_in) break;
                 const int64_t s = resolve(c - g->pad_left, g->src_cols, g->col_mode);
-                if (s < 0) memset(row + c * cin, 0, vector);
-                else memcpy(row + c * cin, row + (s + g->pad_left) * cin, vector);
+                if (s < 0) memset(row + c * vector, 0, vector);
+                else memcpy(row + c * vector, row + (s + g->pad_left) * vector, vector);
             }
         }
     }
@@ -355,39 +364,39 @@ static void fill_padding(const rf_dnnl_conv *plan, float *slot) {
         if (r == g->pad_top) r = g->pad_top + g->src_rows;
         if (r >= plan->rows_in) break;
         const int64_t s = resolve(r - g->pad_top, g->src_rows, g->row_mode);
-        float *row = slot + r * row_floats;
-        if (s < 0) memset(row, 0, (size_t)row_floats * sizeof(float));
-        else memcpy(row, slot + (s + g->pad_top) * row_floats, (size_t)row_floats * sizeof(float));
+        char *row = slot + r * row_bytes;
+        if (s < 0) memset(row, 0, row_bytes);
+        else memcpy(row, slot + (s + g->pad_top) * row_bytes, row_bytes);
     }
 }
 
-int rf_dnnl_conv_run(rf_dnnl_conv *plan, const float *input, const int64_t *frame_source, const void *packed,
-                     const float *bias, float *output, int64_t first_out, void *workspace, int threads) {
+int rf_dnnl_conv_run(rf_dnnl_conv *plan, const void *input, const int64_t *frame_source, const void *packed,
+                     const float *bias, void *output, int64_t first_out, void *workspace, int threads) {
     const rf_dnnl_conv_geometry *g = &plan->g;
     if (rf_dnnl.omp_set_num_threads && threads > 0) rf_dnnl.omp_set_num_threads(threads);
-    float *band_in = workspace, *band_out = (float *)((char *)workspace + plan->in_bytes);
+    char *band_in = workspace, *band_out = (char *)workspace + plan->in_bytes;
     void *scratch = (char *)workspace + plan->in_bytes + plan->out_bytes + plan->blocked_bytes;
-    const int64_t slot_floats = plan->rows_in * plan->cols_in * g->cin;
-    const int64_t src_plane = g->src_rows * g->src_cols;
+    const size_t element = plan->element, slot_bytes = (size_t)(plan->rows_in * plan->cols_in * g->cin) * element;
+    const size_t frame_bytes = (size_t)(g->src_rows * g->src_cols) * element;
     const int frame_kinds[2] = {ARG_FROM, ARG_TO};
     const memory_desc *frame_mds[2] = {&plan->frame_plain, &plan->frame_slot};
     int status;
     for (int64_t j = 0; j < plan->frames_in; j++) {
-        float *slot = band_in + j * slot_floats;
+        char *slot = band_in + j * slot_bytes;
         const int64_t source = frame_source[j];
         if (source < 0) {
-            memset(slot, 0, (size_t)slot_floats * sizeof(float));
+            memset(slot, 0, slot_bytes);
             continue;
         }
-        void *const data[2] = {(void *)(input + source * src_plane),
-                               slot + (g->pad_top * plan->cols_in + g->pad_left) * g->cin};
+        void *const data[2] = {(char *)input + source * frame_bytes,
+                               slot + (size_t)((g->pad_top * plan->cols_in + g->pad_left) * g->cin) * element};
         if ((status = run_step(plan, STEP_FRAME, 2, frame_kinds, frame_mds, data, scratch, "frame reorder"))) return status;
         fill_padding(plan, slot);
     }
     const int conv_kinds[4] = {ARG_SRC, ARG_WEIGHTS, ARG_BIAS, ARG_DST};
     if (plan->taps) {
         // Winograd: the band into 16-channel blocks, then one 2-D convolution per temporal tap.
-        float *blocked = (float *)((char *)band_out + plan->out_bytes);
+        float *blocked = (float *)(band_out + plan->out_bytes);
         const int block_kinds[2] = {ARG_FROM, ARG_TO};
         const memory_desc *block_mds[2] = {&plan->images_last, &plan->images_blocked};
         void *const block_data[2] = {band_in, blocked};
@@ -410,6 +419,6 @@ int rf_dnnl_conv_run(rf_dnnl_conv *plan, const float *input, const int64_t *fram
     }
     const int out_kinds[2] = {ARG_FROM, ARG_TO};
     const memory_desc *out_mds[2] = {&plan->band_out, &plan->out_plain};
-    void *const out_data[2] = {band_out, output + first_out * plan->rows_out * plan->cols_out};
+    void *const out_data[2] = {band_out, (char *)output + (size_t)(first_out * plan->rows_out * plan->cols_out) * element};
     return run_step(plan, STEP_OUT, 2, out_kinds, out_mds, out_data, scratch, "output reorder");
 }

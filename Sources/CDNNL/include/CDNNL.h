@@ -55,7 +55,7 @@ int rf_dnnl_plan_run(rf_dnnl_plan *plan, const void *a, const void *b, const voi
 
 void rf_dnnl_plan_free(rf_dnnl_plan *plan);
 
-// A float32 3-D convolution (groups 1, dilation 1) of one batch item, run in bands of output
+// A float32 or bf16 3-D convolution (groups 1, dilation 1) of one batch item, run in bands of output
 // frames. The input `[cin][src_frames][src_rows][src_cols]` and the output
 // `[cout][dst_frames][rows_out][cols_out]` stay in the caller's plain layout; a band copies its
 // input frames into a channels-last buffer with the spatial padding filled in (zeros, reflect or
@@ -75,6 +75,8 @@ typedef struct {
     int64_t dst_frames;                // output frames of the whole item
     int has_bias;
     int winograd;                      // 1: 3x3 spatial taps by Winograd F(4x4, 3x3), see below
+    int type;                          // of input, weights and output: RF_DNNL_F32 (or 0) or
+                                       // RF_DNNL_BF16; the bias is float32 either way
 } rf_dnnl_conv_geometry;
 
 // With `winograd` set, a stride-1 convolution with 3x3 spatial taps and channel counts that are
@@ -98,13 +100,14 @@ size_t rf_dnnl_conv_workspace_bytes(const rf_dnnl_conv *plan);
 int rf_dnnl_conv_same_weights(const rf_dnnl_conv *a, const rf_dnnl_conv *b);
 
 // Reorders the plain weights `[cout][cin][kt][kh][kw]` into the layout the plan's kernel reads.
-int rf_dnnl_conv_pack(rf_dnnl_conv *plan, const float *weights, void *packed, int threads);
+int rf_dnnl_conv_pack(rf_dnnl_conv *plan, const void *weights, void *packed, int threads);
 
 // One band: output frames `first_out ..< first_out + frames_out` of one item. `frame_source`
 // holds, per band input slot, the input frame it reads, or -1 for a frame of zeros.
 // `workspace` holds rf_dnnl_conv_workspace_bytes, 64-byte aligned. Returns 0 or a status.
-int rf_dnnl_conv_run(rf_dnnl_conv *plan, const float *input, const int64_t *frame_source, const void *packed,
-                     const float *bias, float *output, int64_t first_out, void *workspace, int threads);
+// bf16 accumulates in float32, adds the bias in float32 and rounds once to bf16.
+int rf_dnnl_conv_run(rf_dnnl_conv *plan, const void *input, const int64_t *frame_source, const void *packed,
+                     const float *bias, void *output, int64_t first_out, void *workspace, int threads);
 
 void rf_dnnl_conv_free(rf_dnnl_conv *plan);
 

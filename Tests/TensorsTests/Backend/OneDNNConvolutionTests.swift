@@ -102,6 +102,38 @@ import TensorsTestSupport
         expectClose(winograd, naive, absolute: 1e-5, relative: 1e-5, "Winograd against naive")
     }
 
+    /// bf16 operands on oneDNN's bf16 kernels (AVX-512 and up) against the float32 path
+    /// rounded once: both sum in float32, in different orders, so a value may move by a bf16
+    /// step where its sum sits near a rounding boundary, and most are equal. Through
+    /// `conv3d` (the CPU backend's dispatch) and with a bf16 bias, banded, with reflect padding.
+    @Test(.enabled(if: OneDNN.enabled && OneDNN.hasBF16Kernels, "oneDNN has no bf16 kernels on this CPU (AVX-512 and up)"))
+    func bf16MatchesTheFloat32PathRoundedOnce() throws {
+        var rng = SeededRandom(seed: 70)
+        let x = rng.tensor([2, 32, 7, 10, 9]).to(dtype: .bf16), w = rng.tensor([48, 32, 3, 3, 3], scale: 0.05).to(dtype: .bf16)
+        let b = rng.tensor([48]).to(dtype: .bf16)
+        let y = x.causalConv3d(weight: w, bias: b, spatialPadding: .reflect)
+        #expect(y.dtype == .bf16)
+        let impl = OneDNN.lastConvolutionImplementation
+        #expect(!impl.hasPrefix("ref") && !impl.contains("gemm"), "\(impl)")
+        let expected = x.to(dtype: .f32).causalConv3d(
+            weight: w.to(dtype: .f32), bias: b.to(dtype: .f32), spatialPadding: .reflect
+        ).to(dtype: .bf16)
+        let (a, e) = (y.hostScalars(), expected.hostScalars())
+        let scale = e.map(abs).max()!
+        // One bf16 step of the value (2^-7 of it), or 2^-12 of the output's scale where a sum of
+        // 864 products cancels to near zero and the float32 orders differ by more than that.
+        func off(_ a: [Float]) -> Int { a.indices.filter { abs(a[$0] - e[$0]) > max(abs(e[$0]) / 128, scale / 4096) }.count }
+        let moved = zip(a, e).filter { $0 != $1 }.count
+        #expect(off(a) == 0)
+        #expect(moved * 10 <= y.count, "\(moved) of \(y.count) moved")
+        // A changed weight is caught by the same comparison.
+        var changed = w.hostScalars()
+        changed[5] += 0.5
+        let mutated = x.causalConv3d(
+            weight: Tensor(shape: w.shape, scalars: changed).to(dtype: .bf16), bias: b, spatialPadding: .reflect)
+        #expect(off(mutated.hostScalars()) > 0)
+    }
+
     /// Work buffers are reused (the smallest large enough), and no more than `keptCount` stay.
     @Test func workBuffersAreReusedAndBounded() {
         let buffers = OneDNNWorkBuffers()

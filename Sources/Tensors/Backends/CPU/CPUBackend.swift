@@ -145,9 +145,13 @@ public final class CPUBackend: Backend {
     // MARK: Convolution, shuffles, resampling
 
     public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]) -> Tensor {
-        finish(
-            f32(x).cpuConv3d(weight: f32(weight), bias: f32(bias), stride: stride, padding: padding),
-            DType.result(of: [x, weight] + [bias].compactMap { $0 }))
+        let dtype = DType.result(of: [x, weight] + [bias].compactMap { $0 })
+        if dtype == .bf16, x.dtype == .bf16, weight.dtype == .bf16,
+            let y = Convolution.bf16(input: x, weight: weight, bias: bias, stride: stride, padding: padding)
+        {
+            return y
+        }
+        return finish(f32(x).cpuConv3d(weight: f32(weight), bias: f32(bias), stride: stride, padding: padding), dtype)
     }
 
     public func spaceToDepth(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor {

@@ -2,8 +2,8 @@ import CDNNL
 import Foundation
 import Synchronization
 
-/// Float32 3-D convolutions through oneDNN's direct kernels (the ones PyTorch's CPU
-/// convolutions run on): about twice the throughput of im2col + OpenBLAS on the LTX VAE's
+/// Float32 and bf16 3-D convolutions through oneDNN's direct kernels (the ones PyTorch's CPU
+/// convolutions run on; bf16 where oneDNN has bf16 kernels, AVX-512 and up): about twice the throughput of im2col + OpenBLAS on the LTX VAE's
 /// 3x3x3 layers, on AVX2 and AVX-512 alike (docs/benchmarks.md, issue 11).
 ///
 /// A convolution runs in bands of output frames of one batch item, each band's input and output
@@ -54,7 +54,7 @@ extension OneDNN {
 
     private struct BandKey: Hashable {
         var cin: Int, cout: Int, kernel: [Int], stride: [Int], source: [Int], pads: [Int], modes: [Int32]
-        var framesOut: Int, dstFrames: Int, bias: Bool, winograd: Bool
+        var framesOut: Int, dstFrames: Int, bias: Bool, winograd: Bool, bf16: Bool
     }
 
     private static let bands = Mutex<[BandKey: ConvolutionBand?]>([:])
@@ -101,6 +101,7 @@ extension OneDNN {
             g.dst_frames = Int64(key.dstFrames)
             g.has_bias = key.bias ? 1 : 0
             g.winograd = key.winograd ? 1 : 0
+            g.type = key.bf16 ? Int32(RF_DNNL_BF16) : Int32(RF_DNNL_F32)
             var made = rf_dnnl_conv_plan(&g).map { ConvolutionBand($0, framesOut: key.framesOut) }
             if let plan = made {
                 lastConvImpl.withLock { $0 = plan.implementation }
@@ -119,8 +120,9 @@ extension OneDNN {
         }
     }
 
-    /// `conv3d` of float32 `input [B, Cin, F, H, W]` with float32 `weight [Cout, Cin, kt, kh,
-    /// kw]` and `bias [Cout]` into `[B, Cout] + outExtents`, or nil when oneDNN is off or has no
+    /// `conv3d` of `input [B, Cin, F, H, W]` with `weight [Cout, Cin, kt, kh, kw]`, both float32 or
+    /// both bf16, and a float32 `bias [Cout]` into `[B, Cout] + outExtents` in the input's dtype
+    /// (bf16: float32 sums and bias, one rounding), or nil when oneDNN is off or has no
     /// fast kernel for the shape (the caller's own path runs then). The extents and paddings
     /// were checked by the caller.
     static func conv3d(
@@ -128,7 +130,11 @@ extension OneDNN {
         bandBudget: Int = bandBudgetBytes, packedBudget: Int = packedWeightsBudgetBytes, winograd: Bool = winogradEnabled,
         winogradMinimum: Int = winogradMinimumPositions
     ) -> Tensor? {
-        guard enabled, input.dtype == .f32, weight.dtype == .f32, bias?.dtype ?? .f32 == .f32 else { return nil }
+        let bf16 = input.dtype == .bf16
+        guard enabled, input.dtype == .f32 || bf16, weight.dtype == input.dtype, bias?.dtype ?? .f32 == .f32,
+            !bf16 || hasBF16Kernels
+        else { return nil }
+        let element = bf16 ? 2 : 4
         let (batch, cin, cout) = (input.shape[0], input.shape[1], weight.shape[0])
         let source = Array(input.shape[2...4]), kernel = Array(weight.shape[2...4])
         let (fo, ho, wo) = (outExtents[0], outExtents[1], outExtents[2])
@@ -136,7 +142,7 @@ extension OneDNN {
         let time = padding[0]
         // Output channels in chunks whose packed weights stay within the budget (multiples of
         // 16, the kernels' channel block).
-        let taps = kernel.reduce(1, *), perChannel = cin * taps * 4
+        let taps = kernel.reduce(1, *), perChannel = cin * taps * element
         let chunkChannels = perChannel * cout <= packedBudget ? cout : min(cout, max(16, packedBudget / perChannel / 16 * 16))
         let chunks = Swift.stride(from: 0, to: cout, by: chunkChannels).map { $0..<min(cout, $0 + chunkChannels) }
         // Winograd pays where a call has enough output positions to repay the weights' transform:
@@ -145,11 +151,11 @@ extension OneDNN {
         // Winograd saves 57%: the break-even is about 6000 positions.
         let positions = batch * fo * ho * wo
         let winogradShape =
-            winograd && kernel[1] == 3 && kernel[2] == 3 && stride == [1, 1, 1] && cin % 16 == 0
+            winograd && !bf16 && kernel[1] == 3 && kernel[2] == 3 && stride == [1, 1, 1] && cin % 16 == 0
             && chunks.allSatisfy { $0.count % 16 == 0 } && positions >= winogradMinimum
         let rowsIn = source[1] + padding[1].before + padding[1].after
         let colsIn = source[2] + padding[2].before + padding[2].after
-        let inFrame = rowsIn * colsIn * cin * 4, outFrame = ho * wo * chunkChannels * 4
+        let inFrame = rowsIn * colsIn * cin * element, outFrame = ho * wo * chunkChannels * element
         /// The bands of one mode and the plans per chunk width (full bands, and the last band:
         /// the same plan when its frames are; it reads the first's packed weights where their
         /// layouts agree), or nil where oneDNN refuses one.
@@ -169,7 +175,7 @@ extension OneDNN {
                         cin: cin, cout: width, kernel: kernel, stride: stride, source: source,
                         pads: [padding[1].before, padding[1].after, padding[2].before, padding[2].after],
                         modes: [mode(padding[1].mode), mode(padding[2].mode)], framesOut: frames, dstFrames: fo,
-                        bias: bias != nil, winograd: winograd)
+                        bias: bias != nil, winograd: winograd, bf16: bf16)
                 }
                 guard let full = band(key(framesPerBand)), let last = lastFrames == framesPerBand ? full : band(key(lastFrames))
                 else { return nil }
@@ -183,7 +189,8 @@ extension OneDNN {
         let plans = passes.values.flatMap { [$0.full, $0.last] }
         let threads = TensorThreads.threadsForOneCall
         let planeIn = source[0] * source[1] * source[2], planeOut = fo * ho * wo
-        return Tensor(shape: [batch, cout, fo, ho, wo]) { out in
+        // Writes the whole output at `out` (float32 or bf16 words, plain layout).
+        func convolve(into out: UnsafeMutableRawPointer) {
             let buffers = OneDNNWorkBuffers.shared
             let work = buffers.take(plans.map(\.workspaceBytes).max()!)
             let packedBytes = plans.map(\.weightsBytes).max()!
@@ -191,12 +198,12 @@ extension OneDNN {
                 ? [buffers.take(packedBytes)] : [buffers.take(packedBytes), buffers.take(packedBytes)]
             defer { ([work] + packing).forEach(buffers.give) }
             var frameSource = [Int64](repeating: -1, count: (framesPerBand - 1) * stride[0] + kernel[0])
-            weight.withUnsafeBufferPointer { w in
-                input.withUnsafeBufferPointer { x in
+            weight.withUnsafeHostBytes { w in
+                input.withUnsafeHostBytes { x in
                     withBiasPointer(bias) { b in
                         for channels in chunks {
                             let pass = passes[channels.count]!
-                            let weights = w.baseAddress! + channels.lowerBound * cin * taps
+                            let weights = w.baseAddress! + channels.lowerBound * cin * taps * element
                             for (plan, buffer) in zip(pass.shared ? [pass.full] : [pass.full, pass.last], packing) {
                                 let status = rf_dnnl_conv_pack(plan.pointer, weights, buffer.pointer, Int32(threads))
                                 require(status == 0, "\(OneDNN.summary): \(String(cString: rf_dnnl_message()))")
@@ -213,9 +220,9 @@ extension OneDNN {
                                         frameSource[slot] = Int64(IndexMap.resolve(p, extent: source[0], mode: time.mode))
                                     }
                                     let status = rf_dnnl_conv_run(
-                                        plan.pointer, x.baseAddress! + item * cin * planeIn, frameSource, packed.pointer,
-                                        b.map { $0 + channels.lowerBound },
-                                        out.baseAddress! + (item * cout + channels.lowerBound) * planeOut, Int64(first),
+                                        plan.pointer, x.baseAddress! + item * cin * planeIn * element, frameSource,
+                                        packed.pointer, b.map { $0 + channels.lowerBound },
+                                        out + (item * cout + channels.lowerBound) * planeOut * element, Int64(first),
                                         work.pointer, Int32(threads))
                                     require(status == 0, "\(OneDNN.summary): \(String(cString: rf_dnnl_message()))")
                                 }
@@ -225,6 +232,13 @@ extension OneDNN {
                 }
             }
         }
+        let shape = [batch, cout, fo, ho, wo], elements = batch * cout * planeOut
+        guard bf16 else { return Tensor(shape: shape) { convolve(into: UnsafeMutableRawPointer($0.baseAddress!)) } }
+        let words = [UInt16](unsafeUninitializedCapacity: elements) { words, initialized in
+            convolve(into: UnsafeMutableRawPointer(words.baseAddress!))
+            initialized = elements
+        }
+        return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
     }
 
     private static func withBiasPointer<R>(_ bias: Tensor?, _ body: (UnsafePointer<Float>?) -> R) -> R {

@@ -7,11 +7,11 @@ enum Convolution {
     /// fill and the GEMM; 8 and 16 MiB measured no faster on the VAE figures and hold more.
     static let columnBudgetBytes = 4 << 20
 
-    static func run(
-        input: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding],
-        columnBudgetBytes: Int = columnBudgetBytes, oneDNN: Bool = true
-    ) -> Tensor {
-        let (batch, cin) = (input.shape[0], input.shape[1])
+    /// The output extents `[F', H', W']`, after checking the operands (a clear error otherwise).
+    static func outputExtents(
+        input: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]
+    ) -> [Int] {
+        let cin = input.shape[1]
         let inExtents = [input.shape[2], input.shape[3], input.shape[4]]
         let cout = weight.shape[0]
         let kernel = [weight.shape[2], weight.shape[3], weight.shape[4]]
@@ -36,6 +36,30 @@ enum Convolution {
             }
             outExtents[axis] = (padded - kernel[axis]) / stride[axis] + 1
         }
+        return outExtents
+    }
+
+    /// bf16 operands on oneDNN's bf16 kernels (float32 sums, the bias added in float32, one
+    /// rounding to bf16: what the float32 path computes, in another order), or nil where
+    /// oneDNN has none for the shape; the caller then widens to float32.
+    static func bf16(
+        input: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]
+    ) -> Tensor? {
+        let outExtents = outputExtents(input: input, weight: weight, bias: bias, stride: stride, padding: padding)
+        return OneDNN.conv3d(
+            input: input, weight: weight, bias: bias?.cpuConverted(to: .f32), stride: stride, padding: padding,
+            outExtents: outExtents)
+    }
+
+    static func run(
+        input: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding],
+        columnBudgetBytes: Int = columnBudgetBytes, oneDNN: Bool = true
+    ) -> Tensor {
+        let (batch, cin) = (input.shape[0], input.shape[1])
+        let inExtents = [input.shape[2], input.shape[3], input.shape[4]]
+        let cout = weight.shape[0]
+        let kernel = [weight.shape[2], weight.shape[3], weight.shape[4]]
+        let outExtents = outputExtents(input: input, weight: weight, bias: bias, stride: stride, padding: padding)
         let (fo, ho, wo) = (outExtents[0], outExtents[1], outExtents[2])
         let (f, h, w) = (inExtents[0], inExtents[1], inExtents[2])
         let planeOut = fo * ho * wo, planeIn = f * h * w
