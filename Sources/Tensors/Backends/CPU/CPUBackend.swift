@@ -71,10 +71,20 @@ public final class CPUBackend: Backend {
     // MARK: Element-wise
 
     public func unary(_ op: UnaryOp, _ x: Tensor) -> Tensor {
-        finish(f32(x).cpuUnary(op), DType.result(of: [x]))
+        if x.dtype == .bf16, let kind = op.activationKind { return x.cpuUnaryBF16(kind) }
+        return finish(f32(x).cpuUnary(op), DType.result(of: [x]))
     }
 
     public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor {
+        if a.dtype == .bf16, b.dtype == .bf16, a.shape == b.shape {
+            switch op {
+            case .add: return Tensor.cpuBinaryBF16(a, b, Add.self)
+            case .subtract: return Tensor.cpuBinaryBF16(a, b, Subtract.self)
+            case .multiply: return Tensor.cpuBinaryBF16(a, b, Multiply.self)
+            case .divide: return Tensor.cpuBinaryBF16(a, b, Divide.self)
+            case .maximum: return Tensor.cpuBinaryBF16(a, b, Maximum.self)
+            }
+        }
         let (fa, fb) = (f32(a), f32(b))
         let out: Tensor
         switch op {

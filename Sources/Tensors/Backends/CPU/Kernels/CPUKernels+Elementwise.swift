@@ -6,14 +6,8 @@ import Foundation
 extension Tensor {
     /// The activation `op` over every element.
     func cpuUnary(_ op: UnaryOp) -> Tensor {
-        switch op {
-        case .exp: unary(Int32(REELFLOW_EXP))
-        case .sigmoid: unary(Int32(REELFLOW_SIGMOID))
-        case .silu: unary(Int32(REELFLOW_SILU))
-        case .geluTanh: unary(Int32(REELFLOW_GELU_TANH))
-        case .cos: unaryMap { Foundation.cos($0) }
-        case .sin: unaryMap { Foundation.sin($0) }
-        }
+        if let kind = op.activationKind { return unary(kind) }
+        return op == .cos ? unaryMap { Foundation.cos($0) } : unaryMap { Foundation.sin($0) }
     }
 
     /// The element-wise function `kind` (a `REELFLOW_` constant of CKernels) over every
@@ -61,6 +55,19 @@ extension Tensor {
 }
 
 /// A binary element-wise operation, specialised into the broadcast loops.
+extension UnaryOp {
+    /// The CKernels function (`REELFLOW_` constant) that computes it, or nil (cos, sin).
+    var activationKind: Int32? {
+        switch self {
+        case .exp: Int32(REELFLOW_EXP)
+        case .sigmoid: Int32(REELFLOW_SIGMOID)
+        case .silu: Int32(REELFLOW_SILU)
+        case .geluTanh: Int32(REELFLOW_GELU_TANH)
+        case .cos, .sin: nil
+        }
+    }
+}
+
 protocol BinaryKernel {
     static var name: String { get }
     static func apply(_ a: Float, _ b: Float) -> Float
