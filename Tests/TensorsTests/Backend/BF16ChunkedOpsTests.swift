@@ -6,7 +6,7 @@ import TensorsTestSupport
 /// bf16 activations and same-shape binary ops run in one chunked pass
 /// (`Tensor.bf16Chunked`): bit for bit what widening the whole tensor, computing in float32 and
 /// rounding once gives, across chunk and thread boundaries (sizes around the 4096-element
-/// chunk and the 32768-element grain) and on infinities and NaN.
+/// chunk and the 32768-element grain) and on infinities and NaN; PixelNorm likewise.
 @Suite struct BF16ChunkedOpsTests {
     static func widenedRounded(_ t: Tensor) -> [UInt16] {
         t.cpuConverted(to: .bf16).withUnsafeHostBytes { Array($0.bindMemory(to: UInt16.self)) }
@@ -35,5 +35,16 @@ import TensorsTestSupport
             #expect(y.dtype == .bf16)
             #expect(Self.words(y) == Self.widenedRounded(expected), "\(op) of \(count)")
         }
+    }
+
+    /// PixelNorm read from and written to bf16 words: bit for bit the widened path, with
+    /// position blocks of 1024 and a remainder.
+    @Test func pixelNormMatchesTheWidenedPathBitForBit() {
+        var rng = SeededRandom(seed: 80)
+        let x = rng.tensor([2, 12, 3, 19, 23], scale: 3).to(dtype: .bf16)
+        let y = CPUBackend.shared.pixelNorm(x, eps: 1e-6)
+        #expect(y.dtype == .bf16)
+        let expected = x.to(dtype: .f32).cpuPixelNorm(eps: 1e-6, rounding: BF16Steps.self)
+        #expect(Self.words(y) == Self.widenedRounded(expected))
     }
 }

@@ -136,6 +136,7 @@ public final class CPUBackend: Backend {
     public func pixelNorm(_ x: Tensor, eps: Float) -> Tensor {
         // ltx-core's PixelNorm is a chain of torch ops; in bf16 each one rounds.
         let dtype = DType.result(of: [x])
+        if x.dtype == .bf16 { return x.cpuPixelNormBF16(eps: eps) }
         let y = dtype == .bf16 ? f32(x).cpuPixelNorm(eps: eps, rounding: BF16Steps.self) : f32(x).cpuPixelNorm(eps: eps, rounding: ExactSteps.self)
         return finish(y, dtype)
     }
