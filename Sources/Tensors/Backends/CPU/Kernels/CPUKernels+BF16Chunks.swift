@@ -66,33 +66,23 @@ extension Tensor {
         let spatial = shape[2...].reduce(1, *), n = count
         let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
             withUnsafeHostBytes { raw in
-                guard n > 0, let s = raw.bindMemory(to: UInt16.self).baseAddress, let d = out.baseAddress else { return }
-                let block = 1024
-                let blocks = (spatial + block - 1) / block
-                parallelFor(batch * blocks) { range in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * block) { buffer in
-                        let rms = buffer.baseAddress!, y = rms + block
-                        for item in range {
-                            let b = item / blocks, p0 = (item % blocks) * block
-                            let len = Swift.min(block, spatial - p0)
-                            let base = b * channels * spatial + p0
-                            for j in 0..<len { rms[j] = 0 }
-                            for c in 0..<channels {
-                                let x = s + base + c * spatial
-                                for j in 0..<len {
-                                    let v = Float(bitPattern: UInt32(x[j]) << 16)
-                                    rms[j] += BF16Steps.r(v * v)
-                                }
-                            }
-                            for j in 0..<len {
-                                rms[j] = BF16Steps.r(BF16Steps.r(BF16Steps.r(rms[j] / Float(channels)) + eps).squareRoot())
-                            }
-                            for c in 0..<channels {
-                                let x = s + base + c * spatial
-                                for j in 0..<len { y[j] = BF16Steps.r(Float(bitPattern: UInt32(x[j]) << 16) / rms[j]) }
-                                reelflow_f32_to_bf16(y, d + base + c * spatial, len)
-                            }
+                guard let s = raw.bindMemory(to: UInt16.self).baseAddress, let d = out.baseAddress else { return }
+                Tensor.pixelNormBlocks(batch: batch, spatial: spatial, channels: channels) { base, len, rms, y in
+                    for j in 0..<len { rms[j] = 0 }
+                    for c in 0..<channels {
+                        let x = s + base + c * spatial
+                        for j in 0..<len {
+                            let v = Float(bitPattern: UInt32(x[j]) << 16)
+                            rms[j] += BF16Steps.r(v * v)
                         }
+                    }
+                    for j in 0..<len {
+                        rms[j] = BF16Steps.r(BF16Steps.r(BF16Steps.r(rms[j] / Float(channels)) + eps).squareRoot())
+                    }
+                    for c in 0..<channels {
+                        let x = s + base + c * spatial
+                        for j in 0..<len { y[j] = BF16Steps.r(Float(bitPattern: UInt32(x[j]) << 16) / rms[j]) }
+                        reelflow_f32_to_bf16(y, d + base + c * spatial, len)
                     }
                 }
             }

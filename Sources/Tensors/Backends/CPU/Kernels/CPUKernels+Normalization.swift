@@ -85,28 +85,40 @@ extension Tensor {
         let spatial = shape[2...].reduce(1, *)
         return Tensor(shape: shape) { out in
             withUnsafeBufferPointer { src in
-                let s = src.baseAddress, d = out.baseAddress
-                guard batch * channels * spatial > 0 else { return }
-                // Work items: (batch, block of positions); channels are reduced in order.
-                let block = 1024
-                let blocks = (spatial + block - 1) / block
-                parallelFor(batch * blocks) { range in
-                    var rms = [Float](repeating: 0, count: block)
-                    for item in range {
-                        let b = item / blocks, p0 = (item % blocks) * block
-                        let len = Swift.min(block, spatial - p0)
-                        let base = b * channels * spatial + p0
-                        for j in 0..<len { rms[j] = 0 }
-                        for c in 0..<channels {
-                            let x = s! + base + c * spatial
-                            for j in 0..<len { rms[j] += R.r(x[j] * x[j]) }
-                        }
-                        for j in 0..<len { rms[j] = R.r(R.r(R.r(rms[j] / Float(channels)) + eps).squareRoot()) }
-                        for c in 0..<channels {
-                            let x = s! + base + c * spatial, y = d! + base + c * spatial
-                            for j in 0..<len { y[j] = R.r(x[j] / rms[j]) }
-                        }
+                guard let s = src.baseAddress, let d = out.baseAddress else { return }
+                Tensor.pixelNormBlocks(batch: batch, spatial: spatial, channels: channels) { base, len, rms, _ in
+                    for j in 0..<len { rms[j] = 0 }
+                    for c in 0..<channels {
+                        let x = s + base + c * spatial
+                        for j in 0..<len { rms[j] += R.r(x[j] * x[j]) }
                     }
+                    for j in 0..<len { rms[j] = R.r(R.r(R.r(rms[j] / Float(channels)) + eps).squareRoot()) }
+                    for c in 0..<channels {
+                        let x = s + base + c * spatial, y = d + base + c * spatial
+                        for j in 0..<len { y[j] = R.r(x[j] / rms[j]) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// PixelNorm's work split: items (batch, block of up to `pixelNormBlock` positions) over the
+    /// threads, channels reduced in order within each. `body(base, len, rms, row)` gets the
+    /// flat index of the block's first element in channel 0, its length and two scratch rows
+    /// of `pixelNormBlock` floats.
+    static let pixelNormBlock = 1024
+    static func pixelNormBlocks(
+        batch: Int, spatial: Int, channels: Int,
+        _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        let block = pixelNormBlock
+        let blocks = (spatial + block - 1) / block
+        guard batch * channels * spatial > 0 else { return }
+        parallelFor(batch * blocks) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * block) { scratch in
+                for item in range {
+                    let b = item / blocks, p0 = (item % blocks) * block
+                    body(b * channels * spatial + p0, Swift.min(block, spatial - p0), scratch.baseAddress!, scratch.baseAddress! + block)
                 }
             }
         }
