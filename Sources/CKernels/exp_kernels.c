@@ -17,19 +17,30 @@
 #define EXP_LOW (-87.33654f)
 #define EXP_HIGH 88.72283f  // above: +inf
 #define EXP_MAGIC 12582912.0f  // 1.5 * 2^23: adding it rounds to an integer in the low bits
+// Cephes expf: x = n ln2 + r with ln2 split in two (LN2_HI exact in float), then e^r by a
+// degree-5 polynomial (P0 highest). Every path below uses these, so they agree bit for bit.
+#define EXP_LOG2E 1.44269504f
+#define EXP_LN2_HI 0.693359375f
+#define EXP_LN2_LO 2.12194440e-4f
+#define EXP_P0 1.98756915e-4f
+#define EXP_P1 1.39819995e-3f
+#define EXP_P2 8.33345190e-3f
+#define EXP_P3 4.16657959e-2f
+#define EXP_P4 1.66666655e-1f
+#define EXP_P5 5.00000012e-1f
 
 static inline float exp_scalar(float x) {
     if (x < EXP_LOW) return 0.0f;
     if (x > EXP_HIGH) return INFINITY;
-    float t = x * 1.44269504f + EXP_MAGIC;
+    float t = x * EXP_LOG2E + EXP_MAGIC;
     float n = t - EXP_MAGIC;
-    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
-    float p = 1.98756915e-4f;
-    p = p * r + 1.39819995e-3f;
-    p = p * r + 8.33345190e-3f;
-    p = p * r + 4.16657959e-2f;
-    p = p * r + 1.66666655e-1f;
-    p = p * r + 5.00000012e-1f;
+    float r = x - n * EXP_LN2_HI + n * EXP_LN2_LO;
+    float p = EXP_P0;
+    p = p * r + EXP_P1;
+    p = p * r + EXP_P2;
+    p = p * r + EXP_P3;
+    p = p * r + EXP_P4;
+    p = p * r + EXP_P5;
     float er = p * r * r + r + 1.0f;
     union { float f; uint32_t u; } bits = { .f = t };
     if (n > 0) {
@@ -80,16 +91,16 @@ static inline __m256 exp8(__m256 x) {
     __m256 overflow = _mm256_cmp_ps(x, _mm256_set1_ps(EXP_HIGH), _CMP_GT_OQ);
     // max/min return their second operand when either is NaN: x goes second, so NaN stays NaN.
     x = _mm256_min_ps(_mm256_set1_ps(EXP_HIGH), _mm256_max_ps(low, x));
-    __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic);
+    __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(EXP_LOG2E), magic);
     __m256 n = _mm256_sub_ps(t, magic);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.98756915e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.39819995e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.33345190e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.16657959e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.66666655e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.00000012e-1f));
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(EXP_LN2_HI), x);
+    r = _mm256_fmadd_ps(n, _mm256_set1_ps(EXP_LN2_LO), r);
+    __m256 p = _mm256_set1_ps(EXP_P0);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P1));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P2));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(EXP_P5));
     __m256 er = _mm256_add_ps(_mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r), _mm256_set1_ps(1.0f));
     // 2^n from the exponent bits: as 2^(n-1) * 2 where n > 0 (n reaches 128 just below the
     // overflow bound, past the largest exponent), as 2^n itself otherwise (n reaches -126 at
@@ -195,16 +206,16 @@ static inline __m512 exp16(__m512 x) {
     __mmask16 underflow = _mm512_cmp_ps_mask(x, low, _CMP_LT_OQ);
     __mmask16 overflow = _mm512_cmp_ps_mask(x, _mm512_set1_ps(EXP_HIGH), _CMP_GT_OQ);
     x = _mm512_min_ps(_mm512_set1_ps(EXP_HIGH), _mm512_max_ps(low, x));
-    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504f), magic);
+    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(EXP_LOG2E), magic);
     __m512 n = _mm512_sub_ps(t, magic);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.98756915e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.39819995e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.33345190e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.16657959e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.66666655e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.00000012e-1f));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(EXP_LN2_HI), x);
+    r = _mm512_fmadd_ps(n, _mm512_set1_ps(EXP_LN2_LO), r);
+    __m512 p = _mm512_set1_ps(EXP_P0);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P1));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P2));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P3));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P4));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P5));
     __m512 er = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
     __mmask16 positive = _mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_GT_OQ);
     __m512i bias = _mm512_mask_sub_epi32(_mm512_set1_epi32(127), positive, _mm512_set1_epi32(127), _mm512_set1_epi32(1));

@@ -4,10 +4,10 @@ extension Tensor {
     /// `weight [Cout, Cin, kt, kh, kw]` and `bias [Cout]` -> `[B, Cout, F', H', W']`,
     /// `F' = (F + padT - kt) / strideT + 1` (likewise H', W').
     ///
-    /// Computed in bands of output rows (over frames and rows together), each one GEMM
-    /// `weight[Cout, Cin*kt*kh*kw] · columns` over its own im2col buffer (about 4 MiB),
-    /// written straight into the output (row stride F'*H'*W'); the bands run in parallel,
-    /// one per worker, with OpenBLAS on one thread.
+    /// On oneDNN's kernels where oneDNN is there (`OneDNN.conv3d`); otherwise in bands of
+    /// output rows (over frames and rows together), each one GEMM `weight[Cout, Cin*kt*kh*kw] ·
+    /// columns` over its own im2col buffer (about 4 MiB), written straight into the output (row
+    /// stride F'*H'*W'); the bands run in parallel, one per worker, with OpenBLAS on one thread.
     /// - Parameters:
     ///   - stride: `(t, h, w)` strides.
     ///   - padding: `[time, height, width]` paddings, each with its own mode.
