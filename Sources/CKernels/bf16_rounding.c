@@ -50,6 +50,44 @@ static void f32_to_bf16_avx2(const float *x, uint16_t *y, size_t n) {
     reelflow_f32_to_bf16_portable(x + i, y + i, n - i);
 }
 
+// The same arithmetic on 16 lanes (AVX-512F): half the instructions per value, which matters
+// where every element-wise op of a bf16 model rounds its result.
+__attribute__((target("avx512f")))
+static void f32_to_bf16_avx512(const float *x, uint16_t *y, size_t n) {
+    size_t i = 0;
+    const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7FFF), quiet = _mm512_set1_epi32(0x00400000);
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __m512i b = _mm512_castps_si512(v);
+        __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(b, 16), one)));
+        __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(b, quiet));
+        _mm256_storeu_si256((__m256i *)(y + i), _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+    }
+    reelflow_f32_to_bf16_portable(x + i, y + i, n - i);
+}
+
+// bf16 words to float32 (exact: the word is the upper half).
+__attribute__((target("avx512f")))
+static void bf16_to_f32_avx512(const uint16_t *x, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(x + i)));
+        _mm512_storeu_si512((void *)(y + i), _mm512_slli_epi32(w, 16));
+    }
+    for (; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
+}
+
+__attribute__((target("avx2")))
+static void bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(x + i)));
+        _mm256_storeu_si256((__m256i *)(y + i), _mm256_slli_epi32(w, 16));
+    }
+    for (; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
+}
+
 __attribute__((target("avx2")))
 static void round_bf16_avx2(const float *x, float *y, size_t n) {
     size_t i = 0;
@@ -62,6 +100,10 @@ static void round_bf16_avx2(const float *x, float *y, size_t n) {
 
 void reelflow_f32_to_bf16(const float *x, uint16_t *y, size_t n) {
 #ifdef REELFLOW_HAVE_X86
+    if (__builtin_cpu_supports("avx512f")) {
+        f32_to_bf16_avx512(x, y, n);
+        return;
+    }
     if (__builtin_cpu_supports("avx2")) {
         f32_to_bf16_avx2(x, y, n);
         return;
@@ -78,4 +120,18 @@ void reelflow_round_bf16_f32(const float *x, float *y, size_t n) {
     }
 #endif
     reelflow_round_bf16_f32_portable(x, y, n);
+}
+
+void reelflow_bf16_to_f32(const uint16_t *x, float *y, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (__builtin_cpu_supports("avx512f")) {
+        bf16_to_f32_avx512(x, y, n);
+        return;
+    }
+    if (__builtin_cpu_supports("avx2")) {
+        bf16_to_f32_avx2(x, y, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
 }

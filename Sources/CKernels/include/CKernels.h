@@ -76,8 +76,11 @@ void reelflow_activation_f32_avx2(int kind, const float *x, float *y, size_t n);
 void reelflow_pack_rgb8_ltx_portable(const float *red, const float *green, const float *blue, size_t n, uint8_t *out);
 
 /// float32 to bfloat16 bit patterns, round to nearest even, NaN kept (quiet): the same values
-/// as torch's `.to(torch.bfloat16)`, denormals included. AVX2 where the CPU has it.
+/// as torch's `.to(torch.bfloat16)`, denormals included. AVX-512 or AVX2 where the CPU has it.
 void reelflow_f32_to_bf16(const float *x, uint16_t *y, size_t n);
+/// bf16 words to float32, exactly (the word is the float's upper half); ordinary stores, for
+/// destinations that stay in cache (reelflow_bf16_to_f32_streaming is for large ones).
+void reelflow_bf16_to_f32(const uint16_t *x, float *y, size_t n);
 /// Every float rounded to the nearest bfloat16 value and kept as float32 (`x` and `y` may be
 /// the same buffer).
 void reelflow_round_bf16_f32(const float *x, float *y, size_t n);

@@ -76,7 +76,7 @@ public final class CPUBackend: Backend {
     }
 
     public func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) -> Tensor {
-        if a.dtype == .bf16, b.dtype == .bf16, a.shape == b.shape {
+        if a.dtype == .bf16, b.dtype == .bf16 {
             switch op {
             case .add: return Tensor.cpuBinaryBF16(a, b, Add.self)
             case .subtract: return Tensor.cpuBinaryBF16(a, b, Subtract.self)
@@ -98,11 +98,13 @@ public final class CPUBackend: Backend {
     }
 
     public func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor {
+        if x.dtype == .bf16, scale.dtype == .bf16, shift.dtype == .bf16 { return x.cpuModulatedBF16(scale: scale, shift: shift) }
         let dtype = DType.result(of: [x, scale, shift])
         return finish(f32(x).cpuModulated(scale: f32(scale), shift: f32(shift), roundingToBF16: dtype == .bf16), dtype)
     }
 
     public func gatedResidual(_ x: Tensor, _ y: Tensor, gate: Tensor) -> Tensor {
+        if x.dtype == .bf16, y.dtype == .bf16, gate.dtype == .bf16 { return x.cpuAddingGatedBF16(y, gate: gate) }
         let dtype = DType.result(of: [x, y, gate])
         return finish(f32(x).cpuAddingGated(f32(y), gate: f32(gate), roundingToBF16: dtype == .bf16), dtype)
     }
@@ -118,7 +120,8 @@ public final class CPUBackend: Backend {
     }
 
     public func rmsNorm(_ x: Tensor, weight: Tensor?, eps: Float) -> Tensor {
-        finish(f32(x).cpuRMSNorm(weight: f32(weight), eps: eps), DType.result(of: [x] + [weight].compactMap { $0 }))
+        if x.dtype == .bf16, weight?.dtype ?? .bf16 == .bf16 { return x.cpuRMSNormBF16(weight: weight, eps: eps) }
+        return finish(f32(x).cpuRMSNorm(weight: f32(weight), eps: eps), DType.result(of: [x] + [weight].compactMap { $0 }))
     }
 
     public func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {

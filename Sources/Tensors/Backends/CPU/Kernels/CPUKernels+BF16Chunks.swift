@@ -26,10 +26,8 @@ extension Tensor {
                             var i = range.lowerBound
                             while i < range.upperBound {
                                 let m = Swift.min(bf16Chunk, range.upperBound - i)
-                                for k in 0..<m { x[k] = Float(bitPattern: UInt32(pa[i + k]) << 16) }
-                                if inputs.count > 1 {
-                                    for k in 0..<m { y[k] = Float(bitPattern: UInt32(pb[i + k]) << 16) }
-                                }
+                                reelflow_bf16_to_f32(pa + i, x, m)
+                                if inputs.count > 1 { reelflow_bf16_to_f32(pb + i, y, m) }
                                 body(i, m, x, y)
                                 reelflow_f32_to_bf16(x, po + i, m)
                                 i += m
@@ -46,13 +44,6 @@ extension Tensor {
     /// `reelflow_activation_f32(kind)` of a bf16 tensor, rounded once to bf16.
     func cpuUnaryBF16(_ kind: Int32) -> Tensor {
         Tensor.bf16Chunked(shape: shape, [self]) { _, m, x, _ in reelflow_activation_f32(kind, x, x, m) }
-    }
-
-    /// `K` of two bf16 tensors of one shape, rounded once to bf16.
-    static func cpuBinaryBF16<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, _: K.Type) -> Tensor {
-        bf16Chunked(shape: a.shape, [a, b]) { _, m, x, y in
-            for k in 0..<m { x[k] = K.apply(x[k], y[k]) }
-        }
     }
 }
 

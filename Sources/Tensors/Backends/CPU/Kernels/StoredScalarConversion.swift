@@ -44,9 +44,9 @@ enum StoredScalarConversion {
         case .f32:
             (UnsafeMutableRawPointer(d)).copyMemory(from: s, byteCount: n * 4)
         case .bf16:
-            for i in 0..<n {
-                d[i] = Float(bitPattern: UInt32(UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16)
-            }
+            // x86-64 is little-endian and needs no alignment: the C kernel reads the words as
+            // stored (16 at a time with AVX-512).
+            reelflow_bf16_to_f32(s.assumingMemoryBound(to: UInt16.self), d, n)
         case .f16:
             for i in 0..<n {
                 d[i] = HalfFloat.float(fromBits: UInt16(littleEndian: s.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))

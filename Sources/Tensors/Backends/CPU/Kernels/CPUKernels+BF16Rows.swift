@@ -1,0 +1,126 @@
+internal import CKernels
+
+/// Broadcast element-wise ops and row norms on bf16 operands with a bf16 result, in one pass,
+/// as `bf16Chunked` does for same-shape ops: each piece of a row is widened (exactly) into a
+/// small float32 buffer, computed there and rounded once into the output's words. The values
+/// are bit for bit those of the general path (widen every operand whole, compute in float32,
+/// round the whole result), without its float32 copies: in a bf16 transformer step every AdaLN
+/// add, modulation, gated residual and RMSNorm made three full float32 passes over a
+/// `[T, D]` tensor, a fifth of the step.
+extension Tensor {
+    /// `body(o, a, b, m)` writes `m` results into `o`, which holds the widened piece of `x`
+    /// (when given; scratch otherwise), from `a` and `b` broadcast to `shape` (widened pieces
+    /// of `m` values each). `x`, when given, has `shape`.
+    static func bf16Broadcast(
+        shape: [Int], _ x: Tensor?, _ a: Tensor, _ b: Tensor,
+        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+    ) -> Tensor {
+        let n = shape.reduce(1, *)
+        let plan = BroadcastPlan(outShape: shape, lhs: a.shape, rhs: b.shape)
+        let inner = plan.extents[plan.extents.count - 1]
+        let la = plan.lhsStrides[plan.extents.count - 1], lb = plan.rhsStrides[plan.extents.count - 1]
+        let outer = plan.outer
+        let piece = Swift.min(inner, bf16Chunk)
+        let piecesPerRow = inner == 0 ? 0 : (inner + piece - 1) / piece
+        let rows = inner == 0 ? 0 : n / inner
+        let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
+            (x ?? a).withUnsafeHostBytes { xr in
+                a.withUnsafeHostBytes { ar in
+                    b.withUnsafeHostBytes { br in
+                        let px = xr.bindMemory(to: UInt16.self).baseAddress, pa = ar.bindMemory(to: UInt16.self).baseAddress
+                        let pb = br.bindMemory(to: UInt16.self).baseAddress
+                        guard n > 0, let px, let pa, let pb, let po = out.baseAddress else { return }
+                        let hasX = x != nil
+                        parallelFor(rows * piecesPerRow, grain: Swift.max(1, (1 << 15) / piece)) { range in
+                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * piece) { buffer in
+                                let o = buffer.baseAddress!, va = o + piece, vb = va + piece
+                                for item in range {
+                                    let row = item / piecesPerRow, start = (item % piecesPerRow) * piece
+                                    let m = Swift.min(piece, inner - start)
+                                    let (offA, offB) = outer.offsets(row)
+                                    widenBF16(pa + offA, stride: la, from: start, count: m, into: va)
+                                    widenBF16(pb + offB, stride: lb, from: start, count: m, into: vb)
+                                    if hasX { reelflow_bf16_to_f32(px + row * inner + start, o, m) }
+                                    body(o, va, vb, m)
+                                    reelflow_f32_to_bf16(o, po + row * inner + start, m)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = n
+        }
+        return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
+    }
+
+    /// Elements `first ..< first + count` of a row read at `stride` words apart (0: one value
+    /// repeated), widened into `into`.
+    @inline(__always)
+    private static func widenBF16(_ p: UnsafePointer<UInt16>, stride: Int, from first: Int, count: Int, into d: UnsafeMutablePointer<Float>) {
+        switch stride {
+        case 1: reelflow_bf16_to_f32(p + first, d, count)
+        case 0: d.update(repeating: Float(bitPattern: UInt32(p[0]) << 16), count: count)
+        default: for j in 0..<count { d[j] = Float(bitPattern: UInt32(p[(first + j) * stride]) << 16) }
+        }
+    }
+
+    /// `K` of two bf16 tensors broadcast to each other, rounded once to bf16.
+    static func cpuBinaryBF16<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, _: K.Type) -> Tensor {
+        guard let shape = broadcastShape(a.shape, b.shape) else {
+            fatalError("\(K.name): shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        return bf16Broadcast(shape: shape, nil, a, b) { o, x, y, m in
+            for k in 0..<m { o[k] = K.apply(x[k], y[k]) }
+        }
+    }
+
+    /// `x * (1 + scale) + shift` of bf16 operands with torch's bf16 rounding after each step.
+    func cpuModulatedBF16(scale: Tensor, shift: Tensor) -> Tensor {
+        Tensor.bf16Broadcast(shape: shape, self, scale, shift) { o, s, h, m in
+            for k in 0..<m { o[k] = BF16Steps.r(BF16Steps.r(o[k] * BF16Steps.r(1 + s[k])) + h[k]) }
+        }
+    }
+
+    /// `x + y * gate` of bf16 operands with torch's bf16 rounding after each step.
+    func cpuAddingGatedBF16(_ y: Tensor, gate: Tensor) -> Tensor {
+        Tensor.bf16Broadcast(shape: shape, self, y, gate) { o, y, g, m in
+            for k in 0..<m { o[k] = BF16Steps.r(o[k] + BF16Steps.r(y[k] * g[k])) }
+        }
+    }
+
+    /// `cpuRMSNorm` of a bf16 tensor (weight bf16, float32 or none), rounded once to bf16, row
+    /// by row.
+    func cpuRMSNormBF16(weight: Tensor?, eps: Float) -> Tensor {
+        require(rank >= 1, "rmsNorm needs at least one axis")
+        let n = shape[rank - 1]
+        if let weight { require(weight.shape == [n], "rmsNorm weight must be [\(n)], got \(weight.shape)") }
+        let rows = n == 0 ? 0 : count / n
+        let w = weight?.hostScalars() ?? []
+        let words = [UInt16](unsafeUninitializedCapacity: count) { out, initialized in
+            withUnsafeHostBytes { raw in
+                w.withUnsafeBufferPointer { wp in
+                    let wb = weight == nil ? nil : wp.baseAddress
+                    guard rows > 0, let s = raw.bindMemory(to: UInt16.self).baseAddress, let d = out.baseAddress else { return }
+                    parallelFor(rows, grain: Swift.max(1, 16_384 / n)) { range in
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { buffer in
+                            let y = buffer.baseAddress!
+                            for r in range {
+                                reelflow_bf16_to_f32(s + r * n, y, n)
+                                let inv = 1 / (Reductions.sumOfSquares(y, n) / Float(n) + eps).squareRoot()
+                                if let wb {
+                                    for j in 0..<n { y[j] = y[j] * inv * wb[j] }
+                                } else {
+                                    for j in 0..<n { y[j] = y[j] * inv }
+                                }
+                                reelflow_f32_to_bf16(y, d + r * n, n)
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+        return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
+    }
+}
