@@ -303,8 +303,28 @@ void reelflow_activation_f32(int kind, const float *x, float *y, size_t n) {
     activation_scalar_loop(kind, x, y, n);
 }
 
+#ifdef REELFLOW_HAVE_X86
+// The AVX2 kernel on 16 lanes: lanes 0-7 run exactly accumulator `a`'s sequence and lanes 8-15
+// `b`'s (NaN included, as max_ps keeps its second operand), so the result is the AVX2 one's.
+__attribute__((target("avx512f,avx2,fma")))
+static float max_avx512(const float *x, size_t n) {
+    __m512 c = _mm512_set1_ps(-INFINITY);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) c = _mm512_max_ps(c, _mm512_loadu_ps(x + i));
+    __m256 a = _mm512_castps512_ps256(c), b = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c), 1));
+    a = _mm256_max_ps(a, b);
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    float best = _mm_cvtss_f32(m);
+    for (; i < n; i++) best = x[i] > best ? x[i] : best;
+    return best;
+}
+#endif
+
 float reelflow_max_f32(const float *x, size_t n) {
 #ifdef REELFLOW_HAVE_X86
+    if (have_avx512()) return max_avx512(x, n);
     if (have_avx2_fma()) return max_avx2(x, n);
 #endif
     return max_scalar(x, n);
@@ -323,6 +343,13 @@ float reelflow_exp_shifted_sum_avx2(const float *x, float *y, size_t n, float sh
     if (have_avx2_fma()) return exp_shifted_sum_avx2(x, y, n, shift);
 #endif
     return exp_shifted_sum_scalar(x, y, n, shift);
+}
+
+float reelflow_max_f32_avx2(const float *x, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (have_avx2_fma()) return max_avx2(x, n);
+#endif
+    return max_scalar(x, n);
 }
 
 void reelflow_activation_f32_avx2(int kind, const float *x, float *y, size_t n) {

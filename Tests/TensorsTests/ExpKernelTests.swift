@@ -135,7 +135,7 @@ enum KernelPath: String, CaseIterable, Sendable {
     }
 
     /// The AVX-512 build (taken where the CPU has it) gives the AVX2 build's bits exactly,
-    /// every value and the sum, for every tail length and the edge values; so results do not
+    /// every value, the sum and the row max, for every tail length and the edge values; so results do not
     /// depend on which of the two a machine runs. Checked where the CPU has AVX-512.
     @Test(.enabled(if: reelflow_cpu_vector_level() >= 2, "this CPU has no AVX-512"))
     func avx512MatchesAVX2BitForBit() {
@@ -150,6 +150,11 @@ enum KernelPath: String, CaseIterable, Sendable {
             let sa = reelflow_exp_shifted_sum(xs, &a, n, 0.5), sb = reelflow_exp_shifted_sum_avx2(xs, &b, n, 0.5)
             #expect(sa.bitPattern == sb.bitPattern || (sa.isNaN && sb.isNaN), "sum of \(n)")
             #expect(zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }, "exp of \(n)")
+            // The row max, NaN included (which NaN wins depends on the lanes' order).
+            for first in [0, 2, 5] where first < n {
+                let ma = reelflow_max_f32(Array(xs[first...]), n - first), mb = reelflow_max_f32_avx2(Array(xs[first...]), n - first)
+                #expect(ma.bitPattern == mb.bitPattern, "max of \(n - first) from \(first)")
+            }
             for kind in [REELFLOW_EXP, REELFLOW_SIGMOID, REELFLOW_SILU, REELFLOW_GELU_TANH] {
                 reelflow_activation_f32(Int32(kind), xs, &a, n)
                 reelflow_activation_f32_avx2(Int32(kind), xs, &b, n)

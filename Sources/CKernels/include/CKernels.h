@@ -72,6 +72,7 @@ void reelflow_activation_f32_portable(int kind, const float *x, float *y, size_t
 /// The AVX2 build whatever the CPU has beyond it (scalar without AVX2): the dispatched
 /// kernels take AVX-512 where the CPU has it, which must give these bits exactly.
 float reelflow_exp_shifted_sum_avx2(const float *x, float *y, size_t n, float shift);
+float reelflow_max_f32_avx2(const float *x, size_t n);
 void reelflow_activation_f32_avx2(int kind, const float *x, float *y, size_t n);
 void reelflow_pack_rgb8_ltx_portable(const float *red, const float *green, const float *blue, size_t n, uint8_t *out);
 

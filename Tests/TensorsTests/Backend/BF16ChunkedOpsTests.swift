@@ -95,4 +95,22 @@ import TensorsTestSupport
             #expect(Self.mismatches(y, expected) == 0, "weight \(weight != nil)")
         }
     }
+
+    /// RoPE of bf16 `[B, T, D]` with bf16 tables, both layouts, a table batch of 1 and of B:
+    /// bit for bit the widened path (`cpuRoPE` with `BF16Steps`, rounded once).
+    @Test(arguments: [RoPELayout.interleaved, .split])
+    func ropeMatchesTheWidenedPathBitForBit(layout: RoPELayout) {
+        var rng = SeededRandom(seed: 82)
+        let (b, t, heads, half) = (2, 9, 3, 4)
+        let x = rng.tensor([b, t, heads * half * 2], scale: 3).to(dtype: .bf16)
+        for tableBatch in [1, b] {
+            let tableShape = layout == .interleaved ? [tableBatch, t, heads * half * 2] : [tableBatch, heads, t, half]
+            let cos = rng.tensor(tableShape, scale: 1).to(dtype: .bf16), sin = rng.tensor(tableShape, scale: 1).to(dtype: .bf16)
+            let y = CPUBackend.shared.rope(x, cos: cos, sin: sin, layout: layout)
+            #expect(y.dtype == .bf16)
+            let expected = x.to(dtype: .f32).cpuRoPE(
+                cos: cos.to(dtype: .f32), sin: sin.to(dtype: .f32), layout: layout, rounding: BF16Steps.self)
+            #expect(Self.mismatches(y, expected) == 0, "\(layout), table batch \(tableBatch)")
+        }
+    }
 }

@@ -148,6 +148,7 @@ public final class CPUBackend: Backend {
 
     public func rope(_ x: Tensor, cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor {
         // ltx-core's RoPE is a chain of torch ops; in bf16 they round in between.
+        if x.dtype == .bf16, cos.dtype == .bf16, sin.dtype == .bf16 { return x.cpuRoPEBF16(cos: cos, sin: sin, layout: layout) }
         let dtype = DType.result(of: [x, cos, sin])
         let (x, c, s) = (f32(x), f32(cos), f32(sin))
         let y = dtype == .bf16

@@ -1,6 +1,6 @@
 internal import CKernels
 
-/// Broadcast element-wise ops and row norms on bf16 operands with a bf16 result, in one pass,
+/// Broadcast element-wise ops, row norms and RoPE on bf16 operands with a bf16 result, in one pass,
 /// as `bf16Chunked` does for same-shape ops: each piece of a row is widened (exactly) into a
 /// small float32 buffer, computed there and rounded once into the output's words. The values
 /// are bit for bit those of the general path (widen every operand whole, compute in float32,
@@ -120,6 +120,50 @@ extension Tensor {
                 }
             }
             initialized = count
+        }
+        return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
+    }
+
+    /// `cpuRoPE` with torch's bf16 step rounding on a bf16 tensor and bf16 tables, row by row:
+    /// each row and its tables (per head, for the split layout) are widened into small buffers,
+    /// rotated by the float32 kernel's row arithmetic and rounded once.
+    func cpuRoPEBF16(cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor {
+        let (b, t, width, tableBatch, heads, half) = ropeGeometry(cos: cos, sin: sin, layout: layout)
+        let n = count, tableWidth = heads * half * (layout == .interleaved ? 2 : 1)
+        let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
+            withUnsafeHostBytes { xr in
+                cos.withUnsafeHostBytes { cr in
+                    sin.withUnsafeHostBytes { sr in
+                        let px = xr.bindMemory(to: UInt16.self).baseAddress, pc = cr.bindMemory(to: UInt16.self).baseAddress
+                        let ps = sr.bindMemory(to: UInt16.self).baseAddress
+                        guard n > 0, let px, let pc, let ps, let po = out.baseAddress else { return }
+                        parallelFor(b * t, grain: Swift.max(1, 8192 / Swift.max(1, width))) { range in
+                            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * width + 2 * tableWidth) { buffer in
+                                let x = buffer.baseAddress!, y = x + width, c = y + width, s = c + tableWidth
+                                for row in range {
+                                    let (offset, headStride) = Tensor.ropeTableRow(
+                                        row, tokens: t, tableBatch: tableBatch, heads: heads, half: half, layout: layout)
+                                    reelflow_bf16_to_f32(px + row * width, x, width)
+                                    if layout == .interleaved {
+                                        reelflow_bf16_to_f32(pc + offset, c, tableWidth)
+                                        reelflow_bf16_to_f32(ps + offset, s, tableWidth)
+                                    } else {
+                                        for h in 0..<heads {
+                                            reelflow_bf16_to_f32(pc + offset + h * headStride, c + h * half, half)
+                                            reelflow_bf16_to_f32(ps + offset + h * headStride, s + h * half, half)
+                                        }
+                                    }
+                                    Tensor.ropeRow(
+                                        x, y, cos: c, sin: s, width: width, heads: heads, half: half, headStride: half,
+                                        layout: layout, rounding: BF16Steps.self)
+                                    reelflow_f32_to_bf16(y, po + row * width, width)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = n
         }
         return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
     }
