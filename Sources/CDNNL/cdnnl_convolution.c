@@ -305,6 +305,14 @@ int rf_dnnl_conv_same_weights(const rf_dnnl_conv *a, const rf_dnnl_conv *b) {
 }
 
 int rf_dnnl_conv_pack(rf_dnnl_conv *plan, const void *weights, void *packed, int threads) {
+    // bf16 only: oneDNN 2.6 reorders float32 weights faster than the table does (0.46 ms for a
+    // 256 x 256 x 3x3x3 weight), bf16 ones (VNNI pairs) four times slower.
+    if (!plan->taps && plan->type == RF_DNNL_BF16 && rf_dnnl_pack_blocked(plan->weights_packed, weights, packed, plan->element, plan->weights_bytes, threads) == 0)
+        return 0;
+    return rf_dnnl_conv_pack_by_reorder(plan, weights, packed, threads);
+}
+
+int rf_dnnl_conv_pack_by_reorder(rf_dnnl_conv *plan, const void *weights, void *packed, int threads) {
     if (rf_dnnl.omp_set_num_threads && threads > 0) rf_dnnl.omp_set_num_threads(threads);
     void *scratch = NULL;
     if (plan->scratchpad_bytes[STEP_WEIGHTS] &&

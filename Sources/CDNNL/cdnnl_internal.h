@@ -11,6 +11,30 @@ typedef struct { _Alignas(16) unsigned char bytes[1024]; } memory_desc;
 typedef struct { _Alignas(16) unsigned char bytes[4096]; } matmul_desc;
 typedef struct { _Alignas(16) unsigned char bytes[8192]; } conv_desc;  // 5976 bytes in 2.6
 typedef struct { int major, minor, patch; const char *hash; unsigned cpu_runtime, gpu_runtime; } version_info;
+
+// The leading fields of a 2.x memory descriptor (dnnl_memory_desc_t, blocked format), read to
+// pack weights without oneDNN's reorder (cdnnl_weight_packing.c); same field types, same order.
+enum { FORMAT_KIND_BLOCKED = 2, MAX_NDIMS = 12 };
+typedef struct {
+    int ndims;
+    int64_t dims[MAX_NDIMS];
+    int data_type;
+    int64_t padded_dims[MAX_NDIMS], padded_offsets[MAX_NDIMS], offset0;
+    int format_kind;
+    struct {
+        int64_t strides[MAX_NDIMS];
+        int inner_nblks;
+        int64_t inner_blks[MAX_NDIMS], inner_idxs[MAX_NDIMS];
+    } blocking;
+} memory_desc_fields;
+_Static_assert(sizeof(memory_desc_fields) <= sizeof(memory_desc), "the 2.x descriptor holds these fields");
+
+// Packs plain `[O][I][kd][kh][kw]` weights (2- or 4-byte elements) into the blocked layout
+// `packed` describes, zeros in its padding, on `threads` threads (output channels split between
+// them); 0, or -1 where the layout is not a plain blocked 5-D one (the caller then runs oneDNN's
+// reorder).
+int rf_dnnl_pack_blocked(const memory_desc *packed, const void *plain, void *out, size_t element, size_t packed_bytes,
+                         int threads);
 typedef struct { int arg; void *memory; } exec_arg;
 
 enum { DNNL_SUCCESS = 0, DNNL_CPU_ENGINE = 1, DNNL_STREAM_DEFAULT = 1, QUERY_IMPL_INFO_STR = 8 };

@@ -134,6 +134,20 @@ import TensorsTestSupport
         #expect(off(mutated.hostScalars()) > 0)
     }
 
+    /// bf16 weights packed by table (`cdnnl_weight_packing.c`) are byte for byte oneDNN's own
+    /// reorder of them: channel counts that fill the kernels' blocks, that leave padding (24,
+    /// 40), odd ones (no channel pairs), and 1 x 3 x 3 and 3 x 1 x 1 taps.
+    @Test(.enabled(if: OneDNN.enabled && OneDNN.hasBF16Kernels, "oneDNN has no bf16 kernels on this CPU (AVX-512 and up)"),
+          arguments: [[32, 64, 3, 3, 3], [24, 40, 3, 3, 3], [17, 33, 1, 3, 3], [64, 16, 3, 1, 1], [256, 256, 3, 3, 3]])
+    func bf16TablePackingIsOneDNNsReorder(weightShape: [Int]) throws {
+        var rng = SeededRandom(seed: UInt64(weightShape.reduce(0, +)))
+        let w = rng.tensor(weightShape).to(dtype: .bf16)
+        let both = try #require(OneDNN.packedBothWays(w, source: [weightShape[2] + 1, 6, 7]))
+        #expect(both.packed.count == both.reordered.count)
+        let differing = zip(both.packed, both.reordered).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(weightShape) for \(both.implementation): \(differing) of \(both.packed.count) bytes differ")
+    }
+
     /// Work buffers are reused (the smallest large enough), and no more than `keptCount` stay.
     @Test func workBuffersAreReusedAndBounded() {
         let buffers = OneDNNWorkBuffers()

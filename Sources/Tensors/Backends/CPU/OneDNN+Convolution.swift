@@ -85,6 +85,28 @@ extension OneDNN {
         }
     }
 
+    /// A weight `[Cout, Cin, kt, kh, kw]` packed for a one-band convolution of `source` frames
+    /// (stride 1, spatial padding 1) twice: by `rf_dnnl_conv_pack` and by oneDNN's reorder; nil
+    /// where oneDNN plans no such convolution. Tests compare the two.
+    package static func packedBothWays(_ weight: Tensor, source: [Int]) -> (packed: [UInt8], reordered: [UInt8], implementation: String)? {
+        let key = BandKey(
+            cin: weight.shape[1], cout: weight.shape[0], kernel: Array(weight.shape[2...4]), stride: [1, 1, 1], source: source,
+            pads: [1, 1, 1, 1], modes: [Int32(RF_DNNL_PAD_ZEROS), Int32(RF_DNNL_PAD_ZEROS)],
+            framesOut: source[0] - weight.shape[2] + 1, dstFrames: source[0] - weight.shape[2] + 1, bias: false,
+            winograd: false, bf16: weight.dtype == .bf16)
+        guard enabled, let plan = band(key) else { return nil }
+        let bytes = plan.weightsBytes
+        func pack(_ body: (OpaquePointer, UnsafeRawPointer, UnsafeMutableRawPointer) -> Int32) -> [UInt8] {
+            // Filled with 0xA5 first: padding the packing leaves unwritten shows as a difference.
+            var out = [UInt8](repeating: 0xA5, count: bytes)
+            weight.withUnsafeHostBytes { w in
+                out.withUnsafeMutableBytes { require(body(plan.pointer, w.baseAddress!, $0.baseAddress!) == 0, "packing failed") }
+            }
+            return out
+        }
+        return (pack { rf_dnnl_conv_pack($0, $1, $2, 2) }, pack { rf_dnnl_conv_pack_by_reorder($0, $1, $2, 2) }, plan.implementation)
+    }
+
     private static func band(_ key: BandKey) -> ConvolutionBand? {
         bands.withLock { bands in
             if let known = bands[key] { return known }
