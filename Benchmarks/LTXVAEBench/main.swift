@@ -13,7 +13,8 @@ import Tensors
 //
 // Loads DIR/vae_bench.safetensors and DIR/upsampler_bench.safetensors (written by the Python
 // side's `make`, with the inputs in DIR/inputs.safetensors), times FIGURE (encode_9x256,
-// decode_9x256, decode_33x384, decode_33x384_tiled, upsample_5x12) and prints
+// decode_9x256, decode_33x384, decode_33x384_tiled, upsample_5x12, decode_65x512,
+// decode_65x512_tiled) and prints
 // `FIGURE_DTYPE<TAB>median ms<TAB>peak RSS growth MiB` (growth over the first, warm-up call).
 
 func peakMiB() -> Double {
@@ -46,9 +47,9 @@ case "encode_9x256":
     let (encoder, _) = try VideoEncoder.load(from: checkpoint, config: config, dtype: dtype)
     let video = try input("video_9x256")
     call = { try encoder.encode(video) }
-case "decode_9x256", "decode_33x384", "decode_33x384_tiled":
+case "decode_9x256", "decode_33x384", "decode_33x384_tiled", "decode_65x512", "decode_65x512_tiled":
     let (decoder, _) = try VideoDecoder.load(from: checkpoint, config: config, dtype: dtype)
-    let latent = try input(figure == "decode_9x256" ? "latent_9x256" : "latent_33x384")
+    let latent = try input("latent_" + figure.split(separator: "_")[1])
     // LTX_VAE_BENCH_TILING="tile,overlap,frames,overlap" overrides the tiles (the Python side reads it too).
     let t = (ProcessInfo.processInfo.environment["LTX_VAE_BENCH_TILING"] ?? "256,64,16,8").split(separator: ",").compactMap { Int($0) }
     precondition(t.count == 4, "LTX_VAE_BENCH_TILING takes four integers: tile,overlap,frames,overlap")

@@ -6,7 +6,8 @@
 # then the tiled decode's peak beside the untiled one at the same size.
 #
 #   tools/bench/ltx-vae-bench.sh [runs] [rounds] [figures] [dtype] [coretypes]
-#   (defaults 3, 2, all five figures, f32, "$OPENBLAS_CORETYPE" or Haswell)
+#   (defaults 3, 2, the five figures below, f32, "$OPENBLAS_CORETYPE" or Haswell; the longer
+#   clip's decode_65x512 and decode_65x512_tiled run when named)
 #
 # Reelflow runs once per core type in `coretypes` (space-separated, e.g. "Haswell SkylakeX")
 # and once with OPENBLAS_CORETYPE unset. With BEFORE_BIN set to an ltx-vae-bench binary of an
@@ -58,7 +59,6 @@ def load(name):
         rows.setdefault(k, []).append((float(ms), float(mem)))
     return {k: (statistics.median(v[0] for v in vs), max(v[1] for v in vs)) for k, vs in rows.items()}
 torch_rows = load("torch.tsv")
-tiled, untiled = f"decode_33x384_tiled_{dtype}", f"decode_33x384_{dtype}"
 sides = [(f"OPENBLAS_CORETYPE={c}", f"swift-{c}.tsv") for c in coretypes]
 sides.append(("OPENBLAS_CORETYPE unset", "swift-unset.tsv"))
 sides.append((f"the BEFORE_BIN build, OPENBLAS_CORETYPE={coretypes[0]}", f"before-{coretypes[0]}.tsv"))
@@ -71,7 +71,9 @@ for label, name in sides:
     for key, (ms, mem) in rows.items():
         pms, pmem = torch_rows[key]
         print(f"{key:26} {ms:12.2f} {pms:12.2f} {ms / pms:10.3f} {mem:9.1f} {pmem:9.1f} {mem / max(pmem, 0.1):9.3f}")
-    if tiled in rows and untiled in rows:
-        print(f"tiled / untiled peak: Reelflow {rows[tiled][1] / max(rows[untiled][1], 0.1):.3f}, "
-              f"ltx-core {torch_rows[tiled][1] / max(torch_rows[untiled][1], 0.1):.3f}")
+    for size in ("33x384", "65x512"):
+        tiled, untiled = f"decode_{size}_tiled_{dtype}", f"decode_{size}_{dtype}"
+        if tiled in rows and untiled in rows:
+            print(f"tiled / untiled peak at {size}: Reelflow {rows[tiled][1] / max(rows[untiled][1], 0.1):.3f}, "
+                  f"ltx-core {torch_rows[tiled][1] / max(torch_rows[untiled][1], 0.1):.3f}")
 PYEOF

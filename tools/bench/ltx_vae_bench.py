@@ -16,7 +16,7 @@ figures on the same files and inputs).
     its state_dict keys as they are; metadata `config` = UPSAMPLER (flat).
   inputs.safetensors: the exact float32 inputs `time` uses (seeded generator), so the Reelflow side
     can use identical ones: video_9x256 (1,3,9,256,256) uniform in [-1, 1], latent_9x256
-    (1,32,2,8,8) and latent_33x384 (1,32,5,12,12) standard normal.
+    (1,32,2,8,8), latent_33x384 (1,32,5,12,12) and latent_65x512 (1,32,9,16,16) standard normal.
 `time` loads the models the figure needs (load_file + load_state_dict, statistics into both encoder
 and decoder), converts models and inputs to DTYPE, then times one of
   encode_9x256          encoder(video_9x256)
@@ -27,6 +27,8 @@ and decoder), converts models and inputs to DTYPE, then times one of
                           its frames), as the Reelflow side consumes them: a saver would write a
                           chunk and let it go, so the peak is the decode's own, not the whole video
   upsample_5x12         upsample_video(latent_33x384, encoder, upsampler)
+  decode_65x512[_tiled] the same two decodes of latent_65x512 (a 65-frame 512 x 512 video): the
+                          longer clip, where the tiles cover a smaller part of the video
 after one warm-up call, with torch.set_num_threads(THREADS) and no grad; prints one line
 `FIGURE_DTYPE<TAB>median ms<TAB>peak RSS growth MiB`, the growth being ru_maxrss after the warm-up
 call minus ru_maxrss before it. Everything is loaded, built and converted before that first reading,
@@ -80,11 +82,13 @@ INPUTS = {
     "video_9x256": (1, 3, 9, 256, 256),
     "latent_9x256": (1, 32, 2, 8, 8),
     "latent_33x384": (1, 32, 5, 12, 12),
+    "latent_65x512": (1, 32, 9, 16, 16),
 }
 # LTX_VAE_BENCH_TILING="tile,overlap,frames,overlap" overrides the tiles (the Swift side reads it too).
 _T = [int(x) for x in os.environ.get("LTX_VAE_BENCH_TILING", "256,64,16,8").split(",")]
 TILING = TilingConfig(spatial_config=SpatialTilingConfig(_T[0], _T[1]), temporal_config=TemporalTilingConfig(_T[2], _T[3]))
-FIGURES = ("encode_9x256", "decode_9x256", "decode_33x384", "decode_33x384_tiled", "upsample_5x12")
+FIGURES = ("encode_9x256", "decode_9x256", "decode_33x384", "decode_33x384_tiled", "upsample_5x12",
+           "decode_65x512", "decode_65x512_tiled")
 
 
 def build(configurator, config):
@@ -127,12 +131,14 @@ def make(directory):
         save_file(sd, path, metadata={"config": json.dumps(UPSAMPLER)})
         print("wrote", path)
     path = os.path.join(directory, "inputs.safetensors")
-    if not os.path.exists(path):
+    if not os.path.exists(path) or set(load_file(path)) != set(INPUTS):
         g = torch.Generator().manual_seed(3)
         inputs = {
             "video_9x256": torch.rand(INPUTS["video_9x256"], generator=g) * 2 - 1,
             "latent_9x256": torch.randn(INPUTS["latent_9x256"], generator=g),
             "latent_33x384": torch.randn(INPUTS["latent_33x384"], generator=g),
+            # Drawn after the others, so theirs stay the values earlier runs used.
+            "latent_65x512": torch.randn(INPUTS["latent_65x512"], generator=g),
         }
         save_file(inputs, path)
         print("wrote", path)
@@ -192,11 +198,11 @@ def time_figure(directory, figure, dtype_name, runs, threads):
         if figure == "decode_9x256":
             latent = inputs["latent_9x256"]
             call = lambda: decoder(latent)  # noqa: E731
-        elif figure == "decode_33x384":
-            latent = inputs["latent_33x384"]
+        elif figure in ("decode_33x384", "decode_65x512"):
+            latent = inputs["latent_" + figure.split("_")[1]]
             call = lambda: decoder(latent)  # noqa: E731
         else:
-            latent = inputs["latent_33x384"]
+            latent = inputs["latent_" + figure.split("_")[1]]
 
             def call():
                 frames = 0
