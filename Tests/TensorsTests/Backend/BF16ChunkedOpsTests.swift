@@ -113,4 +113,31 @@ import TensorsTestSupport
             #expect(Self.mismatches(y, expected) == 0, "\(layout), table batch \(tableBatch)")
         }
     }
+
+    /// GroupNorm of bf16 `[B, C, F, H, W]` with groups longer than a piece (statistics summed
+    /// across pieces) and a tail: bit for bit the widened path.
+    @Test func groupNormMatchesTheWidenedPathBitForBit() {
+        var rng = SeededRandom(seed: 83)
+        let x = rng.tensor([2, 8, 3, 37, 41], scale: 3).to(dtype: .bf16)
+        let w = rng.tensor([8], scale: 1).to(dtype: .bf16), b = rng.tensor([8], scale: 1).to(dtype: .bf16)
+        for (weight, bias) in [(nil, nil), (w, b)] as [(Tensor?, Tensor?)] {
+            let y = CPUBackend.shared.groupNorm(x, groups: 4, weight: weight, bias: bias, eps: 1e-5)
+            #expect(y.dtype == .bf16)
+            let expected = x.to(dtype: .f32).cpuGroupNorm(groups: 4, weight: weight?.to(dtype: .f32), bias: bias?.to(dtype: .f32), eps: 1e-5)
+            #expect(Self.mismatches(y, expected) == 0, "weight \(weight != nil)")
+        }
+    }
+
+    /// Group statistics summed piece by piece equal the contiguous sums exactly (pieces of a
+    /// multiple of 8 values), so the bf16 GroupNorm's mean and variance are the float32 one's.
+    @Test(arguments: [8, 64, 4096])
+    func piecewiseStatisticsEqualContiguousOnes(pieceLength: Int) {
+        var rng = SeededRandom(seed: 84)
+        let values = rng.tensor([10_007], scale: 5).hostScalars()
+        values.withUnsafeBufferPointer { p in
+            let whole = Reductions.meanAndVariance(p.baseAddress!, p.count)
+            let pieces = Reductions.meanAndVariance(count: p.count, pieceLength: pieceLength) { start, _ in p.baseAddress! + start }
+            #expect(whole.mean.bitPattern == pieces.mean.bitPattern && whole.variance.bitPattern == pieces.variance.bitPattern)
+        }
+    }
 }

@@ -131,7 +131,10 @@ public final class CPUBackend: Backend {
     }
 
     public func groupNorm(_ x: Tensor, groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
-        finish(
+        if x.dtype == .bf16, weight?.dtype ?? .bf16 == .bf16, bias?.dtype ?? .bf16 == .bf16 {
+            return x.cpuGroupNormBF16(groups: groups, weight: weight, bias: bias, eps: eps)
+        }
+        return finish(
             f32(x).cpuGroupNorm(groups: groups, weight: f32(weight), bias: f32(bias), eps: eps),
             DType.result(of: [x] + [weight, bias].compactMap { $0 }))
     }

@@ -1,6 +1,6 @@
 internal import CKernels
 
-/// Broadcast element-wise ops, row norms and RoPE on bf16 operands with a bf16 result, in one pass,
+/// Broadcast element-wise ops, norms (RMS per row, group) and RoPE on bf16 operands with a bf16 result, in one pass,
 /// as `bf16Chunked` does for same-shape ops: each piece of a row is widened (exactly) into a
 /// small float32 buffer, computed there and rounded once into the output's words. The values
 /// are bit for bit those of the general path (widen every operand whole, compute in float32,
@@ -120,6 +120,56 @@ extension Tensor {
                 }
             }
             initialized = count
+        }
+        return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
+    }
+
+    /// `cpuGroupNorm` of a bf16 `[B, C, ...]` (weight and bias bf16 or none), rounded once to
+    /// bf16: each group's statistics are summed over widened pieces in the float32 kernel's
+    /// order (`Reductions.meanAndVariance(count:pieceLength:_:)`), then each piece is widened
+    /// again, normalised and rounded.
+    func cpuGroupNormBF16(groups: Int, weight: Tensor?, bias: Tensor?, eps: Float) -> Tensor {
+        require(rank >= 2, "groupNorm needs [B, C, ...], got \(shape)")
+        let batch = shape[0], channels = shape[1]
+        require(groups > 0 && channels % groups == 0, "groupNorm: \(channels) channels in \(groups) groups")
+        if let weight { require(weight.shape == [channels], "groupNorm weight must be [\(channels)]") }
+        if let bias { require(bias.shape == [channels], "groupNorm bias must be [\(channels)]") }
+        let spatial = shape[2...].reduce(1, *), perGroup = channels / groups, n = count
+        let w = weight?.hostScalars() ?? [], b = bias?.hostScalars() ?? []
+        let piece = Tensor.bf16Chunk
+        let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
+            withUnsafeHostBytes { raw in
+                guard n > 0, let s = raw.bindMemory(to: UInt16.self).baseAddress, let d = out.baseAddress else { return }
+                parallelFor(batch * groups) { range in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: piece) { buffer in
+                        let x = buffer.baseAddress!
+                        for item in range {
+                            let g = item % groups, base = item * perGroup * spatial
+                            let (mean, variance) = Reductions.meanAndVariance(count: perGroup * spatial, pieceLength: piece) {
+                                start, count in
+                                reelflow_bf16_to_f32(s + base + start, x, count)
+                                return UnsafePointer(x)
+                            }
+                            let m = Float(mean), inv = Float(1 / (variance + Double(eps)).squareRoot())
+                            for cl in 0..<perGroup {
+                                let c = g * perGroup + cl
+                                let scale = inv * (w.isEmpty ? 1 : w[c])
+                                let shift = (b.isEmpty ? 0 : b[c]) - m * scale
+                                let row = base + cl * spatial
+                                var j = 0
+                                while j < spatial {
+                                    let count = Swift.min(piece, spatial - j)
+                                    reelflow_bf16_to_f32(s + row + j, x, count)
+                                    for k in 0..<count { x[k] = x[k] * scale + shift }
+                                    reelflow_f32_to_bf16(x, d + row + j, count)
+                                    j += count
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = n
         }
         return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
     }
