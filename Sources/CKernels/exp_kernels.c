@@ -122,6 +122,19 @@ static float hsum8(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+// The row max's end, shared by both vector kernels: accumulators `a` (values 16k..16k+7) and
+// `b` (16k+8..16k+15) folded in one fixed order, then the tail from `i` on.
+__attribute__((target("avx2,fma")))
+static inline float max_finish(__m256 a, __m256 b, const float *x, size_t i, size_t n) {
+    a = _mm256_max_ps(a, b);
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
+    float best = _mm_cvtss_f32(m);
+    for (; i < n; i++) best = x[i] > best ? x[i] : best;
+    return best;
+}
+
 __attribute__((target("avx2,fma")))
 static float max_avx2(const float *x, size_t n) {
     __m256 a = _mm256_set1_ps(-INFINITY), b = a;
@@ -130,13 +143,7 @@ static float max_avx2(const float *x, size_t n) {
         a = _mm256_max_ps(a, _mm256_loadu_ps(x + i));
         b = _mm256_max_ps(b, _mm256_loadu_ps(x + i + 8));
     }
-    a = _mm256_max_ps(a, b);
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
-    float best = _mm_cvtss_f32(m);
-    for (; i < n; i++) best = x[i] > best ? x[i] : best;
-    return best;
+    return max_finish(a, b, x, i, n);
 }
 
 __attribute__((target("avx2,fma")))
@@ -311,14 +318,7 @@ static float max_avx512(const float *x, size_t n) {
     __m512 c = _mm512_set1_ps(-INFINITY);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) c = _mm512_max_ps(c, _mm512_loadu_ps(x + i));
-    __m256 a = _mm512_castps512_ps256(c), b = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c), 1));
-    a = _mm256_max_ps(a, b);
-    __m128 m = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
-    m = _mm_max_ss(m, _mm_shuffle_ps(m, m, 1));
-    float best = _mm_cvtss_f32(m);
-    for (; i < n; i++) best = x[i] > best ? x[i] : best;
-    return best;
+    return max_finish(_mm512_castps512_ps256(c), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c), 1)), x, i, n);
 }
 #endif
 
