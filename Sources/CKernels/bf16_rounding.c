@@ -67,6 +67,21 @@ static void f32_to_bf16_avx512(const float *x, uint16_t *y, size_t n) {
     reelflow_f32_to_bf16_portable(x + i, y + i, n - i);
 }
 
+__attribute__((target("avx512f")))
+static void round_bf16_avx512(const float *x, float *y, size_t n) {
+    size_t i = 0;
+    const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7FFF), quiet = _mm512_set1_epi32(0x00400000);
+    const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        __m512i b = _mm512_castps_si512(v);
+        __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(b, 16), one)));
+        r = _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_or_si512(b, quiet));
+        _mm512_storeu_si512((void *)(y + i), _mm512_and_si512(r, high));
+    }
+    reelflow_round_bf16_f32_portable(x + i, y + i, n - i);
+}
+
 // bf16 words to float32 (exact: the word is the upper half).
 __attribute__((target("avx512f")))
 static void bf16_to_f32_avx512(const uint16_t *x, float *y, size_t n) {
@@ -114,6 +129,10 @@ void reelflow_f32_to_bf16(const float *x, uint16_t *y, size_t n) {
 
 void reelflow_round_bf16_f32(const float *x, float *y, size_t n) {
 #ifdef REELFLOW_HAVE_X86
+    if (__builtin_cpu_supports("avx512f")) {
+        round_bf16_avx512(x, y, n);
+        return;
+    }
     if (__builtin_cpu_supports("avx2")) {
         round_bf16_avx2(x, y, n);
         return;

@@ -4,9 +4,9 @@ import Testing
 import Tensors
 import TensorsTestSupport
 
-/// The C bf16 rounding kernels (AVX2 where the CPU has it, plain C elsewhere) give exactly
-/// `BFloat16.bits(from:)`: on every edge value (ties, NaN, ±inf, denormals, the largest
-/// floats) and every tail length.
+/// The C bf16 rounding kernels (AVX-512 or AVX2 where the CPU has them, plain C elsewhere) give
+/// exactly `BFloat16.bits(from:)`: on every edge value (ties, NaN, ±inf, denormals, the largest
+/// floats) and every tail length; widening gives the word as the float's upper half.
 @Suite struct BF16RoundingKernelTests {
     static let edges: [Float] = [
         0, -0, 1, -1, 1 + 0x1p-8, 1 + 0x1p-7 + 0x1p-8, 1 + 0x1p-9, .infinity, -.infinity, .nan, -.nan,
@@ -38,6 +38,19 @@ import TensorsTestSupport
                 #expect(words[i] == BFloat16.bits(from: x[i]), "n \(n), element \(i): \(x[i])")
                 #expect(floats[i].bitPattern == UInt32(BFloat16.bits(from: x[i])) << 16, "n \(n), element \(i): \(x[i])")
             }
+        }
+    }
+
+    @Test func wideningIsExactForEveryTailLength() {
+        var rng = SeededRandom(seed: 13)
+        let words = (0..<70).map { _ in UInt16.random(in: 0...UInt16.max, using: &rng) }
+        for n in 0...words.count {
+            var floats = [Float](repeating: 7, count: n + 1)
+            words.withUnsafeBufferPointer { src in
+                floats.withUnsafeMutableBufferPointer { reelflow_bf16_to_f32(src.baseAddress, $0.baseAddress, n) }
+            }
+            #expect((0..<n).allSatisfy { floats[$0].bitPattern == UInt32(words[$0]) << 16 }, "n \(n)")
+            #expect(floats[n] == 7, "n \(n): wrote past the end")
         }
     }
 }

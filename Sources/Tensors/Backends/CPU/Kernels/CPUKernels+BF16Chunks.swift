@@ -58,21 +58,23 @@ extension Tensor {
         let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
             withUnsafeHostBytes { raw in
                 guard let s = raw.bindMemory(to: UInt16.self).baseAddress, let d = out.baseAddress else { return }
+                // The roundings run as C kernels over the block (16 lanes with AVX-512): the
+                // squares rounded as a whole, the quotient rounded by its conversion to bf16
+                // (rounding to nearest even twice gives the once-rounded value).
                 Tensor.pixelNormBlocks(batch: batch, spatial: spatial, channels: channels) { base, len, rms, y in
                     for j in 0..<len { rms[j] = 0 }
                     for c in 0..<channels {
-                        let x = s + base + c * spatial
-                        for j in 0..<len {
-                            let v = Float(bitPattern: UInt32(x[j]) << 16)
-                            rms[j] += BF16Steps.r(v * v)
-                        }
+                        reelflow_bf16_to_f32(s + base + c * spatial, y, len)
+                        for j in 0..<len { y[j] *= y[j] }
+                        reelflow_round_bf16_f32(y, y, len)
+                        for j in 0..<len { rms[j] += y[j] }
                     }
                     for j in 0..<len {
                         rms[j] = BF16Steps.r(BF16Steps.r(BF16Steps.r(rms[j] / Float(channels)) + eps).squareRoot())
                     }
                     for c in 0..<channels {
-                        let x = s + base + c * spatial
-                        for j in 0..<len { y[j] = BF16Steps.r(Float(bitPattern: UInt32(x[j]) << 16) / rms[j]) }
+                        reelflow_bf16_to_f32(s + base + c * spatial, y, len)
+                        for j in 0..<len { y[j] /= rms[j] }
                         reelflow_f32_to_bf16(y, d + base + c * spatial, len)
                     }
                 }
