@@ -154,3 +154,35 @@ void reelflow_bf16_to_f32(const uint16_t *x, float *y, size_t n) {
 #endif
     for (size_t i = 0; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
 }
+
+// The AVX2 builds whatever the CPU has beyond AVX2 (plain C without it), so tests on an AVX-512
+// machine check them too.
+void reelflow_f32_to_bf16_avx2(const float *x, uint16_t *y, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (__builtin_cpu_supports("avx2")) {
+        f32_to_bf16_avx2(x, y, n);
+        return;
+    }
+#endif
+    reelflow_f32_to_bf16_portable(x, y, n);
+}
+
+void reelflow_round_bf16_f32_avx2(const float *x, float *y, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (__builtin_cpu_supports("avx2")) {
+        round_bf16_avx2(x, y, n);
+        return;
+    }
+#endif
+    reelflow_round_bf16_f32_portable(x, y, n);
+}
+
+void reelflow_bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (__builtin_cpu_supports("avx2")) {
+        bf16_to_f32_avx2(x, y, n);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
+}

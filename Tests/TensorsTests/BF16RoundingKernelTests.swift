@@ -14,6 +14,29 @@ import TensorsTestSupport
         .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 3.3895314e38, 65504, 0x1.0p-149 * 3,
     ]
 
+    /// The AVX2 builds, which the dispatch passes over on an AVX-512 machine, against the
+    /// definition too: a machine without AVX-512 runs them.
+    @Test func avx2BuildsMatchTheScalarDefinition() {
+        var rng = SeededRandom(seed: 14)
+        var values = Self.edges
+        for _ in 0..<200 { values.append(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))) }
+        for n in 0...values.count {
+            let x = Array(values.prefix(n))
+            var words = [UInt16](repeating: 0xDEAD, count: n), floats = [Float](repeating: 7, count: n)
+            var widened = [Float](repeating: 7, count: n + 1)
+            x.withUnsafeBufferPointer { src in
+                words.withUnsafeMutableBufferPointer { reelflow_f32_to_bf16_avx2(src.baseAddress, $0.baseAddress, n) }
+                floats.withUnsafeMutableBufferPointer { reelflow_round_bf16_f32_avx2(src.baseAddress, $0.baseAddress, n) }
+            }
+            words.withUnsafeBufferPointer { src in
+                widened.withUnsafeMutableBufferPointer { reelflow_bf16_to_f32_avx2(src.baseAddress, $0.baseAddress, n) }
+            }
+            #expect((0..<n).allSatisfy { words[$0] == BFloat16.bits(from: x[$0]) }, "n \(n)")
+            #expect((0..<n).allSatisfy { floats[$0].bitPattern == UInt32(BFloat16.bits(from: x[$0])) << 16 }, "n \(n)")
+            #expect((0..<n).allSatisfy { widened[$0].bitPattern == UInt32(words[$0]) << 16 } && widened[n] == 7, "n \(n)")
+        }
+    }
+
     @Test(arguments: KernelPath.allCases)
     func matchesTheScalarDefinition(path: KernelPath) {
         var rng = SeededRandom(seed: 12)

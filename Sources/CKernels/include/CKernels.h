@@ -87,6 +87,10 @@ void reelflow_bf16_to_f32(const uint16_t *x, float *y, size_t n);
 void reelflow_round_bf16_f32(const float *x, float *y, size_t n);
 void reelflow_f32_to_bf16_portable(const float *x, uint16_t *y, size_t n);
 void reelflow_round_bf16_f32_portable(const float *x, float *y, size_t n);
+/// The AVX2 builds whatever the CPU has beyond AVX2 (plain C without it): tests compare them.
+void reelflow_f32_to_bf16_avx2(const float *x, uint16_t *y, size_t n);
+void reelflow_round_bf16_f32_avx2(const float *x, float *y, size_t n);
+void reelflow_bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n);
 
 /// 2 when the CPU has AVX-512 (F, BW, DQ, VL), 1 for AVX2 with FMA, 0 otherwise (x86-64 only).
 int reelflow_cpu_vector_level(void);
