@@ -140,4 +140,26 @@ import TensorsTestSupport
             #expect(whole.mean.bitPattern == pieces.mean.bitPattern && whole.variance.bitPattern == pieces.variance.bitPattern)
         }
     }
+
+    /// Layout ops move bf16 words as they are: permute, slice, concat, spaceToDepth and
+    /// depthToSpace give the float32 path's values, in bf16, without a float32 copy.
+    @Test func layoutOpsMoveBF16WordsAsTheFloat32PathDoes() {
+        var rng = SeededRandom(seed: 85)
+        let x = rng.tensor([2, 3, 4, 6, 8], scale: 3).to(dtype: .bf16), fx = x.to(dtype: .f32)
+        let b = CPUBackend.shared
+        let cases: [(String, Tensor, Tensor)] = [
+            ("permute", b.permute(x, axes: [0, 2, 4, 1, 3]), fx.cpuPermuted([0, 2, 4, 1, 3])),
+            ("slice", b.slice(x, axis: 3, range: 1..<5), fx.cpuSliced(axis: 3, 1..<5)),
+            ("concat", b.concat([x, x.cpuSliced(axis: 1, 0..<2)], axis: 1),
+             Tensor.cpuConcatenated([fx, fx.cpuSliced(axis: 1, 0..<2)], axis: 1)),
+            ("spaceToDepth", b.spaceToDepth(x, factors: [2, 2, 4], order: .timeWidthHeight),
+             fx.cpuSpaceToDepth([2, 2, 4], order: .timeWidthHeight)),
+            ("depthToSpace", b.depthToSpace(x.reshaped([2, 12, 1, 6, 8]), factors: [1, 2, 2], order: .timeHeightWidth),
+             fx.reshaped([2, 12, 1, 6, 8]).cpuDepthToSpace([1, 2, 2], order: .timeHeightWidth)),
+        ]
+        for (name, y, expected) in cases {
+            #expect(y.dtype == .bf16 && y.shape == expected.shape, "\(name)")
+            #expect(Self.mismatches(y, expected) == 0, "\(name)")
+        }
+    }
 }

@@ -173,11 +173,11 @@ public final class CPUBackend: Backend {
     }
 
     public func spaceToDepth(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor {
-        finish(f32(x).cpuSpaceToDepth(factors, order: order), DType.result(of: [x]))
+        finish(words(x).cpuSpaceToDepth(factors, order: order), DType.result(of: [x]))
     }
 
     public func depthToSpace(_ x: Tensor, factors: [Int], order: SpaceToDepthOrder) -> Tensor {
-        finish(f32(x).cpuDepthToSpace(factors, order: order), DType.result(of: [x]))
+        finish(words(x).cpuDepthToSpace(factors, order: order), DType.result(of: [x]))
     }
 
     public func interpolate(_ x: Tensor, size: [Int], mode: InterpolationMode) -> Tensor {
@@ -186,16 +186,20 @@ public final class CPUBackend: Backend {
 
     // MARK: Layout (exact in every dtype, so no rounding is involved)
 
+    // bf16 tensors are moved as words (no widening, no rounding); other dtypes via float32.
+    func words(_ t: Tensor) -> Tensor { t.dtype == .bf16 ? t : f32(t) }
+
     public func permute(_ x: Tensor, axes: [Int]) -> Tensor {
-        finish(f32(x).cpuPermuted(axes), x.dtype)
+        finish(words(x).cpuPermuted(axes), x.dtype)
     }
 
     public func slice(_ x: Tensor, axis: Int, range: Range<Int>) -> Tensor {
-        finish(f32(x).cpuSliced(axis: axis, range), x.dtype)
+        finish(words(x).cpuSliced(axis: axis, range), x.dtype)
     }
 
     public func concat(_ tensors: [Tensor], axis: Int) -> Tensor {
         let dtype = tensors.dropFirst().reduce(tensors[0].dtype) { DType.promoted($0, $1.dtype) }
+        if tensors.allSatisfy({ $0.dtype == .bf16 }) { return Tensor.cpuConcatenated(tensors, axis: axis) }
         return finish(Tensor.cpuConcatenated(tensors.map { f32($0) }, axis: axis), DType.promoted(dtype, dtype))
     }
 

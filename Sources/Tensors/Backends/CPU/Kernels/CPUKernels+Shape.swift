@@ -1,5 +1,6 @@
 /// Shape ops: reshape, permute, slice, concat. All results are contiguous row-major tensors;
-/// `reshaped` shares storage (copy-on-write), the others copy.
+/// `reshaped` shares storage (copy-on-write), the others copy: float32 elements, or bf16 words
+/// as they are.
 extension Tensor {
     /// Axes reordered: result axis `i` is input axis `axes[i]` (as torch's `permute`).
     func cpuPermuted(_ axes: [Int]) -> Tensor {
@@ -10,13 +11,10 @@ extension Tensor {
         let outShape = axes.map { shape[$0] }
         let inStrides = strides
         let srcStrides = axes.map { inStrides[$0] }
-        return Tensor(shape: outShape) { out in
-            withUnsafeBufferPointer { src in
-                Tensor.stridedCopy(
-                    from: src.baseAddress!, strides: srcStrides, shape: outShape,
-                    to: out.baseAddress!)
-            }
+        func copy<T>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>) {
+            Tensor.stridedCopy(from: src, strides: srcStrides, shape: outShape, to: dst)
         }
+        return moved(to: outShape, words: copy, floats: copy)
     }
 
     /// Elements `range` along `axis` (torch's `narrow`/basic slicing with step 1).
@@ -31,18 +29,17 @@ extension Tensor {
         let inner = shape[(axis + 1)...].reduce(1, *)
         let run = range.count * inner
         let srcStride = shape[axis] * inner
-        return Tensor(shape: outShape) { out in
-            withUnsafeBufferPointer { src in
-                guard run > 0 else { return }
-                for o in 0..<outer {
-                    (out.baseAddress! + o * run).update(
-                        from: src.baseAddress! + o * srcStride + range.lowerBound * inner, count: run)
-                }
+        func copy<T>(_ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>) {
+            guard run > 0 else { return }
+            for o in 0..<outer {
+                (dst + o * run).update(from: src + o * srcStride + range.lowerBound * inner, count: run)
             }
         }
+        return moved(to: outShape, words: copy, floats: copy)
     }
 
-    /// Tensors joined along `axis`; every other extent must match.
+    /// Tensors joined along `axis`; every other extent must match. All float32, or all bf16
+    /// (moved as words).
     static func cpuConcatenated(_ tensors: [Tensor], axis: Int) -> Tensor {
         // Shapes were checked by `Tensor.concatenated`.
         let first = tensors[0]
@@ -51,26 +48,60 @@ extension Tensor {
         let outer = first.shape[..<axis].reduce(1, *)
         let inner = first.shape[(axis + 1)...].reduce(1, *)
         let outRun = outShape[axis] * inner
-        return Tensor(shape: outShape) { out in
+        func join<T>(_: T.Type, into out: UnsafeMutablePointer<T>) {
             var offset = 0
             for t in tensors {
                 let run = t.shape[axis] * inner
-                t.withUnsafeBufferPointer { src in
-                    guard run > 0 else { return }
+                t.withUnsafeHostBytes { raw in
+                    guard run > 0, let src = raw.bindMemory(to: T.self).baseAddress else { return }
                     for o in 0..<outer {
-                        (out.baseAddress! + o * outRun + offset).update(
-                            from: src.baseAddress! + o * run, count: run)
+                        (out + o * outRun + offset).update(from: src + o * run, count: run)
                     }
                 }
                 offset += run
             }
         }
+        if first.dtype == .bf16 {
+            let n = outShape.reduce(1, *)
+            let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
+                if let base = out.baseAddress { join(UInt16.self, into: base) }
+                initialized = n
+            }
+            return Tensor(shape: outShape, dtype: .bf16, storage: HostStorage(words: words))
+        }
+        return Tensor(shape: outShape) { out in join(Float.self, into: out.baseAddress!) }
+    }
+
+    /// A new tensor of `shape` in this tensor's dtype (float32, or bf16 moved as words: these
+    /// ops only move elements, so no value is widened or rounded) filled from this tensor's
+    /// elements by `words` or `floats` (one generic function, passed twice).
+    private func moved(
+        to shape: [Int], words: (UnsafePointer<UInt16>, UnsafeMutablePointer<UInt16>) -> Void,
+        floats: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
+    ) -> Tensor {
+        let n = shape.reduce(1, *)
+        guard dtype == .bf16 else {
+            return Tensor(shape: shape) { out in
+                withUnsafeBufferPointer { src in
+                    guard n > 0, let s = src.baseAddress, let d = out.baseAddress else { return }
+                    floats(s, d)
+                }
+            }
+        }
+        let result = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
+            withUnsafeHostBytes { raw in
+                guard n > 0, let s = raw.bindMemory(to: UInt16.self).baseAddress, let d = out.baseAddress else { return }
+                words(s, d)
+            }
+            initialized = n
+        }
+        return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: result))
     }
 
     /// Copies a strided view (`shape`, element `strides` over `src`) into contiguous `dst`.
     /// The outer rows are spread over threads; the innermost axis is a strided run.
-    static func stridedCopy(
-        from src: UnsafePointer<Float>, strides: [Int], shape: [Int], to dst: UnsafeMutablePointer<Float>
+    static func stridedCopy<T>(
+        from src: UnsafePointer<T>, strides: [Int], shape: [Int], to dst: UnsafeMutablePointer<T>
     ) {
         let total = shape.reduce(1, *)
         guard total > 0 else { return }
