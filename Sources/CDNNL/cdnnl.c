@@ -140,7 +140,10 @@ void rf_dnnl_plan_free(rf_dnnl_plan *plan) {
 
 rf_dnnl_plan *rf_dnnl_matmul_plan(int64_t batch, int64_t m, int64_t k, int64_t n, int a_type,
                                   const int64_t a_strides[3], int b_type, const int64_t b_strides[3], int c_type,
-                                  const int64_t c_strides[3], int bias_type) {
+                                  const int64_t c_strides[3], int bias_type, int threads) {
+    // oneDNN splits a kernel's work for the calling thread's OpenMP thread count when it plans
+    // it: plan for the count the plan will run on, whatever this thread last ran with.
+    if (rf_dnnl.omp_set_num_threads && threads > 0) rf_dnnl.omp_set_num_threads(threads);
     if (open_status != 0) {
         snprintf(message, sizeof message, "oneDNN is not open");
         return NULL;

@@ -179,6 +179,7 @@ rf_dnnl_conv *rf_dnnl_conv_plan(const rf_dnnl_conv_geometry *geometry) {
         return NULL;
     }
     const rf_dnnl_conv_geometry g = *geometry;
+    if (rf_dnnl.omp_set_num_threads && g.threads > 0) rf_dnnl.omp_set_num_threads(g.threads);
     if (g.cin <= 0 || g.cout <= 0 || g.frames_out <= 0 || g.src_rows <= 0 || g.src_cols <= 0) {
         rf_dnnl_say("convolution band with an empty extent");
         return NULL;

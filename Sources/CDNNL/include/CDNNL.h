@@ -36,13 +36,15 @@ const char *rf_dnnl_version(void);
 // when `bias_type` is 0. Accumulation is in float32; C is rounded once to `c_type`.
 typedef struct rf_dnnl_plan rf_dnnl_plan;
 
-// Plans the product, or returns NULL (rf_dnnl_message says why).
+// Plans the product for runs on `threads` threads, or returns NULL (rf_dnnl_message says why).
+// oneDNN fixes a kernel's split of the work when it plans it, from the calling thread's OpenMP
+// thread count, so a plan is made for the count it will run on and run with that count.
 rf_dnnl_plan *rf_dnnl_matmul_plan(
     int64_t batch, int64_t m, int64_t k, int64_t n,
     int a_type, const int64_t a_strides[3],
     int b_type, const int64_t b_strides[3],
     int c_type, const int64_t c_strides[3],
-    int bias_type);
+    int bias_type, int threads);
 
 // The oneDNN implementation chosen, e.g. "brg:avx512_core_amx_bf16".
 const char *rf_dnnl_plan_impl(const rf_dnnl_plan *plan);
@@ -77,6 +79,8 @@ typedef struct {
     int winograd;                      // 1: 3x3 spatial taps by Winograd F(4x4, 3x3), see below
     int type;                          // of input, weights and output: RF_DNNL_F32 (or 0) or
                                        // RF_DNNL_BF16; the bias is float32 either way
+    int threads;                       // the thread count its runs use (planned for it, as
+                                       // rf_dnnl_matmul_plan is); 0: the caller's setting
 } rf_dnnl_conv_geometry;
 
 // With `winograd` set, a stride-1 convolution with 3x3 spatial taps and channel counts that are

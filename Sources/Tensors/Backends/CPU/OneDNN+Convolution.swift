@@ -54,7 +54,7 @@ extension OneDNN {
 
     private struct BandKey: Hashable {
         var cin: Int, cout: Int, kernel: [Int], stride: [Int], source: [Int], pads: [Int], modes: [Int32]
-        var framesOut: Int, dstFrames: Int, bias: Bool, winograd: Bool, bf16: Bool
+        var framesOut: Int, dstFrames: Int, bias: Bool, winograd: Bool, bf16: Bool, threads: Int
     }
 
     private static let bands = Mutex<[BandKey: ConvolutionBand?]>([:])
@@ -72,10 +72,11 @@ extension OneDNN {
         let passes: [Int: Pass]
     }
 
-    /// The implementation oneDNN chose for the last planned convolution band (e.g.
-    /// `brgconv:avx512_core`), for reports and tests.
-    package static var lastConvolutionImplementation: String { lastConvImpl.withLock { $0 } }
-    private static let lastConvImpl = Mutex("")
+    /// The implementation oneDNN chose for the calling thread's last convolution (e.g.
+    /// `brgconv:avx512_core`; or its last planned band, where oneDNN's was refused), for
+    /// reports and tests.
+    package static var lastConvolutionImplementation: String { lastConvImpl.value }
+    private static let lastConvImpl = PerThreadRecord()
 
     private static func mode(_ mode: PaddingMode) -> Int32 {
         switch mode {
@@ -93,7 +94,7 @@ extension OneDNN {
             cin: weight.shape[1], cout: weight.shape[0], kernel: Array(weight.shape[2...4]), stride: [1, 1, 1], source: source,
             pads: [1, 1, 1, 1], modes: [Int32(RF_DNNL_PAD_ZEROS), Int32(RF_DNNL_PAD_ZEROS)],
             framesOut: source[0] - weight.shape[2] + 1, dstFrames: source[0] - weight.shape[2] + 1, bias: false,
-            winograd: false, bf16: weight.dtype == .bf16)
+            winograd: false, bf16: weight.dtype == .bf16, threads: 2)
         guard enabled, let plan = band(key) else { return nil }
         let bytes = plan.weightsBytes
         func pack(_ body: (OpaquePointer, UnsafeRawPointer, UnsafeMutableRawPointer) -> Int32) -> [UInt8] {
@@ -124,9 +125,10 @@ extension OneDNN {
             g.has_bias = key.bias ? 1 : 0
             g.winograd = key.winograd ? 1 : 0
             g.type = key.bf16 ? Int32(RF_DNNL_BF16) : Int32(RF_DNNL_F32)
+            g.threads = Int32(key.threads)
             var made = rf_dnnl_conv_plan(&g).map { ConvolutionBand($0, framesOut: key.framesOut) }
             if let plan = made {
-                lastConvImpl.withLock { $0 = plan.implementation }
+                lastConvImpl.set(plan.implementation)
                 // oneDNN's reference kernels and its im2col + GEMM fallback are slower than the
                 // caller's own im2col path: that runs instead.
                 let impl = plan.implementation
@@ -181,6 +183,8 @@ extension OneDNN {
         /// The bands of one mode and the plans per chunk width (full bands, and the last band:
         /// the same plan when its frames are; it reads the first's packed weights where their
         /// layouts agree), or nil where oneDNN refuses one.
+        // Plans are made for the thread count they run on (oneDNN splits the work when it plans).
+        let threads = TensorThreads.threadsForOneCall
         func layout(winograd: Bool) -> CallLayout? {
             // The largest band within the budget, then bands of equal size (the last one
             // shorter). (Winograd's scratchpad also holds the band transformed, 2.25x, and a
@@ -197,7 +201,7 @@ extension OneDNN {
                         cin: cin, cout: width, kernel: kernel, stride: stride, source: source,
                         pads: [padding[1].before, padding[1].after, padding[2].before, padding[2].after],
                         modes: [mode(padding[1].mode), mode(padding[2].mode)], framesOut: frames, dstFrames: fo,
-                        bias: bias != nil, winograd: winograd, bf16: bf16)
+                        bias: bias != nil, winograd: winograd, bf16: bf16, threads: threads)
                 }
                 guard let full = band(key(framesPerBand)), let last = lastFrames == framesPerBand ? full : band(key(lastFrames))
                 else { return nil }
@@ -207,9 +211,9 @@ extension OneDNN {
             return CallLayout(count: count, framesPerBand: framesPerBand, passes: passes)
         }
         guard let chosen = (winogradShape ? layout(winograd: true) : nil) ?? layout(winograd: false) else { return nil }
+        if let pass = chosen.passes.values.first { lastConvImpl.set(pass.full.implementation) }
         let (count, framesPerBand, passes) = (chosen.count, chosen.framesPerBand, chosen.passes)
         let plans = passes.values.flatMap { [$0.full, $0.last] }
-        let threads = TensorThreads.threadsForOneCall
         let planeIn = source[0] * source[1] * source[2], planeOut = fo * ho * wo
         // Writes the whole output at `out` (float32 or bf16 words, plain layout).
         func convolve(into out: UnsafeMutableRawPointer) {

@@ -33,7 +33,7 @@ package enum OneDNN {
     /// none and every bf16 product keeps the OpenBLAS path.
     package static var hasBF16Kernels: Bool { bf16Probe }
     private static let bf16Probe: Bool =
-        product(m: 16, k: 16, n: 16, a: .bf16(256, 16, 1), b: .bf16(256, 1, 16), c: .bf16(256, 16, 1)) != nil
+        product(m: 16, k: 16, n: 16, a: .bf16(256, 16, 1), b: .bf16(256, 1, 16), c: .bf16(256, 16, 1), threads: 1) != nil
 
     private static let switchedOn = Mutex(ProcessInfo.processInfo.environment["REELFLOW_ONEDNN"] != "0")
 
@@ -86,7 +86,7 @@ package enum OneDNN {
     }
 
     private struct Key: Hashable {
-        var m: Int, k: Int, n: Int
+        var m: Int, k: Int, n: Int, threads: Int
         var a: Layout, b: Layout, c: Layout
         var biasType: Int32
     }
@@ -94,23 +94,30 @@ package enum OneDNN {
     /// Plans by shape; nil where oneDNN refused one (the caller's own path runs for it).
     private static let plans = Mutex<[Key: Product?]>([:])
 
-    /// The implementation oneDNN chose for the last planned product (e.g.
+    /// The implementation oneDNN chose for the calling thread's last product (e.g.
     /// `brg:avx512_core_amx_bf16`), for reports and tests.
-    package static var lastImplementation: String { lastImpl.withLock { $0 } }
-    private static let lastImpl = Mutex("")
+    package static var lastImplementation: String { lastImpl.value }
+    private static let lastImpl = PerThreadRecord()
 
     /// The plan for `[m, k] · [k, n]` with the operands laid out as given and an optional
-    /// bias row (`biasType` 0 for none); nil when oneDNN is off or refuses the shape.
-    package static func product(m: Int, k: Int, n: Int, a: Layout, b: Layout, c: Layout, biasType: Int32 = 0) -> Product? {
+    /// bias row (`biasType` 0 for none), to run on `threads` threads (oneDNN splits the work
+    /// when it plans); nil when oneDNN is off or refuses the shape.
+    package static func product(
+        m: Int, k: Int, n: Int, a: Layout, b: Layout, c: Layout, biasType: Int32 = 0, threads: Int
+    ) -> Product? {
         guard enabled else { return nil }
         return plans.withLock { plans in
-            let key = Key(m: m, k: k, n: n, a: a, b: b, c: c, biasType: biasType)
-            if let known = plans[key] { return known }
+            let key = Key(m: m, k: k, n: n, threads: threads, a: a, b: b, c: c, biasType: biasType)
+            if let known = plans[key] {
+                if let known { lastImpl.set(known.implementation) }
+                return known
+            }
             var made = rf_dnnl_matmul_plan(
-                1, Int64(m), Int64(k), Int64(n), a.type, a.strides, b.type, b.strides, c.type, c.strides, biasType
+                1, Int64(m), Int64(k), Int64(n), a.type, a.strides, b.type, b.strides, c.type, c.strides, biasType,
+                Int32(threads)
             ).map(Product.init)
             if let plan = made {
-                lastImpl.withLock { $0 = plan.implementation }
+                lastImpl.set(plan.implementation)
                 // oneDNN's reference kernels (element by element, 100x slower) are never
                 // worth it: the caller's own path runs instead.
                 if plan.implementation.hasPrefix("ref") { made = nil }
@@ -136,12 +143,12 @@ package enum OneDNN {
         let biasType = bias.map { $0.dtype == .bf16 ? Int32(RF_DNNL_BF16) : Int32(RF_DNNL_F32) } ?? 0
         // x [m, k] row-major; the weight [n, k] row-major read as its transpose [k, n]; the
         // output [m, n] row-major.
+        let threads = TensorThreads.threadsForOneCall
         guard
             let plan = product(
                 m: m, k: k, n: n, a: .bf16(m * k, k, 1), b: .bf16(n * k, 1, k), c: .bf16(m * n, n, 1),
-                biasType: biasType)
+                biasType: biasType, threads: threads)
         else { return nil }
-        let threads = TensorThreads.threadsForOneCall
         let words = [UInt16](unsafeUninitializedCapacity: m * n) { out, count in
             x.withUnsafeHostBytes { a in
                 weight.withUnsafeHostBytes { b in

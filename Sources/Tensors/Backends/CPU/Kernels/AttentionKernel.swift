@@ -335,14 +335,14 @@ struct OneDNNTileProducts: TileProducts {
     static func scorePlan(rows: Int, cols: Int, depth: Int) -> OneDNN.Product? {
         OneDNN.product(
             m: rows, k: depth, n: cols, a: .bf16(rows * depth, depth, 1), b: .bf16(cols * depth, 1, depth),
-            c: .f32(rows * cols, cols, 1))
+            c: .f32(rows * cols, cols, 1), threads: 1)
     }
 
     /// `P · V` on dense heads: P `[rows, cols]`, V `[cols, width]`.
     static func valuePlan(rows: Int, cols: Int, width: Int) -> OneDNN.Product? {
         OneDNN.product(
             m: rows, k: cols, n: width, a: .bf16(rows * cols, cols, 1), b: .bf16(cols * width, width, 1),
-            c: .f32(rows * width, width, 1))
+            c: .f32(rows * width, width, 1), threads: 1)
     }
 
     /// Whether oneDNN has a fast kernel for every tile shape of `g` (full and edge tiles).
