@@ -178,6 +178,14 @@ extension Tensor {
         return try (storage as! HostStorage).floats.withUnsafeMutableBufferPointer(body)
     }
 
+    /// The bf16 words of a CPU bf16 tensor, for writing in place (copy-on-write: a private
+    /// copy is made first when other tensors share the storage or it is a file mapping).
+    mutating func withUnsafeMutableWords<R>(_ body: (inout UnsafeMutableBufferPointer<UInt16>) throws -> R) rethrows -> R {
+        require(dtype == .bf16, "bf16 words of a \(dtype.rawValue) tensor")
+        makeHostStorageUnique()
+        return try (storage as! HostStorage).words.withUnsafeMutableBufferPointer(body)
+    }
+
     /// The raw little-endian bytes of a CPU tensor in its dtype's layout.
     package func withUnsafeHostBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try hostStorage.withUnsafeBytes(body)

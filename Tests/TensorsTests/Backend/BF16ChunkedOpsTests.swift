@@ -162,4 +162,20 @@ import TensorsTestSupport
             #expect(Self.mismatches(y, expected) == 0, "\(name)")
         }
     }
+
+    /// A region added into a bf16 tensor in place (bf16 or float32 values, rows longer than a
+    /// piece): the widened path's result, and a tensor sharing the old storage keeps its values.
+    @Test func addRegionIntoBF16MatchesTheWidenedPath() {
+        var rng = SeededRandom(seed: 86)
+        let base = rng.tensor([1, 3, 5, 7, 4500], scale: 2).to(dtype: .bf16)
+        for values in [rng.tensor([1, 2, 3, 4, 4400], scale: 2).to(dtype: .bf16), rng.tensor([1, 2, 3, 4, 4400], scale: 2)] {
+            var y = base
+            CPUBackend.shared.addRegion(&y, values, offsets: [0, 1, 2, 3, 50])
+            var expected = base.to(dtype: .f32)
+            expected.cpuAddRegion(values.to(dtype: .f32), offsets: [0, 1, 2, 3, 50])
+            #expect(y.dtype == .bf16)
+            #expect(Self.mismatches(y, expected) == 0, "\(values.dtype) values")
+            #expect(Self.words(base) != Self.words(y), "the shared storage was copied, not written")
+        }
+    }
 }

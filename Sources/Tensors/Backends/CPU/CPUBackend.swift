@@ -206,6 +206,8 @@ public final class CPUBackend: Backend {
     public func addRegion(_ base: inout Tensor, _ values: Tensor, offsets: [Int]) {
         if base.dtype == .f32 {
             base.cpuAddRegion(f32(values), offsets: offsets)
+        } else if base.dtype == .bf16, values.dtype == .bf16 || values.dtype == .f32 {
+            base.cpuAddRegionBF16(values, offsets: offsets)
         } else {
             var wide = f32(base)
             wide.cpuAddRegion(f32(values), offsets: offsets)
