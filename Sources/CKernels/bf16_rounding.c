@@ -25,6 +25,12 @@ void reelflow_round_bf16_f32_portable(const float *x, float *y, size_t n) {
     for (size_t i = 0; i < n; i++) o[i] = round_bits(b[i]);
 }
 
+// bf16 words to float32 (exact: the word is the upper half); the vector kernels' tails and the
+// fallback.
+static void bf16_to_f32_portable(const uint16_t *x, float *y, size_t n) {
+    for (size_t i = 0; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
+}
+
 #ifdef REELFLOW_HAVE_X86
 __attribute__((target("avx2")))
 static inline __m256i round_bits8(__m256 v) {
@@ -51,18 +57,22 @@ static void f32_to_bf16_avx2(const float *x, uint16_t *y, size_t n) {
 }
 
 // The same arithmetic on 16 lanes (AVX-512F): half the instructions per value, which matters
-// where every element-wise op of a bf16 model rounds its result.
+// where every element-wise op of a bf16 model rounds its result. The rounded bits, low half
+// still to clear.
+__attribute__((target("avx512f")))
+static inline __m512i round_bits16(__m512 v) {
+    __m512i b = _mm512_castps_si512(v);
+    __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
+    __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb));
+    return _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_or_si512(b, _mm512_set1_epi32(0x00400000)));
+}
+
 __attribute__((target("avx512f")))
 static void f32_to_bf16_avx512(const float *x, uint16_t *y, size_t n) {
     size_t i = 0;
-    const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7FFF), quiet = _mm512_set1_epi32(0x00400000);
     for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
-        __m512i b = _mm512_castps_si512(v);
-        __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(b, 16), one)));
-        __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-        r = _mm512_mask_mov_epi32(r, nan, _mm512_or_si512(b, quiet));
-        _mm256_storeu_si256((__m256i *)(y + i), _mm512_cvtepi32_epi16(_mm512_srli_epi32(r, 16)));
+        __m256i words = _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_bits16(_mm512_loadu_ps(x + i)), 16));
+        _mm256_storeu_si256((__m256i *)(y + i), words);
     }
     reelflow_f32_to_bf16_portable(x + i, y + i, n - i);
 }
@@ -70,19 +80,13 @@ static void f32_to_bf16_avx512(const float *x, uint16_t *y, size_t n) {
 __attribute__((target("avx512f")))
 static void round_bf16_avx512(const float *x, float *y, size_t n) {
     size_t i = 0;
-    const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7FFF), quiet = _mm512_set1_epi32(0x00400000);
-    const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
     for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_loadu_ps(x + i);
-        __m512i b = _mm512_castps_si512(v);
-        __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(bias, _mm512_and_si512(_mm512_srli_epi32(b, 16), one)));
-        r = _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_or_si512(b, quiet));
-        _mm512_storeu_si512((void *)(y + i), _mm512_and_si512(r, high));
+        __m512i r = _mm512_and_si512(round_bits16(_mm512_loadu_ps(x + i)), _mm512_set1_epi32((int)0xFFFF0000u));
+        _mm512_storeu_si512((void *)(y + i), r);
     }
     reelflow_round_bf16_f32_portable(x + i, y + i, n - i);
 }
 
-// bf16 words to float32 (exact: the word is the upper half).
 __attribute__((target("avx512f")))
 static void bf16_to_f32_avx512(const uint16_t *x, float *y, size_t n) {
     size_t i = 0;
@@ -90,7 +94,7 @@ static void bf16_to_f32_avx512(const uint16_t *x, float *y, size_t n) {
         __m512i w = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(x + i)));
         _mm512_storeu_si512((void *)(y + i), _mm512_slli_epi32(w, 16));
     }
-    for (; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
+    bf16_to_f32_portable(x + i, y + i, n - i);
 }
 
 __attribute__((target("avx2")))
@@ -100,7 +104,7 @@ static void bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n) {
         __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(x + i)));
         _mm256_storeu_si256((__m256i *)(y + i), _mm256_slli_epi32(w, 16));
     }
-    for (; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
+    bf16_to_f32_portable(x + i, y + i, n - i);
 }
 
 __attribute__((target("avx2")))
@@ -152,7 +156,7 @@ void reelflow_bf16_to_f32(const uint16_t *x, float *y, size_t n) {
         return;
     }
 #endif
-    for (size_t i = 0; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
+    bf16_to_f32_portable(x, y, n);
 }
 
 // The AVX2 builds whatever the CPU has beyond AVX2 (plain C without it), so tests on an AVX-512
@@ -184,5 +188,5 @@ void reelflow_bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n) {
         return;
     }
 #endif
-    for (size_t i = 0; i < n; i++) ((uint32_t *)y)[i] = (uint32_t)x[i] << 16;
+    bf16_to_f32_portable(x, y, n);
 }

@@ -14,20 +14,35 @@ import TensorsTestSupport
         .leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, 3.3895314e38, 65504, 0x1.0p-149 * 3,
     ]
 
+    /// The edge values, then `random` random bit patterns.
+    static func values(seed: UInt64, random: Int) -> [Float] {
+        var rng = SeededRandom(seed: seed)
+        return edges + (0..<random).map { _ in Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng)) }
+    }
+
+    /// `x` through a to-bf16 kernel and a round-to-bf16 kernel (outputs prefilled, so an
+    /// unwritten element shows).
+    static func run(
+        _ x: [Float], toBF16: (UnsafePointer<Float>?, UnsafeMutablePointer<UInt16>?, Int) -> Void,
+        round: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+    ) -> (words: [UInt16], floats: [Float]) {
+        let n = x.count
+        var words = [UInt16](repeating: 0xDEAD, count: n), floats = [Float](repeating: 7, count: n)
+        x.withUnsafeBufferPointer { src in
+            words.withUnsafeMutableBufferPointer { toBF16(src.baseAddress, $0.baseAddress, n) }
+            floats.withUnsafeMutableBufferPointer { round(src.baseAddress, $0.baseAddress, n) }
+        }
+        return (words, floats)
+    }
+
     /// The AVX2 builds, which the dispatch passes over on an AVX-512 machine, against the
     /// definition too: a machine without AVX-512 runs them.
     @Test func avx2BuildsMatchTheScalarDefinition() {
-        var rng = SeededRandom(seed: 14)
-        var values = Self.edges
-        for _ in 0..<200 { values.append(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))) }
+        let values = Self.values(seed: 14, random: 200)
         for n in 0...values.count {
             let x = Array(values.prefix(n))
-            var words = [UInt16](repeating: 0xDEAD, count: n), floats = [Float](repeating: 7, count: n)
+            let (words, floats) = Self.run(x, toBF16: { reelflow_f32_to_bf16_avx2($0, $1, $2) }, round: { reelflow_round_bf16_f32_avx2($0, $1, $2) })
             var widened = [Float](repeating: 7, count: n + 1)
-            x.withUnsafeBufferPointer { src in
-                words.withUnsafeMutableBufferPointer { reelflow_f32_to_bf16_avx2(src.baseAddress, $0.baseAddress, n) }
-                floats.withUnsafeMutableBufferPointer { reelflow_round_bf16_f32_avx2(src.baseAddress, $0.baseAddress, n) }
-            }
             words.withUnsafeBufferPointer { src in
                 widened.withUnsafeMutableBufferPointer { reelflow_bf16_to_f32_avx2(src.baseAddress, $0.baseAddress, n) }
             }
@@ -39,24 +54,12 @@ import TensorsTestSupport
 
     @Test(arguments: KernelPath.allCases)
     func matchesTheScalarDefinition(path: KernelPath) {
-        var rng = SeededRandom(seed: 12)
-        var values = Self.edges
-        for _ in 0..<500 { values.append(Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &rng))) }
+        let values = Self.values(seed: 12, random: 500)
         for n in 0...values.count {
             let x = Array(values.prefix(n))
-            var words = [UInt16](repeating: 0xDEAD, count: n), floats = [Float](repeating: 7, count: n)
-            x.withUnsafeBufferPointer { src in
-                words.withUnsafeMutableBufferPointer { dst in
-                    path == .dispatched
-                        ? reelflow_f32_to_bf16(src.baseAddress, dst.baseAddress, n)
-                        : reelflow_f32_to_bf16_portable(src.baseAddress, dst.baseAddress, n)
-                }
-                floats.withUnsafeMutableBufferPointer { dst in
-                    path == .dispatched
-                        ? reelflow_round_bf16_f32(src.baseAddress, dst.baseAddress, n)
-                        : reelflow_round_bf16_f32_portable(src.baseAddress, dst.baseAddress, n)
-                }
-            }
+            let (words, floats) = path == .dispatched
+                ? Self.run(x, toBF16: { reelflow_f32_to_bf16($0, $1, $2) }, round: { reelflow_round_bf16_f32($0, $1, $2) })
+                : Self.run(x, toBF16: { reelflow_f32_to_bf16_portable($0, $1, $2) }, round: { reelflow_round_bf16_f32_portable($0, $1, $2) })
             for i in 0..<n {
                 #expect(words[i] == BFloat16.bits(from: x[i]), "n \(n), element \(i): \(x[i])")
                 #expect(floats[i].bitPattern == UInt32(BFloat16.bits(from: x[i])) << 16, "n \(n), element \(i): \(x[i])")

@@ -9,29 +9,24 @@ internal import CKernels
 extension Tensor {
     static let bf16Chunk = 4096
 
-    /// `body(first, count, values)` turns `values` (float32, `count` of them, from element
-    /// `first` of `inputs`' flat order) into the results in place; the chunks run in parallel.
-    static func bf16Chunked(
-        shape: [Int], _ inputs: [Tensor], _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void
-    ) -> Tensor {
-        let n = shape.reduce(1, *)
+    /// `body(count, values)` turns `values` (float32, `count` of them) into the results in
+    /// place; the chunks of this bf16 tensor run in parallel. (Ops of two operands go through
+    /// `bf16Broadcast`.)
+    func bf16Chunked(_ body: (Int, UnsafeMutablePointer<Float>) -> Void) -> Tensor {
+        let n = count
         let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
-            inputs[0].withUnsafeHostBytes { a in
-                (inputs.count > 1 ? inputs[1] : inputs[0]).withUnsafeHostBytes { b in
-                    let (pa, pb) = (a.bindMemory(to: UInt16.self).baseAddress, b.bindMemory(to: UInt16.self).baseAddress)
-                    guard let pa, let pb, let po = out.baseAddress else { return }
-                    parallelFor(n, grain: 1 << 15) { range in
-                        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * bf16Chunk) { buffer in
-                            let x = buffer.baseAddress!, y = x + bf16Chunk
-                            var i = range.lowerBound
-                            while i < range.upperBound {
-                                let m = Swift.min(bf16Chunk, range.upperBound - i)
-                                reelflow_bf16_to_f32(pa + i, x, m)
-                                if inputs.count > 1 { reelflow_bf16_to_f32(pb + i, y, m) }
-                                body(i, m, x, y)
-                                reelflow_f32_to_bf16(x, po + i, m)
-                                i += m
-                            }
+            withUnsafeHostBytes { raw in
+                guard let source = raw.bindMemory(to: UInt16.self).baseAddress, let po = out.baseAddress else { return }
+                parallelFor(n, grain: 1 << 15) { range in
+                    withUnsafeTemporaryAllocation(of: Float.self, capacity: Tensor.bf16Chunk) { buffer in
+                        let x = buffer.baseAddress!
+                        var i = range.lowerBound
+                        while i < range.upperBound {
+                            let m = Swift.min(Tensor.bf16Chunk, range.upperBound - i)
+                            reelflow_bf16_to_f32(source + i, x, m)
+                            body(m, x)
+                            reelflow_f32_to_bf16(x, po + i, m)
+                            i += m
                         }
                     }
                 }
@@ -43,7 +38,7 @@ extension Tensor {
 
     /// `reelflow_activation_f32(kind)` of a bf16 tensor, rounded once to bf16.
     func cpuUnaryBF16(_ kind: Int32) -> Tensor {
-        Tensor.bf16Chunked(shape: shape, [self]) { _, m, x, _ in reelflow_activation_f32(kind, x, x, m) }
+        bf16Chunked { m, x in reelflow_activation_f32(kind, x, x, m) }
     }
 }
 
