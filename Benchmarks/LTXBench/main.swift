@@ -12,7 +12,8 @@ import Tensors
 //     ltx-bench DIR NAME DTYPE RUNS MASKED
 //
 // Loads DIR/transformer_NAME.safetensors (written by the Python side's `make`) in DTYPE (f32 or
-// bf16), builds the same state as the Python side (target grid, a reference latent appended,
+// bf16; bf16 loads transformer_NAME_bf16.safetensors, the same weights stored in bf16 as the
+// real checkpoints are, as the Python side does), builds the same state as the Python side (target grid, a reference latent appended,
 // with attention strength 0.5 when MASKED is 1) and times one X0 forward; prints
 // `name<TAB>median ms<TAB>peak RSS growth MiB`.
 
@@ -46,7 +47,7 @@ let (dir, name, dtype, masked) = (args[1], args[2], args[3] == "bf16" ? DType.bf
 let grids = ["tiny": (5, 8, 8), "small": (11, 8, 8)]
 guard let (f, h, w) = grids[name] else { fatalError("unknown shape \(name)") }
 
-let file = try SafetensorsFile(path: "\(dir)/transformer_\(name).safetensors")
+let file = try SafetensorsFile(path: "\(dir)/transformer_\(name)\(dtype == .bf16 ? "_bf16" : "").safetensors")
 let config = try TransformerConfig(file: file)
 let (weights, _) = try TransformerWeights.load(from: file, config: config, dtype: dtype)
 let model = VideoTransformer(config: config, weights: weights)

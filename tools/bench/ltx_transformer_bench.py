@@ -6,7 +6,9 @@ Reelflow's ltx-bench in the same invocation).
     python tools/bench/ltx_transformer_bench.py time  DIR NAME DTYPE RUNS THREADS MASK
 
 `make` writes random-weight LTX-2.3-shaped video transformers as ComfyUI-style checkpoints
-(float32, `config` metadata), one per benchmark shape:
+(`config` metadata), one per benchmark shape, each twice: float32 (`transformer_NAME`) and the
+same values rounded to bf16 (`transformer_NAME_bf16`), the dtype LTX-2.3's checkpoints ship in.
+bf16 runs load the bf16 file on both sides, so neither converts weights:
   tiny:  4 layers, 4 heads x 32  (D = 128), 320 target + 320 reference tokens
   small: 8 layers, 32 heads x 64 (D = 2048), 704 target + 704 reference tokens
 `time` builds the state with ltx-core's own items (target grid, reference latent appended,
@@ -57,11 +59,15 @@ def config(name):
                 cross_attention_dim=d)
 
 
+def checkpoint(directory, name, dtype_name):
+    return os.path.join(directory, f"transformer_{name}{'_bf16' if dtype_name == 'bf16' else ''}.safetensors")
+
+
 def make(directory):
     os.makedirs(directory, exist_ok=True)
     for name in SHAPES:
-        path = os.path.join(directory, f"transformer_{name}.safetensors")
-        if os.path.exists(path):
+        path, path_bf16 = checkpoint(directory, name, "f32"), checkpoint(directory, name, "bf16")
+        if os.path.exists(path) and os.path.exists(path_bf16):
             continue
         cfg = config(name)
         model = LTXVideoOnlyModelConfigurator.from_config({"transformer": cfg}).to_empty(device="cpu")
@@ -69,8 +75,10 @@ def make(directory):
         sd = {}
         for key, p in model.state_dict().items():
             sd[f"model.diffusion_model.{key}"] = (torch.randn(p.shape, generator=g) * 0.02).contiguous()
-        save_file(sd, path, metadata={"config": json.dumps({"transformer": cfg})})
-        print("wrote", path)
+        metadata = {"config": json.dumps({"transformer": cfg})}
+        save_file(sd, path, metadata=metadata)
+        save_file({k: v.to(torch.bfloat16) for k, v in sd.items()}, path_bf16, metadata=metadata)
+        print("wrote", path, "and", path_bf16)
 
 
 def peak_mib():
@@ -84,7 +92,7 @@ def time_forward(directory, name, dtype_name, runs, threads, masked):
     cfg = config(name)
     model = LTXVideoOnlyModelConfigurator.from_config({"transformer": cfg}).to_empty(device="cpu")
     from safetensors.torch import load_file
-    sd = load_file(os.path.join(directory, f"transformer_{name}.safetensors"))
+    sd = load_file(checkpoint(directory, name, dtype_name))
     model.load_state_dict({k[len("model.diffusion_model."):]: v for k, v in sd.items()})
     model = X0Model(model.to(dtype).eval())
     f, h, w = SHAPES[name]["grid"]
