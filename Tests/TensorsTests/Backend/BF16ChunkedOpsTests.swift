@@ -178,4 +178,29 @@ import TensorsTestSupport
             #expect(Self.words(base) != Self.words(y), "the shared storage was copied, not written")
         }
     }
+
+    /// A linear with an activation applies it in place on the product: bit for bit the product
+    /// followed by the separate activation, in bf16 (chunk and grain boundaries crossed) and in
+    /// float32; and activating a tensor whose storage another tensor shares leaves that one as it was.
+    @Test(arguments: [DType.bf16, .f32])
+    func linearActivationInPlaceMatchesTheSeparateOp(dtype: DType) {
+        var rng = SeededRandom(seed: 87)
+        let x = rng.tensor([3, 70, 40], scale: 2).to(dtype: dtype), w = rng.tensor([330, 40], scale: 0.5).to(dtype: dtype)
+        let bias = rng.tensor([330], scale: 1).to(dtype: dtype)
+        for op in [UnaryOp.geluTanh, .silu] {
+            let fused = CPUBackend.shared.linear(x, weight: w, bias: bias, activation: op)
+            let separate = CPUBackend.shared.unary(op, CPUBackend.shared.linear(x, weight: w, bias: bias))
+            #expect(fused.dtype == dtype && fused.shape == [3, 70, 330])
+            #expect(fused.hostScalars().map(\.bitPattern) == separate.hostScalars().map(\.bitPattern), "\(op) in \(dtype)")
+        }
+        let shared = rng.tensor([5000], scale: 3).to(dtype: dtype)
+        var activated = shared
+        let gelu = UnaryOp.geluTanh.activationKind!
+        let done = activated.activateInPlace(gelu)
+        #expect(done)
+        #expect(shared.hostScalars() != activated.hostScalars(), "the shared storage was copied, not written")
+        var kept = rng.tensor([8], scale: 1).to(dtype: .f16)
+        let doneOnF16 = kept.activateInPlace(gelu)
+        #expect(!doneOnF16, "f16 is left to the general path")
+    }
 }

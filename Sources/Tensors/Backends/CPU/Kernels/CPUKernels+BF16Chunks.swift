@@ -40,6 +40,29 @@ extension Tensor {
     func cpuUnaryBF16(_ kind: Int32) -> Tensor {
         bf16Chunked { m, x in reelflow_activation_f32(kind, x, x, m) }
     }
+
+    /// `bf16Chunked` over this tensor's own words: each chunk is widened, computed and rounded
+    /// back where it came from (copied first if the storage is shared or mapped). The values
+    /// are `bf16Chunked`'s; no second tensor is allocated.
+    mutating func bf16ChunkedInPlace(_ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let n = count
+        withUnsafeMutableWords { words in
+            guard let w = words.baseAddress else { return }
+            parallelFor(n, grain: 1 << 15) { range in
+                withUnsafeTemporaryAllocation(of: Float.self, capacity: Tensor.bf16Chunk) { buffer in
+                    let x = buffer.baseAddress!
+                    var i = range.lowerBound
+                    while i < range.upperBound {
+                        let m = Swift.min(Tensor.bf16Chunk, range.upperBound - i)
+                        reelflow_bf16_to_f32(w + i, x, m)
+                        body(m, x)
+                        reelflow_f32_to_bf16(x, w + i, m)
+                        i += m
+                    }
+                }
+            }
+        }
+    }
 }
 
 extension Tensor {

@@ -24,6 +24,27 @@ extension Tensor {
         }
     }
 
+    /// The activation `kind` written over this tensor's own elements (copied first if the
+    /// storage is shared or mapped): the values of `unary(kind)` on float32 and of
+    /// `cpuUnaryBF16(kind)` on bf16, without a second tensor. False (nothing done) for other
+    /// dtypes.
+    mutating func activateInPlace(_ kind: Int32) -> Bool {
+        switch dtype {
+        case .f32:
+            withUnsafeMutableBufferPointer { buffer in
+                guard let d = buffer.baseAddress else { return }
+                parallelFor(buffer.count, grain: 1 << 15) { range in
+                    reelflow_activation_f32(kind, d + range.lowerBound, d + range.lowerBound, range.count)
+                }
+            }
+        case .bf16:
+            bf16ChunkedInPlace { m, v in reelflow_activation_f32(kind, v, v, m) }
+        default:
+            return false
+        }
+        return true
+    }
+
     /// `transform` over every element of a float32 CPU tensor, spread over threads.
     func cpuMap(_ transform: (Float) -> Float) -> Tensor { unaryMap(transform) }
 
