@@ -42,6 +42,7 @@ guard args.count == 6, let runs = Int(args[4]), runs >= 1 else {
 if let repaired = TensorThreads.repairBLASKernelChoice() {
     FileHandle.standardError.write("OpenBLAS kernels: \(repaired.from) -> \(repaired.to) (as reelflow does)\n".data(using: .utf8)!)
 }
+TensorThreads.tuneHostAllocator()  // as reelflow does
 TensorThreads.stopIdleBLASThreads()
 let (dir, name, dtype, masked) = (args[1], args[2], args[3] == "bf16" ? DType.bf16 : DType.f32, args[5] == "1")
 let grids = ["tiny": (5, 8, 8), "small": (11, 8, 8)]

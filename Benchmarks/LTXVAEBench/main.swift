@@ -33,6 +33,7 @@ guard args.count == 5, let runs = Int(args[4]), runs >= 1 else {
 if let repaired = TensorThreads.repairBLASKernelChoice() {
     FileHandle.standardError.write("OpenBLAS kernels: \(repaired.from) -> \(repaired.to) (as reelflow does)\n".data(using: .utf8)!)
 }
+TensorThreads.tuneHostAllocator()  // as reelflow does
 TensorThreads.stopIdleBLASThreads()
 let (dir, figure, dtype) = (args[1], args[2], args[3] == "bf16" ? DType.bf16 : DType.f32)
 let checkpoint = try SafetensorsFile(path: "\(dir)/vae_bench.safetensors")

@@ -29,6 +29,7 @@ struct Reelflow: AsyncParsableCommand {
     /// BLAS starts them again when a node needs them.
     static func main() async {
         TensorThreads.repairBLASKernelChoice()
+        TensorThreads.tuneHostAllocator()
         TensorThreads.stopIdleBLASThreads()
         do {
             var command = try parseAsRoot()

@@ -95,4 +95,8 @@ void reelflow_bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n);
 /// 2 when the CPU has AVX-512 (F, BW, DQ, VL), 1 for AVX2 with FMA, 0 otherwise (x86-64 only).
 int reelflow_cpu_vector_level(void);
 
+/// Fixes glibc's malloc mmap threshold and trim threshold at these byte counts (`mallopt`);
+/// 1 when both were set, 0 otherwise (or where the C library is not glibc).
+int reelflow_set_malloc_thresholds(int mmap_threshold, int trim_threshold);
+
 #endif

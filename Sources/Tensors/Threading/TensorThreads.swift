@@ -63,6 +63,16 @@ public enum TensorThreads {
         state.withLock { _ in BLAS.replaceGenericCoreChoice() }
     }
 
+    /// Fixes glibc's malloc thresholds so the large tensors a model step makes and drops reuse
+    /// the process's memory instead of faulting in fresh pages each time (`HostAllocator`).
+    /// Call it at process start, before any tensor op (the `reelflow` command does);
+    /// `REELFLOW_MALLOC_TUNING=0`, or thresholds set in the environment, leave glibc as it is.
+    /// - Returns: whether the thresholds were set.
+    @discardableResult
+    public static func tuneHostAllocator() -> Bool {
+        state.withLock { _ in HostAllocator.tune() }
+    }
+
     /// Stops OpenBLAS's idle worker threads, which it starts when the library loads and which
     /// then spin for about 0.1 s of CPU each before they sleep. OpenBLAS runs on one thread
     /// here, so once stopped they are not started again. Call it at process start (the
