@@ -130,7 +130,7 @@ print("#\tthreads \(TensorThreads.count), OpenBLAS core \(TensorThreads.blasCore
 switch mode {
 case "linear": benchLinear(runs: runs)
 case "attention": benchAttention(runs: runs)
-case "attention-parts", "kernels", "storage", "conv", "norms", "shuffle", "bf16": break
+case "attention-parts", "kernels", "storage", "conv", "norms", "shuffle", "bf16", "onednn-gemm": break
 default:
     benchAttention(runs: runs)
     benchLinear(runs: runs)
@@ -262,3 +262,23 @@ func benchBF16(runs: Int) {
     report("bf16_attention_32x128x1408", time(runs: runs) { _ = Tensor.attention(query: q, key: k, value: v, heads: heads) }, "")
 }
 if mode == "bf16" { benchBF16(runs: runs) }
+
+/// oneDNN's two bf16 kernels for the transformer's linear shapes, interleaved in one process:
+/// its first choice (the AMX brgemm on AMX CPUs) and the `gemm:jit` kernel that `linear` now
+/// prefers for long products (`OneDNN.gemmPreferredDepth`); prints both medians and the ratio.
+func benchOneDNNGemm(runs: Int) {
+    for (rows, inF, outF) in [(1408, 2048, 2048), (1408, 8192, 2048), (128, 2048, 2048), (1408, 2048, 8192), (640, 512, 128)] {
+        let x = random([rows, inF], seed: 1).to(dtype: .bf16), w = random([outF, inF], seed: 2).to(dtype: .bf16)
+        let run = { (gemm: Bool) in { () -> Void in
+            OneDNN.prefersGemmKernel = gemm
+            _ = x.linear(weight: w)
+        } }
+        let ms = timeInterleaved(runs: runs, [run(false), run(true)])
+        let chosen = OneDNN.lastImplementation
+        OneDNN.prefersGemmKernel = true
+        report(
+            "bf16_linear_\(rows)x\(inF)x\(outF)", ms[1],
+            String(format: "first choice %.2f ms; preferred (%@) / first choice %.3f", ms[0], chosen, ms[1] / ms[0]))
+    }
+}
+if mode == "onednn-gemm" { benchOneDNNGemm(runs: runs) }

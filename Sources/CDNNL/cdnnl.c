@@ -72,6 +72,10 @@ static void open_library(void) {
     LOOK(post_ops_destroy, "dnnl_post_ops_destroy")
     LOOK(post_ops_append_sum, "dnnl_post_ops_append_sum")
     LOOK(attr_set_post_ops, "dnnl_primitive_attr_set_post_ops")
+    LOOK(pd_iterator_create, "dnnl_primitive_desc_iterator_create")
+    LOOK(pd_iterator_next, "dnnl_primitive_desc_iterator_next")
+    LOOK(pd_iterator_fetch, "dnnl_primitive_desc_iterator_fetch")
+    LOOK(pd_iterator_destroy, "dnnl_primitive_desc_iterator_destroy")
 #undef LOOK
     // Debian's build runs on OpenMP; the thread count is the calling thread's setting.
     *(void **)&rf_dnnl.omp_set_num_threads = dlsym(handle, "omp_set_num_threads");
@@ -138,9 +142,29 @@ void rf_dnnl_plan_free(rf_dnnl_plan *plan) {
     free(plan);
 }
 
+// The first of oneDNN's implementations of `desc` (in its order of preference) whose name
+// starts with `prefix`, or NULL where none does.
+static void *first_implementation(const matmul_desc *desc, const void *attr, const char *prefix) {
+    void *iterator = NULL, *found = NULL;
+    if (rf_dnnl.pd_iterator_create(&iterator, desc, attr, rf_dnnl_engine, NULL) != DNNL_SUCCESS) return NULL;
+    do {
+        void *pd = rf_dnnl.pd_iterator_fetch(iterator);
+        const char *impl = NULL;
+        if (pd && rf_dnnl.pd_query(pd, QUERY_IMPL_INFO_STR, 0, &impl) == DNNL_SUCCESS && impl &&
+            strncmp(impl, prefix, strlen(prefix)) == 0) {
+            found = pd;
+            break;
+        }
+        if (pd) rf_dnnl.pd_destroy(pd);
+    } while (rf_dnnl.pd_iterator_next(iterator) == DNNL_SUCCESS);
+    rf_dnnl.pd_iterator_destroy(iterator);
+    return found;
+}
+
 rf_dnnl_plan *rf_dnnl_matmul_plan(int64_t batch, int64_t m, int64_t k, int64_t n, int a_type,
                                   const int64_t a_strides[3], int b_type, const int64_t b_strides[3], int c_type,
-                                  const int64_t c_strides[3], int bias_type, int threads) {
+                                  const int64_t c_strides[3], int bias_type, int threads,
+                                  const char *implementation_prefix) {
     // oneDNN splits a kernel's work for the calling thread's OpenMP thread count when it plans
     // it: plan for the count the plan will run on, whatever this thread last ran with.
     if (rf_dnnl.omp_set_num_threads && threads > 0) rf_dnnl.omp_set_num_threads(threads);
@@ -175,7 +199,8 @@ rf_dnnl_plan *rf_dnnl_matmul_plan(int64_t batch, int64_t m, int64_t k, int64_t n
         rf_dnnl_fail("primitive attributes", status);
         goto failed;
     }
-    status = rf_dnnl.pd_create(&plan->pd, &desc, attr, rf_dnnl_engine, NULL);
+    if (implementation_prefix) plan->pd = first_implementation(&desc, attr, implementation_prefix);
+    status = plan->pd ? DNNL_SUCCESS : rf_dnnl.pd_create(&plan->pd, &desc, attr, rf_dnnl_engine, NULL);
     rf_dnnl.attr_destroy(attr);
     if (status) {
         rf_dnnl_fail("matmul primitive descriptor (no implementation for these types and strides?)", status);
@@ -201,12 +226,40 @@ failed:
 
 const char *rf_dnnl_plan_impl(const rf_dnnl_plan *plan) { return plan->impl; }
 
+// Each thread keeps the largest scratchpad its runs have needed and reuses it: a scratchpad
+// can be tens of MB (oneDNN's gemm kernel packs the whole weight into it), and allocating it
+// per run faulted its pages in afresh on every call. Freed when the thread ends.
+typedef struct { void *pointer; size_t bytes; } thread_scratchpad;
+static pthread_key_t scratchpad_key;
+static pthread_once_t scratchpad_once = PTHREAD_ONCE_INIT;
+static void free_scratchpad(void *kept) {
+    free(((thread_scratchpad *)kept)->pointer);
+    free(kept);
+}
+static void make_scratchpad_key(void) { pthread_key_create(&scratchpad_key, free_scratchpad); }
+
+static void *thread_scratchpad_of(size_t bytes) {
+    pthread_once(&scratchpad_once, make_scratchpad_key);
+    thread_scratchpad *kept = pthread_getspecific(scratchpad_key);
+    if (!kept) {
+        if (!(kept = calloc(1, sizeof *kept))) return NULL;
+        pthread_setspecific(scratchpad_key, kept);
+    }
+    if (kept->bytes < bytes) {
+        free(kept->pointer);
+        size_t rounded = (bytes + 63) & ~(size_t)63;
+        kept->pointer = aligned_alloc(64, rounded);
+        kept->bytes = kept->pointer ? rounded : 0;
+    }
+    return kept->pointer;
+}
+
 int rf_dnnl_plan_run(rf_dnnl_plan *plan, const void *a, const void *b, const void *bias, void *c, int threads) {
     void *memories[5] = {NULL, NULL, NULL, NULL, NULL};
     exec_arg args[5];
     int nargs = 0, status = 0;
     void *scratchpad = NULL;
-    if (plan->scratchpad_bytes > 0 && !(scratchpad = aligned_alloc(64, (plan->scratchpad_bytes + 63) & ~(size_t)63))) {
+    if (plan->scratchpad_bytes > 0 && !(scratchpad = thread_scratchpad_of(plan->scratchpad_bytes))) {
         snprintf(message, sizeof message, "no memory for a oneDNN scratchpad of %zu bytes", plan->scratchpad_bytes);
         return -1;
     }
@@ -235,6 +288,5 @@ int rf_dnnl_plan_run(rf_dnnl_plan *plan, const void *a, const void *b, const voi
 done:
     for (int i = 0; i < 5; i++)
         if (memories[i]) rf_dnnl.memory_destroy(memories[i]);
-    free(scratchpad);
     return status;
 }

@@ -37,7 +37,7 @@ int rf_dnnl_pack_blocked(const memory_desc *packed, const void *plain, void *out
                          int threads);
 typedef struct { int arg; void *memory; } exec_arg;
 
-enum { DNNL_SUCCESS = 0, DNNL_CPU_ENGINE = 1, DNNL_STREAM_DEFAULT = 1, QUERY_IMPL_INFO_STR = 8 };
+enum { DNNL_SUCCESS = 0, DNNL_ITERATOR_ENDS = 4, DNNL_CPU_ENGINE = 1, DNNL_STREAM_DEFAULT = 1, QUERY_IMPL_INFO_STR = 8 };
 enum { ARG_SRC = 1, ARG_DST = 17, ARG_WEIGHTS = 33, ARG_BIAS = 41, ARG_SCRATCHPAD = 80 };
 enum { SCRATCHPAD_MODE_USER = 1, QUERY_SCRATCHPAD_MD = 136, QUERY_WEIGHTS_MD = 131 };
 enum { FORMAT_TAG_ANY = 1, FORMAT_TAG_ABCD16B = 69, FORWARD_INFERENCE = 96, CONVOLUTION_DIRECT = 1 };
@@ -77,6 +77,10 @@ typedef struct {
     int (*post_ops_destroy)(void *post_ops);
     int (*post_ops_append_sum)(void *post_ops, float scale);
     int (*attr_set_post_ops)(void *attr, const void *post_ops);
+    int (*pd_iterator_create)(void **iterator, const void *op_desc, const void *attr, void *engine, const void *hint);
+    int (*pd_iterator_next)(void *iterator);
+    void *(*pd_iterator_fetch)(const void *iterator);
+    int (*pd_iterator_destroy)(void *iterator);
 } rf_dnnl_api;
 
 

@@ -39,12 +39,14 @@ typedef struct rf_dnnl_plan rf_dnnl_plan;
 // Plans the product for runs on `threads` threads, or returns NULL (rf_dnnl_message says why).
 // oneDNN fixes a kernel's split of the work when it plans it, from the calling thread's OpenMP
 // thread count, so a plan is made for the count it will run on and run with that count.
+// `implementation_prefix` (e.g. "gemm:jit") takes the first implementation oneDNN offers whose
+// name starts with it, where one does; NULL, or none matching, takes oneDNN's first choice.
 rf_dnnl_plan *rf_dnnl_matmul_plan(
     int64_t batch, int64_t m, int64_t k, int64_t n,
     int a_type, const int64_t a_strides[3],
     int b_type, const int64_t b_strides[3],
     int c_type, const int64_t c_strides[3],
-    int bias_type, int threads);
+    int bias_type, int threads, const char *implementation_prefix);
 
 // The oneDNN implementation chosen, e.g. "brg:avx512_core_amx_bf16".
 const char *rf_dnnl_plan_impl(const rf_dnnl_plan *plan);

@@ -89,6 +89,7 @@ package enum OneDNN {
         var m: Int, k: Int, n: Int, threads: Int
         var a: Layout, b: Layout, c: Layout
         var biasType: Int32
+        var preferring: String?
     }
 
     /// Plans by shape; nil where oneDNN refused one (the caller's own path runs for it).
@@ -101,20 +102,23 @@ package enum OneDNN {
 
     /// The plan for `[m, k] · [k, n]` with the operands laid out as given and an optional
     /// bias row (`biasType` 0 for none), to run on `threads` threads (oneDNN splits the work
-    /// when it plans); nil when oneDNN is off or refuses the shape.
+    /// when it plans); nil when oneDNN is off or refuses the shape. `preferring` names the
+    /// start of an implementation to take where oneDNN has one (`"gemm:jit"`); otherwise, or
+    /// when it has none, oneDNN's first choice.
     package static func product(
-        m: Int, k: Int, n: Int, a: Layout, b: Layout, c: Layout, biasType: Int32 = 0, threads: Int
+        m: Int, k: Int, n: Int, a: Layout, b: Layout, c: Layout, biasType: Int32 = 0, threads: Int,
+        preferring: String? = nil
     ) -> Product? {
         guard enabled else { return nil }
         return plans.withLock { plans in
-            let key = Key(m: m, k: k, n: n, threads: threads, a: a, b: b, c: c, biasType: biasType)
+            let key = Key(m: m, k: k, n: n, threads: threads, a: a, b: b, c: c, biasType: biasType, preferring: preferring)
             if let known = plans[key] {
                 if let known { lastImpl.set(known.implementation) }
                 return known
             }
             var made = rf_dnnl_matmul_plan(
                 1, Int64(m), Int64(k), Int64(n), a.type, a.strides, b.type, b.strides, c.type, c.strides, biasType,
-                Int32(threads)
+                Int32(threads), preferring
             ).map(Product.init)
             if let plan = made {
                 lastImpl.set(plan.implementation)
@@ -128,6 +132,24 @@ package enum OneDNN {
             return made
         }
     }
+
+    /// A bf16 `linear` with at least `gemmPreferredDepth` inputs and at most
+    /// `gemmPreferredMaxOutputs` outputs, whose first choice is oneDNN 2.6's AMX brgemm, takes
+    /// its `gemm:jit` kernel instead (float32 accumulation in another order, the bias and one
+    /// rounding as before). Alone, 0.84-0.87x the brgemm's time at 1408 x 2048 x 2048, 0.75-0.82x
+    /// at 1408 x 8192 x 2048 and 0.83-0.85x at 128 tokens; at 128-512 inputs (the tiny shape)
+    /// the brgemm is 1.4-1.6x faster, and with more outputs (2048 x 8192, 2048 x 18432) the gain
+    /// went within the step. The gemm kernel packs the whole weight into its scratchpad (a
+    /// thread's is kept: 32 MB for the small step's 8192 x 2048). `REELFLOW_ONEDNN_GEMM=0`
+    /// keeps oneDNN's first choice (docs/benchmarks.md, "oneDNN's gemm kernel for long bf16
+    /// products").
+    static let gemmPreferredDepth = 1024
+    static let gemmPreferredMaxOutputs = 2048
+    package static var prefersGemmKernel: Bool {
+        get { gemmSwitch.withLock { $0 } }
+        set { gemmSwitch.withLock { $0 = newValue } }
+    }
+    private static let gemmSwitch = Mutex(ProcessInfo.processInfo.environment["REELFLOW_ONEDNN_GEMM"] != "0")
 
     /// `x · weightᵀ (+ bias)` for a bf16 `x` `[..., in]` and a bf16 `weight` `[out, in]`,
     /// rounded to bf16; nil when oneDNN is off or cannot take the operands (the caller then
@@ -144,11 +166,18 @@ package enum OneDNN {
         // x [m, k] row-major; the weight [n, k] row-major read as its transpose [k, n]; the
         // output [m, n] row-major.
         let threads = TensorThreads.threadsForOneCall
-        guard
-            let plan = product(
+        func planned(preferring: String?) -> Product? {
+            product(
                 m: m, k: k, n: n, a: .bf16(m * k, k, 1), b: .bf16(n * k, 1, k), c: .bf16(m * n, n, 1),
-                biasType: biasType, threads: threads)
-        else { return nil }
+                biasType: biasType, threads: threads, preferring: preferring)
+        }
+        guard var plan = planned(preferring: nil) else { return nil }
+        if prefersGemmKernel, k >= gemmPreferredDepth, n <= gemmPreferredMaxOutputs,
+            plan.implementation.hasPrefix("brg:avx512_core_amx"),
+            let gemm = planned(preferring: "gemm:jit")
+        {
+            plan = gemm
+        }
         let words = [UInt16](unsafeUninitializedCapacity: m * n) { out, count in
             x.withUnsafeHostBytes { a in
                 weight.withUnsafeHostBytes { b in
