@@ -15,12 +15,25 @@ import Tensors
 // bf16; bf16 loads transformer_NAME_bf16.safetensors, the same weights stored in bf16 as the
 // real checkpoints are, as the Python side does), builds the same state as the Python side (target grid, a reference latent appended,
 // with attention strength 0.5 when MASKED is 1) and times one X0 forward; prints
-// `name<TAB>median ms<TAB>peak RSS growth MiB`.
+// `name<TAB>median ms<TAB>peak RSS growth MiB` (over the warm-up forward, the kernel's
+// peak mark reset first, as on the Python side).
 
-func peakMiB() -> Double {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_maxrss) / 1024
+/// A field of /proc/self/status in MiB (VmRSS, VmHWM).
+func statusMiB(_ field: String) -> Double {
+    let text = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
+        return Double(line.split(separator: " ", omittingEmptySubsequences: true)[1]).map { $0 / 1024 } ?? 0
+    }
+    fatalError("no \(field) in /proc/self/status")
+}
+
+/// Resets the kernel's peak-RSS mark to the current RSS (5 into /proc/self/clear_refs), as the
+/// Python side does, and returns the RSS now.
+func startPeak() -> Double {
+    guard let refs = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { fatalError("cannot open /proc/self/clear_refs") }
+    refs.write(Data("5".utf8))
+    try? refs.close()
+    return statusMiB("VmRSS")
 }
 
 func random(_ shape: [Int], seed: UInt64) -> Tensor {
@@ -73,9 +86,9 @@ state = try ConditionByReferenceLatent(
     .apply(to: state, noisyTokens: f * h * w, fps: 24)
 let context = random([1, 128, config.width], seed: 3).to(dtype: dtype)
 
-let before = peakMiB()
+let before = startPeak()
 _ = model.denoised(state, sigma: 0.9, context: context)  // warm-up
-let growth = peakMiB() - before
+let growth = statusMiB("VmHWM") - before
 var times: [Double] = []
 for _ in 0..<runs {
     let t0 = DispatchTime.now().uptimeNanoseconds

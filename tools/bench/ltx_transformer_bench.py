@@ -13,11 +13,12 @@ bf16 runs load the bf16 file on both sides, so neither converts weights:
   small: 8 layers, 32 heads x 64 (D = 2048), 704 target + 704 reference tokens
 `time` builds the state with ltx-core's own items (target grid, reference latent appended,
 optionally wrapped in attention strength 0.5 so a mask exists) and times X0Model's forward;
-prints one line `name<TAB>median ms<TAB>peak RSS growth MiB`.
+prints one line `name<TAB>median ms<TAB>peak RSS growth MiB` (the peak over the warm-up forward
+above the RSS before it, with the kernel's peak mark reset first: /proc/self/clear_refs).
 """
+import gc
 import json
 import os
-import resource
 import statistics
 import sys
 import time
@@ -81,8 +82,21 @@ def make(directory):
         print("wrote", path, "and", path_bf16)
 
 
-def peak_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def status_mib(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def start_peak():
+    """Resets the kernel's peak-RSS mark to the current RSS (writing 5 to clear_refs), so the
+    peak read after the forward is the forward's own, not loading's (ltx-core's load, which
+    makes float32 parameters before the bf16 copy, peaks far above any forward); returns the
+    RSS now."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    return status_mib("VmRSS")
 
 
 def time_forward(directory, name, dtype_name, runs, threads, masked):
@@ -108,9 +122,11 @@ def time_forward(directory, name, dtype_name, runs, threads, masked):
     d = cfg["num_attention_heads"] * cfg["attention_head_dim"]
     context = torch.randn(1, CONTEXT_TOKENS, d, generator=g).to(dtype)
     video = modality_from_latent_state(state, context, torch.tensor(0.9))
-    before = peak_mib()
+    del sd
+    gc.collect()
+    before = start_peak()
     model(video=video, audio=None, perturbations=None)  # warm-up
-    growth = peak_mib() - before
+    growth = status_mib("VmHWM") - before
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
