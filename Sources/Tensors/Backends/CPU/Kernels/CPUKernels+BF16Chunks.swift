@@ -17,19 +17,7 @@ extension Tensor {
         let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
             withUnsafeHostBytes { raw in
                 guard let source = raw.bindMemory(to: UInt16.self).baseAddress, let po = out.baseAddress else { return }
-                parallelFor(n, grain: 1 << 15) { range in
-                    withUnsafeTemporaryAllocation(of: Float.self, capacity: Tensor.bf16Chunk) { buffer in
-                        let x = buffer.baseAddress!
-                        var i = range.lowerBound
-                        while i < range.upperBound {
-                            let m = Swift.min(Tensor.bf16Chunk, range.upperBound - i)
-                            reelflow_bf16_to_f32(source + i, x, m)
-                            body(m, x)
-                            reelflow_f32_to_bf16(x, po + i, m)
-                            i += m
-                        }
-                    }
-                }
+                Tensor.bf16Chunks(n, from: source, to: po, body)
             }
             initialized = n
         }
@@ -48,17 +36,26 @@ extension Tensor {
         let n = count
         withUnsafeMutableWords { words in
             guard let w = words.baseAddress else { return }
-            parallelFor(n, grain: 1 << 15) { range in
-                withUnsafeTemporaryAllocation(of: Float.self, capacity: Tensor.bf16Chunk) { buffer in
-                    let x = buffer.baseAddress!
-                    var i = range.lowerBound
-                    while i < range.upperBound {
-                        let m = Swift.min(Tensor.bf16Chunk, range.upperBound - i)
-                        reelflow_bf16_to_f32(w + i, x, m)
-                        body(m, x)
-                        reelflow_f32_to_bf16(x, w + i, m)
-                        i += m
-                    }
+            Tensor.bf16Chunks(n, from: w, to: w, body)
+        }
+    }
+
+    /// The chunk loop of both: `n` bf16 words from `source`, each chunk widened into a float32
+    /// buffer, `body` run on it, rounded into `destination` (which may be `source`).
+    private static func bf16Chunks(
+        _ n: Int, from source: UnsafePointer<UInt16>, to destination: UnsafeMutablePointer<UInt16>,
+        _ body: (Int, UnsafeMutablePointer<Float>) -> Void
+    ) {
+        parallelFor(n, grain: 1 << 15) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: Tensor.bf16Chunk) { buffer in
+                let x = buffer.baseAddress!
+                var i = range.lowerBound
+                while i < range.upperBound {
+                    let m = Swift.min(Tensor.bf16Chunk, range.upperBound - i)
+                    reelflow_bf16_to_f32(source + i, x, m)
+                    body(m, x)
+                    reelflow_f32_to_bf16(x, destination + i, m)
+                    i += m
                 }
             }
         }
