@@ -78,4 +78,23 @@ import TensorsTestSupport
         #expect(small == large)
         #expect(small < 1408 * 1408 * 4)
     }
+
+    /// Group weights applied run by run (a group's tokens in one stretch, the grid first)
+    /// give the dense bias's result exactly, with key blocks that start and end inside runs,
+    /// two batch items with their own cross weights, and a group appended twice, apart.
+    @Test func groupRunsMatchTheDenseBiasAcrossKeyBlocks() {
+        var rng = SeededRandom(seed: 23)
+        let (b, t, heads, d) = (2, 29, 2, 8)
+        let groups = (0..<t).map { $0 < 11 ? 0 : ($0 < 16 ? 1 : ($0 < 22 ? 2 : ($0 < 25 ? 1 : 3))) }
+        let cross = (0..<(b * t)).map { i in i % 7 == 0 ? 0 : Float.random(in: 0.1...1, using: &rng) }
+        let weights = TokenGroupWeights(groups: groups, cross: cross, batch: b, firstIsolatedGroup: 2, dtype: .f32)
+        let q = rng.tensor([b, t, heads * d]), k = rng.tensor([b, t, heads * d]), v = rng.tensor([b, t, heads * d])
+        for (bq, bk) in [(4, 5), (7, 13), (29, 29)] {
+            let grouped = Tensor.cpuAttention(
+                query: q, key: k, value: v, heads: heads, mask: .groups(weights), queryBlock: bq, keyBlock: bk)
+            let dense = Tensor.cpuAttention(
+                query: q, key: k, value: v, heads: heads, mask: .additive(weights.denseBias()), queryBlock: bq, keyBlock: bk)
+            #expect(grouped.hostScalars() == dense.hostScalars(), "blocks \(bq) x \(bk)")
+        }
+    }
 }

@@ -239,10 +239,16 @@ struct MaskLayout {
     }
 }
 
-/// `TokenGroupWeights` prepared for the tile loop: the group of each token and the bias of
-/// its cross weight, so a score row gets its bias from two table lookups per key.
+/// `TokenGroupWeights` prepared for the tile loop: the tokens cut into runs of one group (the
+/// target grid, then each appended item: a handful of runs), so a score row gets its bias run
+/// by run, as a constant or the keys' cross biases added over the run, instead of two table
+/// lookups per key.
 struct GroupBias: Sendable {
+    struct Run: Sendable {
+        var start: Int, end: Int, group: Int32
+    }
     let groups: [Int32]
+    let runs: [Run]
     let crossBias: [Float]
     let batch: Int
     let tokens: Int
@@ -251,6 +257,15 @@ struct GroupBias: Sendable {
 
     init(_ w: TokenGroupWeights) {
         groups = w.groups.map { Int32($0) }
+        var runs: [Run] = []
+        for (i, g) in groups.enumerated() {
+            if let last = runs.last, last.group == g {
+                runs[runs.count - 1].end = i + 1
+            } else {
+                runs.append(Run(start: i, end: i + 1, group: g))
+            }
+        }
+        self.runs = runs
         crossBias = w.cross.map { TokenGroupWeights.bias($0, dtype: w.dtype) }
         batch = w.batch
         tokens = w.groups.count
@@ -258,22 +273,29 @@ struct GroupBias: Sendable {
         lowest = TokenGroupWeights.bias(0, dtype: w.dtype)
     }
 
-    /// Adds the bias of query token `row` against keys `firstKey ..< firstKey + count`.
+    /// Adds the bias of query token `row` against keys `firstKey ..< firstKey + count`: nothing
+    /// within a group, the key's cross bias from the grid to an appended token, the query's from
+    /// an appended token to the grid, the lowest value between isolated appended groups.
     func add(to s: UnsafeMutablePointer<Float>, count: Int, batch b: Int, row: Int, firstKey: Int) {
-        let bb = batch == 1 ? 0 : b
-        groups.withUnsafeBufferPointer { g in
-            crossBias.withUnsafeBufferPointer { c in
-                let gi = g[row], cross = c.baseAddress! + bb * tokens
-                for j in 0..<count {
-                    let key = firstKey + j, gj = g[key]
-                    if gi == gj { continue }
-                    if gi == 0 {
-                        s[j] += cross[key]
-                    } else if gj == 0 {
-                        s[j] += cross[row]
+        let bb = batch == 1 ? 0 : b, last = firstKey + count
+        crossBias.withUnsafeBufferPointer { c in
+            let gi = groups[row], cross = c.baseAddress! + bb * tokens
+            for run in runs where run.end > firstKey && run.start < last {
+                let gj = run.group
+                if gi == gj { continue }
+                let from = Swift.max(run.start, firstKey), to = Swift.min(run.end, last)
+                if gi == 0 {
+                    for key in from..<to { s[key - firstKey] += cross[key] }
+                } else {
+                    let value: Float
+                    if gj == 0 {
+                        value = cross[row]
                     } else if Swift.max(gi, gj) >= isolated {
-                        s[j] += lowest
+                        value = lowest
+                    } else {
+                        continue
                     }
+                    for key in from..<to { s[key - firstKey] += value }
                 }
             }
         }
