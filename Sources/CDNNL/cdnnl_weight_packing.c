@@ -43,37 +43,46 @@ typedef struct {
 static void *pack_range(void *argument) {
     const pack_part *p = argument;
     const int64_t *to = p->to, *ti = p->ti, *tt = p->tt, i = p->i, taps = p->taps, row = i * taps;
-    // One output channel at a time, tap by tap: its source row (I x taps values) stays in L1,
-    // and a tap's input channels land in one contiguous stretch of the blocked layout (16 KB
-    // for 256 channels), where going input channel by input channel touches every tap's page.
+    // Input channel by input channel, tap by tap, output channel innermost: in the blocked
+    // layouts consecutive output channels sit side by side (the innermost block but the pair),
+    // so the writes run along whole cache lines, and the reads, one per output channel's row,
+    // come from the same few lines for every tap. (Output channel outermost, the writes went to
+    // a new line of the multi-MB packed weight every 4 bytes: 10% of a bf16 encode.)
     if (p->element == 2 && p->pairs) {
         const uint16_t *s = (const uint16_t *)p->plain + p->first * row;
         uint16_t *d = p->out;
-        for (int64_t x = p->first; x < p->last; x++, s += row)
+        int64_t y = 0;
+        for (; y + 1 < i; y += 2)
             for (int64_t t = 0; t < taps; t++) {
-                uint16_t *base = d + to[x] + tt[t];
-                int64_t y = 0;
-                for (; y + 1 < i; y += 2) {
-                    const uint32_t pair = (uint32_t)s[y * taps + t] | (uint32_t)s[(y + 1) * taps + t] << 16;
-                    memcpy(base + ti[y], &pair, sizeof pair);
+                const uint16_t *c = s + y * taps + t;
+                const int64_t at = ti[y] + tt[t];
+                for (int64_t x = p->first; x < p->last; x++, c += row) {
+                    const uint32_t pair = (uint32_t)c[0] | (uint32_t)c[taps] << 16;
+                    memcpy(d + to[x] + at, &pair, sizeof pair);
                 }
-                if (y < i) base[ti[y]] = s[y * taps + t];
+            }
+        if (y < i)
+            for (int64_t t = 0; t < taps; t++) {
+                const uint16_t *c = s + y * taps + t;
+                for (int64_t x = p->first; x < p->last; x++, c += row) d[to[x] + ti[y] + tt[t]] = c[0];
             }
     } else if (p->element == 2) {
         const uint16_t *s = (const uint16_t *)p->plain + p->first * row;
         uint16_t *d = p->out;
-        for (int64_t x = p->first; x < p->last; x++, s += row)
+        for (int64_t y = 0; y < i; y++)
             for (int64_t t = 0; t < taps; t++) {
-                uint16_t *base = d + to[x] + tt[t];
-                for (int64_t y = 0; y < i; y++) base[ti[y]] = s[y * taps + t];
+                const uint16_t *c = s + y * taps + t;
+                const int64_t at = ti[y] + tt[t];
+                for (int64_t x = p->first; x < p->last; x++, c += row) d[to[x] + at] = c[0];
             }
     } else {
         const uint32_t *s = (const uint32_t *)p->plain + p->first * row;
         uint32_t *d = p->out;
-        for (int64_t x = p->first; x < p->last; x++, s += row)
+        for (int64_t y = 0; y < i; y++)
             for (int64_t t = 0; t < taps; t++) {
-                uint32_t *base = d + to[x] + tt[t];
-                for (int64_t y = 0; y < i; y++) base[ti[y]] = s[y * taps + t];
+                const uint32_t *c = s + y * taps + t;
+                const int64_t at = ti[y] + tt[t];
+                for (int64_t x = p->first; x < p->last; x++, c += row) d[to[x] + at] = c[0];
             }
     }
     return NULL;
