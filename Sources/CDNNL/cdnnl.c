@@ -227,8 +227,10 @@ failed:
 const char *rf_dnnl_plan_impl(const rf_dnnl_plan *plan) { return plan->impl; }
 
 // Each thread keeps the largest scratchpad its runs have needed and reuses it: a scratchpad
-// can be tens of MB (oneDNN's gemm kernel packs the whole weight into it), and allocating it
-// per run faulted its pages in afresh on every call. Freed when the thread ends.
+// can be tens of MB (oneDNN's gemm kernel keeps its float32 result there: 11.5 MB for a
+// 1408 x 2048 product), and allocating it per run faulted its pages in afresh on every call. Freed when the thread ends; one above
+// KEPT_SCRATCHPAD_MAX is freed after its run instead, so no thread holds more than that.
+enum { KEPT_SCRATCHPAD_MAX = 64 << 20 };
 typedef struct { void *pointer; size_t bytes; } thread_scratchpad;
 static pthread_key_t scratchpad_key;
 static pthread_once_t scratchpad_once = PTHREAD_ONCE_INIT;
@@ -252,6 +254,14 @@ static void *thread_scratchpad_of(size_t bytes) {
         kept->bytes = kept->pointer ? rounded : 0;
     }
     return kept->pointer;
+}
+
+size_t rf_dnnl_plan_scratchpad_bytes(const rf_dnnl_plan *plan) { return plan->scratchpad_bytes; }
+
+size_t rf_dnnl_thread_scratchpad_bytes(void) {
+    pthread_once(&scratchpad_once, make_scratchpad_key);
+    const thread_scratchpad *kept = pthread_getspecific(scratchpad_key);
+    return kept ? kept->bytes : 0;
 }
 
 int rf_dnnl_plan_run(rf_dnnl_plan *plan, const void *a, const void *b, const void *bias, void *c, int threads) {
@@ -288,5 +298,11 @@ int rf_dnnl_plan_run(rf_dnnl_plan *plan, const void *a, const void *b, const voi
 done:
     for (int i = 0; i < 5; i++)
         if (memories[i]) rf_dnnl.memory_destroy(memories[i]);
+    if (plan->scratchpad_bytes > KEPT_SCRATCHPAD_MAX) {
+        thread_scratchpad *kept = pthread_getspecific(scratchpad_key);
+        free(kept->pointer);
+        kept->pointer = NULL;
+        kept->bytes = 0;
+    }
     return status;
 }

@@ -57,6 +57,11 @@ const char *rf_dnnl_plan_impl(const rf_dnnl_plan *plan);
 // each thread its own stream.
 int rf_dnnl_plan_run(rf_dnnl_plan *plan, const void *a, const void *b, const void *bias, void *c, int threads);
 
+// Bytes of the scratchpad a run of the plan needs; bytes of scratchpad the calling thread keeps
+// between runs (the largest it has needed, up to 64 MiB; a larger one is freed after its run).
+size_t rf_dnnl_plan_scratchpad_bytes(const rf_dnnl_plan *plan);
+size_t rf_dnnl_thread_scratchpad_bytes(void);
+
 void rf_dnnl_plan_free(rf_dnnl_plan *plan);
 
 // A float32 or bf16 3-D convolution (groups 1, dilation 1) of one batch item, run in bands of output

@@ -77,6 +77,33 @@ import TensorsTestSupport
         #expect(OneDNN.lastImplementation.hasPrefix("brg:avx512_core_amx"), "short products keep the brgemm")
     }
 
+    /// A thread keeps the scratchpad its runs need for the next run, up to 64 MiB; a larger one
+    /// (oneDNN's gemm kernel keeps its float32 result there: 9000 x 2048 is 70 MiB) is freed
+    /// after its run. (Where oneDNN offers no gemm kernel both scratchpads are small and kept.)
+    @Test(.enabled(if: OneDNNTests.bf16Kernels, "oneDNN has no bf16 kernels on this CPU (AVX-512 and up)")) func scratchpadsAreKeptUpToACap() throws {
+        let cap = 64 << 20
+        let products = [(8, 64, 96), (9000, 64, 2048)].map { m, k, n in
+            (m, k, n, OneDNN.product(
+                m: m, k: k, n: n, a: .bf16(m * k, k, 1), b: .bf16(n * k, 1, k), c: .bf16(m * n, n, 1), threads: 1,
+                preferring: "gemm:jit"))
+        }
+        for (m, k, n, plan) in products {
+            let plan = try #require(plan)
+            let a = [UInt16](repeating: 0x3F80, count: m * k), b = [UInt16](repeating: 0, count: k * n)
+            var c = [UInt16](repeating: 0xFFFF, count: m * n)
+            a.withUnsafeBytes { a in b.withUnsafeBytes { b in c.withUnsafeMutableBytes { c in
+                plan.run(a.baseAddress, b.baseAddress, into: c.baseAddress, threads: 1)
+            } } }
+            #expect(c.allSatisfy { $0 == 0 }, "\(m) x \(k) x \(n) ran")
+            let kept = OneDNN.Product.keptScratchpadBytes
+            if plan.scratchpadBytes > cap {
+                #expect(kept == 0, "a \(plan.scratchpadBytes)-byte scratchpad is not kept")
+            } else {
+                #expect(kept >= plan.scratchpadBytes && kept <= cap, "kept \(kept) for \(plan.scratchpadBytes)")
+            }
+        }
+    }
+
     /// The comparison above can fail: a product with one weight row changed is caught.
     @Test(.enabled(if: OneDNNTests.bf16Kernels, "oneDNN has no bf16 kernels on this CPU (AVX-512 and up)")) func aChangedWeightIsCaught() throws {
         var rng = SeededRandom(seed: 3)

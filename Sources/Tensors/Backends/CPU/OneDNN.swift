@@ -74,6 +74,10 @@ package enum OneDNN {
         init(_ pointer: OpaquePointer) { self.pointer = pointer }
         deinit { rf_dnnl_plan_free(pointer) }
         var implementation: String { String(cString: rf_dnnl_plan_impl(pointer)) }
+        /// Bytes of scratchpad a run needs.
+        var scratchpadBytes: Int { rf_dnnl_plan_scratchpad_bytes(pointer) }
+        /// Bytes of scratchpad the calling thread keeps between runs (tests).
+        static var keptScratchpadBytes: Int { rf_dnnl_thread_scratchpad_bytes() }
 
         /// Runs it on `threads` threads and waits.
         package func run(
@@ -139,8 +143,9 @@ package enum OneDNN {
     /// rounding as before). Alone, 0.84-0.87x the brgemm's time at 1408 x 2048 x 2048, 0.75-0.82x
     /// at 1408 x 8192 x 2048 and 0.83-0.85x at 128 tokens; at 128-512 inputs (the tiny shape)
     /// the brgemm is 1.4-1.6x faster, and with more outputs (2048 x 8192, 2048 x 18432) the gain
-    /// went within the step. The gemm kernel packs the whole weight into its scratchpad (a
-    /// thread's is kept: 32 MB for the small step's 8192 x 2048). `REELFLOW_ONEDNN_GEMM=0`
+    /// went within the step. The gemm kernel keeps its float32 result in its scratchpad (rows x
+    /// outputs x 4 bytes, 11.5 MB at 1408 x 2048; a thread's is kept) and packs the weight into
+    /// a buffer of its own per call. `REELFLOW_ONEDNN_GEMM=0`
     /// keeps oneDNN's first choice (docs/benchmarks.md, "oneDNN's gemm kernel for long bf16
     /// products").
     static let gemmPreferredDepth = 1024
