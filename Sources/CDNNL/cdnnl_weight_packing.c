@@ -40,6 +40,19 @@ typedef struct {
     int pairs;  // bf16 input channels 2y and 2y + 1 sit side by side (VNNI layouts): write both at once
 } pack_part;
 
+// One element at a time (2- or 4-byte `T`), in pack_range's order.
+#define PACK_ELEMENTS(T)                                                                            \
+    do {                                                                                            \
+        const T *s = (const T *)p->plain + p->first * row;                                          \
+        T *d = p->out;                                                                              \
+        for (int64_t y = 0; y < i; y++)                                                             \
+            for (int64_t t = 0; t < taps; t++) {                                                    \
+                const T *c = s + y * taps + t;                                                      \
+                const int64_t at = ti[y] + tt[t];                                                   \
+                for (int64_t x = p->first; x < p->last; x++, c += row) d[to[x] + at] = c[0];        \
+            }                                                                                       \
+    } while (0)
+
 static void *pack_range(void *argument) {
     const pack_part *p = argument;
     const int64_t *to = p->to, *ti = p->ti, *tt = p->tt, i = p->i, taps = p->taps, row = i * taps;
@@ -67,23 +80,9 @@ static void *pack_range(void *argument) {
                 for (int64_t x = p->first; x < p->last; x++, c += row) d[to[x] + ti[y] + tt[t]] = c[0];
             }
     } else if (p->element == 2) {
-        const uint16_t *s = (const uint16_t *)p->plain + p->first * row;
-        uint16_t *d = p->out;
-        for (int64_t y = 0; y < i; y++)
-            for (int64_t t = 0; t < taps; t++) {
-                const uint16_t *c = s + y * taps + t;
-                const int64_t at = ti[y] + tt[t];
-                for (int64_t x = p->first; x < p->last; x++, c += row) d[to[x] + at] = c[0];
-            }
+        PACK_ELEMENTS(uint16_t);
     } else {
-        const uint32_t *s = (const uint32_t *)p->plain + p->first * row;
-        uint32_t *d = p->out;
-        for (int64_t y = 0; y < i; y++)
-            for (int64_t t = 0; t < taps; t++) {
-                const uint32_t *c = s + y * taps + t;
-                const int64_t at = ti[y] + tt[t];
-                for (int64_t x = p->first; x < p->last; x++, c += row) d[to[x] + at] = c[0];
-            }
+        PACK_ELEMENTS(uint32_t);
     }
     return NULL;
 }

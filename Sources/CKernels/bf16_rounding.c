@@ -117,76 +117,55 @@ static void round_bf16_avx2(const float *x, float *y, size_t n) {
 }
 #endif
 
-void reelflow_f32_to_bf16(const float *x, uint16_t *y, size_t n) {
+// Each entry point runs the widest build the CPU has: TRY_AVX512 and TRY_AVX2 call a build
+// and return where the CPU supports it (nothing off x86), the portable C runs otherwise.
 #ifdef REELFLOW_HAVE_X86
-    if (__builtin_cpu_supports("avx512f")) {
-        f32_to_bf16_avx512(x, y, n);
-        return;
+#define TRY_AVX512(kernel, ...)                                                                     \
+    if (__builtin_cpu_supports("avx512f")) {                                                        \
+        kernel(__VA_ARGS__);                                                                        \
+        return;                                                                                     \
     }
-    if (__builtin_cpu_supports("avx2")) {
-        f32_to_bf16_avx2(x, y, n);
-        return;
+#define TRY_AVX2(kernel, ...)                                                                       \
+    if (__builtin_cpu_supports("avx2")) {                                                           \
+        kernel(__VA_ARGS__);                                                                        \
+        return;                                                                                     \
     }
+#else
+#define TRY_AVX512(kernel, ...)
+#define TRY_AVX2(kernel, ...)
 #endif
+
+void reelflow_f32_to_bf16(const float *x, uint16_t *y, size_t n) {
+    TRY_AVX512(f32_to_bf16_avx512, x, y, n)
+    TRY_AVX2(f32_to_bf16_avx2, x, y, n)
     reelflow_f32_to_bf16_portable(x, y, n);
 }
 
 void reelflow_round_bf16_f32(const float *x, float *y, size_t n) {
-#ifdef REELFLOW_HAVE_X86
-    if (__builtin_cpu_supports("avx512f")) {
-        round_bf16_avx512(x, y, n);
-        return;
-    }
-    if (__builtin_cpu_supports("avx2")) {
-        round_bf16_avx2(x, y, n);
-        return;
-    }
-#endif
+    TRY_AVX512(round_bf16_avx512, x, y, n)
+    TRY_AVX2(round_bf16_avx2, x, y, n)
     reelflow_round_bf16_f32_portable(x, y, n);
 }
 
 void reelflow_bf16_to_f32(const uint16_t *x, float *y, size_t n) {
-#ifdef REELFLOW_HAVE_X86
-    if (__builtin_cpu_supports("avx512f")) {
-        bf16_to_f32_avx512(x, y, n);
-        return;
-    }
-    if (__builtin_cpu_supports("avx2")) {
-        bf16_to_f32_avx2(x, y, n);
-        return;
-    }
-#endif
+    TRY_AVX512(bf16_to_f32_avx512, x, y, n)
+    TRY_AVX2(bf16_to_f32_avx2, x, y, n)
     bf16_to_f32_portable(x, y, n);
 }
 
 // The AVX2 builds whatever the CPU has beyond AVX2 (plain C without it), so tests on an AVX-512
 // machine check them too.
 void reelflow_f32_to_bf16_avx2(const float *x, uint16_t *y, size_t n) {
-#ifdef REELFLOW_HAVE_X86
-    if (__builtin_cpu_supports("avx2")) {
-        f32_to_bf16_avx2(x, y, n);
-        return;
-    }
-#endif
+    TRY_AVX2(f32_to_bf16_avx2, x, y, n)
     reelflow_f32_to_bf16_portable(x, y, n);
 }
 
 void reelflow_round_bf16_f32_avx2(const float *x, float *y, size_t n) {
-#ifdef REELFLOW_HAVE_X86
-    if (__builtin_cpu_supports("avx2")) {
-        round_bf16_avx2(x, y, n);
-        return;
-    }
-#endif
+    TRY_AVX2(round_bf16_avx2, x, y, n)
     reelflow_round_bf16_f32_portable(x, y, n);
 }
 
 void reelflow_bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n) {
-#ifdef REELFLOW_HAVE_X86
-    if (__builtin_cpu_supports("avx2")) {
-        bf16_to_f32_avx2(x, y, n);
-        return;
-    }
-#endif
+    TRY_AVX2(bf16_to_f32_avx2, x, y, n)
     bf16_to_f32_portable(x, y, n);
 }

@@ -10,8 +10,8 @@ import Foundation
 /// fresh pages: 85-96 thousand page faults (about 370 MB zeroed by the kernel) per small bf16
 /// step, against none for PyTorch's step in the same run, and 1.3 s of system time in five
 /// steps. Fixing the mmap threshold at 32 MiB (glibc's own upper bound for it) and the trim
-/// threshold at 128 MiB leaves about 600 faults per step (docs/benchmarks.md, "Page faults of
-/// the transformer step").
+/// threshold at 128 MiB leaves about 150 faults per step (docs/benchmarks.md, "Page faults of
+/// a model step").
 enum HostAllocator {
     static let mmapThreshold: Int32 = 32 << 20
     static let trimThreshold: Int32 = 128 << 20
