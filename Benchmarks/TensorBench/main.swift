@@ -130,7 +130,7 @@ print("#\tthreads \(TensorThreads.count), OpenBLAS core \(TensorThreads.blasCore
 switch mode {
 case "linear": benchLinear(runs: runs)
 case "attention": benchAttention(runs: runs)
-case "attention-parts", "kernels", "storage", "conv", "norms", "shuffle", "bf16", "onednn-gemm": break
+case "attention-parts", "kernels", "storage", "conv", "norms", "shuffle", "bf16", "onednn-gemm", "amx-attention": break
 default:
     benchAttention(runs: runs)
     benchLinear(runs: runs)
@@ -282,3 +282,25 @@ func benchOneDNNGemm(runs: Int) {
     }
 }
 if mode == "onednn-gemm" { benchOneDNNGemm(runs: runs) }
+
+/// bf16 attention with its tiles on AMX (`AMXTileProducts`) and on oneDNN's matmul, interleaved
+/// in one process, at the small transformer's heads (32 x 64) and LTX-2's (32 x 128), 1408
+/// tokens; prints both medians and the ratio.
+func benchAMXAttention(runs: Int) {
+    for (heads, dim) in [(32, 64), (32, 128)] {
+        let tokens = 1408
+        let q = random([1, tokens, heads * dim], seed: 4).to(dtype: .bf16)
+        let k = random([1, tokens, heads * dim], seed: 5).to(dtype: .bf16)
+        let v = random([1, tokens, heads * dim], seed: 6).to(dtype: .bf16)
+        let run = { (amx: Bool) in { () -> Void in
+            AMXTileProducts.enabled = amx
+            _ = Tensor.attention(query: q, key: k, value: v, heads: heads)
+        } }
+        let ms = timeInterleaved(runs: runs, [run(false), run(true)])
+        AMXTileProducts.enabled = true
+        report(
+            "bf16_attention_\(heads)x\(dim)x\(tokens)", ms[1],
+            String(format: "oneDNN tiles %.2f ms; AMX / oneDNN %.3f", ms[0], ms[1] / ms[0]))
+    }
+}
+if mode == "amx-attention" { benchAMXAttention(runs: runs) }

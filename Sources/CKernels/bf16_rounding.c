@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include "bf16_bits.h"
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -56,16 +57,9 @@ static void f32_to_bf16_avx2(const float *x, uint16_t *y, size_t n) {
     reelflow_f32_to_bf16_portable(x + i, y + i, n - i);
 }
 
-// The same arithmetic on 16 lanes (AVX-512F): half the instructions per value, which matters
-// where every element-wise op of a bf16 model rounds its result. The rounded bits, low half
-// still to clear.
-__attribute__((target("avx512f")))
-static inline __m512i round_bits16(__m512 v) {
-    __m512i b = _mm512_castps_si512(v);
-    __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
-    __m512i r = _mm512_add_epi32(b, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), lsb));
-    return _mm512_mask_mov_epi32(r, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_or_si512(b, _mm512_set1_epi32(0x00400000)));
-}
+// The same arithmetic on 16 lanes (AVX-512F, `round_bits16` in bf16_bits.h): half the
+// instructions per value, which matters where every element-wise op of a bf16 model rounds
+// its result.
 
 __attribute__((target("avx512f")))
 static void f32_to_bf16_avx512(const float *x, uint16_t *y, size_t n) {

@@ -1,6 +1,8 @@
 #include "CKernels.h"
+#include "bf16_bits.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
@@ -257,6 +259,39 @@ static float exp_shifted_sum_avx512(const float *x, float *y, size_t n, float sh
     return total;
 }
 
+// exp_shifted_sum_avx512 on `x * scale` (one rounded product, as a separate scaling pass
+// makes), writing the exponentials as bf16 words instead of floats: the same sum and the same
+// words as scaling, reelflow_exp_shifted_sum and reelflow_f32_to_bf16 in turn.
+__attribute__((target("avx512f,avx2,fma")))
+static float exp_scaled_sum_bf16_avx512(const float *x, uint16_t *words, size_t n, float scale, float shift) {
+    const __m512 s = _mm512_set1_ps(shift), c = _mm512_set1_ps(scale);
+    __m512 acc = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = exp16(_mm512_sub_ps(_mm512_mul_ps(_mm512_loadu_ps(x + i), c), s));
+        _mm256_storeu_si256((__m256i *)(words + i), _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_bits16(e), 16)));
+        acc = _mm512_add_ps(acc, e);
+    }
+    float total = hsum8(_mm256_add_ps(_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1))));
+    if (i < n) {
+        float in[16], out[16];
+        uint16_t w[16];
+        size_t rest = n - i;
+        for (size_t j = 0; j < 16; j++) {
+            float scaled = j < rest ? x[i + j] * scale : 0;  // its own statement: never fused
+            in[j] = j < rest ? scaled - shift : -INFINITY;
+        }
+        __m512 e = exp16(_mm512_loadu_ps(in));
+        _mm512_storeu_ps(out, e);
+        _mm256_storeu_si256((__m256i *)w, _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_bits16(e), 16)));
+        for (size_t j = 0; j < rest; j++) {
+            words[i + j] = w[j];
+            total += out[j];
+        }
+    }
+    return total;
+}
+
 __attribute__((target("avx512f,avx2,fma")))
 static inline __m512 activation16(int kind, __m512 x) {
     const __m512 one = _mm512_set1_ps(1.0f);
@@ -336,6 +371,21 @@ float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift) 
     if (have_avx2_fma()) return exp_shifted_sum_avx2(x, y, n, shift);
 #endif
     return exp_shifted_sum_scalar(x, y, n, shift);
+}
+
+float reelflow_exp_scaled_sum_bf16(const float *x, uint16_t *words, size_t n, float scale, float shift) {
+#ifdef REELFLOW_HAVE_X86
+    if (have_avx512()) return exp_scaled_sum_bf16_avx512(x, words, n, scale, shift);
+#endif
+    // The three passes it fuses, on a copy (the sum must be one call's, whatever `n`).
+    float stack[1024];
+    float *scaled = n <= 1024 ? stack : malloc(n * sizeof(float));
+    if (!scaled) abort();
+    for (size_t i = 0; i < n; i++) scaled[i] = x[i] * scale;
+    float total = reelflow_exp_shifted_sum(scaled, scaled, n, shift);
+    reelflow_f32_to_bf16(scaled, words, n);
+    if (scaled != stack) free(scaled);
+    return total;
 }
 
 float reelflow_exp_shifted_sum_avx2(const float *x, float *y, size_t n, float shift) {

@@ -163,3 +163,24 @@ enum KernelPath: String, CaseIterable, Sendable {
         }
     }
 }
+
+/// The fused softmax exponential of bf16 attention gives the words and the sum of the three
+/// passes it replaces (scale, `reelflow_exp_shifted_sum`, `reelflow_f32_to_bf16`), bit for bit,
+/// at every tail length and on the values a score row can hold.
+@Suite struct FusedExpKernelTests {
+    @Test(arguments: [0, 1, 15, 16, 17, 31, 100, 512, 1500])
+    func scaledExpToBF16MatchesTheThreePasses(n: Int) {
+        var rng = SystemRandomNumberGenerator()
+        var xs = (0..<n).map { _ in Float.random(in: -40...40, using: &rng) }
+        if n > 4 { xs[1] = .nan; xs[2] = -.infinity; xs[3] = 1e-30 }
+        let scale: Float = 0.125, shift: Float = xs.filter { !$0.isNaN }.max().map { $0 * 0.125 } ?? 0
+        var words = [UInt16](repeating: 0xFFFF, count: n)
+        let fusedSum = reelflow_exp_scaled_sum_bf16(xs, &words, n, scale, shift)
+        var scaled = xs.map { $0 * scale }
+        let sum = reelflow_exp_shifted_sum(scaled, &scaled, n, shift)
+        var expected = [UInt16](repeating: 0, count: n)
+        reelflow_f32_to_bf16(scaled, &expected, n)
+        #expect(words == expected)
+        #expect(fusedSum.bitPattern == sum.bitPattern || (fusedSum.isNaN && sum.isNaN), "\(fusedSum) against \(sum)")
+    }
+}

@@ -25,6 +25,8 @@ Layouts:
   sdpa              q [1,2,37,16], k/v [1,2,53,16] ([B,H,T,d]) -> out [1,2,37,16]
   sdpa_mask         same shapes plus mask [1,1,37,53]: additive, log of weights in [0.1,1]
                     with about 15% -inf (never a whole row; key 0 always kept)
+  sdpa_d64          q [1,2,40,64], k/v [1,2,530,64] -> out [1,2,40,64] (drawn after every
+                    other case)
   rope_interleaved  x [1,12,104] ([B,T,D]); cos, sin [1,12,104] ([B,T,D]); out [1,12,104]
   rope_split        x [1,12,104] ([B,T,D]); cos, sin [1,2,12,26] ([B,H,T,d/2], H=2, d=52);
                     out [1,12,104]
@@ -162,6 +164,13 @@ put("modulate.x", x); put("modulate.scale", scale); put("modulate.shift", shift)
 put("modulate.out", x * (1 + scale) + shift)
 x, y, gate = randn(2, 9, 32, scale=2.0), randn(2, 9, 32), randn(2, 1, 32, scale=0.5)
 put("gated.x", x); put("gated.y", y); put("gated.gate", gate); put("gated.out", x + y * gate)
+
+# --- attention at a real head width (drawn last, so the cases above keep their values) ------
+# 64 channels and 530 keys: the tiles Reelflow runs on AMX CPUs (two key blocks of 512 and
+# a partial one, a partial 16-query block), against torch's own bf16 kernel.
+q, k, v = randn(1, 2, 40, 64), randn(1, 2, 530, 64), randn(1, 2, 530, 64)
+put("sdpa_d64.q", q); put("sdpa_d64.k", k); put("sdpa_d64.v", v)
+put("sdpa_d64.out", F.scaled_dot_product_attention(q, k, v))
 
 save_file(tensors, OUT, metadata={"generator": "tools/reference/make_bf16_op_fixtures.py", "torch": torch.__version__})
 total = sum(t.numel() * t.element_size() for t in tensors.values())

@@ -30,6 +30,12 @@ float reelflow_max_f32(const float *x, size_t n);
 /// with AVX-512 or AVX2 and fused multiply-adds where the CPU has them (the same bits either way).
 float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift);
 
+/// `e[i] = e^(x[i] * scale - shift)` written as bf16 words (round to nearest even) to `words`,
+/// returning the float32 sum of the `e`: the same words and sum as multiplying `x` by `scale`,
+/// `reelflow_exp_shifted_sum`, then `reelflow_f32_to_bf16`, in one pass (attention's softmax
+/// on bf16 operands, whose probabilities feed a bf16 product).
+float reelflow_exp_scaled_sum_bf16(const float *x, uint16_t *words, size_t n, float scale, float shift);
+
 /// The element-wise functions `reelflow_activation_f32` computes.
 enum {
     REELFLOW_EXP = 0,        ///< e^x
@@ -98,5 +104,33 @@ int reelflow_cpu_vector_level(void);
 /// Fixes glibc's malloc mmap threshold and trim threshold at these byte counts (`mallopt`);
 /// 1 when both were set, 0 otherwise (or where the C library is not glibc).
 int reelflow_set_malloc_thresholds(int mmap_threshold, int trim_threshold);
+
+/// Attention's bf16 tile products on Intel AMX (amx_attention.c). 1 when the CPU has AMX-TILE
+/// and AMX-BF16 and Linux granted the tile state (asked once); 0 otherwise. The functions below
+/// run only where this is 1.
+int reelflow_amx_bf16_usable(void);
+/// bf16 words a head's keys take packed (`keys` rounded up to 16).
+size_t reelflow_amx_keys_packed_count(size_t keys, size_t depth);
+/// Packs `keys` rows of `depth` bf16 words (`ldk` apart; `depth` a multiple of 32, at most 128)
+/// as the B tiles of `Q · Kᵀ`: per 16 keys and 32 channels a 16 x 32 tile of channel pairs,
+/// keys past the end zero. The tiles of key `k0` (a multiple of 16) start at `k0 * depth`.
+void reelflow_amx_pack_keys(const uint16_t *k, size_t ldk, size_t keys, size_t depth, uint16_t *packed);
+/// `scores[i][j] = Σ_c q[i][c] · key_j[c]` in float32 for `rows` query rows (`ldq` apart) and `cols`
+/// packed keys; rows `lds` floats apart, each written up to `cols` rounded up to 16 (the
+/// padding keys give 0), so `lds` must be at least that.
+void reelflow_amx_scores(
+    const uint16_t *q, size_t ldq, size_t rows, size_t depth, const uint16_t *packed, size_t cols, float *scores,
+    size_t lds);
+/// bf16 words a head's values take packed (`keys` rounded up to 32).
+size_t reelflow_amx_values_packed_count(size_t keys, size_t width);
+/// Packs `keys` rows of `width` bf16 words (`ldv` apart; `width` a multiple of 16) as the B tiles
+/// of `P · V`: per 32 keys and 16 columns a 16 x 32 tile of key pairs, keys past the end zero.
+/// The tiles of key `k0` (a multiple of 32) start at `k0 * width`.
+void reelflow_amx_pack_values(const uint16_t *v, size_t ldv, size_t keys, size_t width, uint16_t *packed);
+/// `out[i][c] = Σ_j p[i][j] · v[j][c]` in float32 for `rows` rows of bf16 probabilities (`ldp`
+/// apart, each holding `cols` rounded up to 32 words, zero past `cols`) and packed values.
+void reelflow_amx_values(
+    const uint16_t *p, size_t ldp, size_t rows, size_t cols, const uint16_t *packed, size_t width, float *out,
+    size_t ldo);
 
 #endif

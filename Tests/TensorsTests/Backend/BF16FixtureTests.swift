@@ -102,6 +102,14 @@ import TensorsTestSupport
                 query: try t("sdpa_mask.q"), key: try t("sdpa_mask.k"), value: try t("sdpa_mask.v"),
                 mask: .additive(try t("sdpa_mask.mask")))
             expectBF16(m, try t("sdpa_mask.out"), ulps: 1, "SDPA with additive mask")
+            // 64-channel heads and 530 keys: AMX tiles on CPUs that have them, oneDNN's elsewhere.
+            // The CPU kernel only: torch rounds probabilities per block of 512 keys (each block
+            // against the running max), which the reference's one softmax per row does not.
+            if backend == .cpu {
+                let wide = Tensor.scaledDotProductAttention(
+                    query: try t("sdpa_d64.q"), key: try t("sdpa_d64.k"), value: try t("sdpa_d64.v"))
+                expectBF16(wide, try t("sdpa_d64.out"), ulps: 1, "SDPA, 64-channel heads")
+            }
             // Sanity mutation: float32 attention rounded once (no bf16 probabilities) is caught.
             let once = Tensor.scaledDotProductAttention(
                 query: try t("sdpa.q").to(dtype: .f32), key: try t("sdpa.k").to(dtype: .f32),

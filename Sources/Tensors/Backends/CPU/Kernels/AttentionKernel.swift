@@ -44,19 +44,35 @@ enum AttentionKernel {
         let items = g.batch * g.heads * qBlocks
         let workers = Swift.min(TensorThreads.count, Swift.max(1, items))
 
-        // bf16 operands go through oneDNN's bf16 GEMMs; anything else runs on float32.
-        let bf16 = query.dtype == .bf16 && key.dtype == .bf16 && value.dtype == .bf16
-            && OneDNNTileProducts.canTake(g, queryBlock: bq, keyBlock: bk)
+        // bf16 operands go through AMX tiles where the CPU has them, else oneDNN's bf16 GEMMs;
+        // anything else runs on float32.
+        let bf16Operands = query.dtype == .bf16 && key.dtype == .bf16 && value.dtype == .bf16
+        let amx = bf16Operands && AMXTileProducts.canTake(g, keyBlock: bk)
+        let bf16 = amx || (bf16Operands && OneDNNTileProducts.canTake(g, queryBlock: bq, keyBlock: bk))
         var g = g
-        let (query, key, value) = bf16
-            ? (query.headsFirst(&g.query, width: g.headDim, g), key.headsFirst(&g.key, width: g.headDim, g),
-               value.headsFirst(&g.value, width: g.valueDim, g))
-            : (CPUBackend.shared.f32(query), CPUBackend.shared.f32(key), CPUBackend.shared.f32(value))
+        let operands: (query: Tensor, key: Tensor, value: Tensor)
+        if amx {
+            // Keys and values packed per head into the tiles' layout (as large as the dense
+            // copies the oneDNN path makes); queries are read where they are.
+            let packed = AMXTileProducts.pack(key: key, value: value, &g)
+            operands = (query, packed.key, packed.value)
+        } else if bf16 {
+            operands = (
+                query.headsFirst(&g.query, width: g.headDim, g), key.headsFirst(&g.key, width: g.headDim, g),
+                value.headsFirst(&g.value, width: g.valueDim, g)
+            )
+        } else {
+            let cpu = CPUBackend.shared
+            operands = (cpu.f32(query), cpu.f32(key), cpu.f32(value))
+        }
+        let (query, key, value) = operands
         let elementSize = bf16 ? 2 : 4
-        // Scratch per worker: score tile, row max, row sum, and for bf16 the tile as bf16
-        // words and a float32 P·V tile.
-        let extra = bf16 ? (bq * bk + 1) / 2 + bq * g.valueDim : 0
-        let perWorker = bq * bk + 2 * bq + extra
+        // Scratch per worker: score tile (rows `scoreStride` apart), row max, row sum, and for
+        // bf16 the tile as bf16 words and a float32 P·V tile.
+        let scoreStride = amx ? AMXTileProducts.scoreStride(cols: bk) : bk
+        let words = amx ? bq * AMXTileProducts.wordStride(cols: bk) : bq * bk
+        let extra = bf16 ? (words + 1) / 2 + bq * g.valueDim : 0
+        let perWorker = bq * scoreStride + 2 * bq + extra
 
         return Tensor(shape: outputShape) { out in
             guard items > 0, g.valueDim > 0 else { return }
@@ -81,14 +97,17 @@ enum AttentionKernel {
                                             batch: head / g.heads, head: head % g.heads, q0: block * bq,
                                             rows: Swift.min(bq, g.queryTokens - block * bq))
                                         let s = pointers.scratch + worker * perWorker
+                                        let tileFloats = bq * scoreStride
                                         processTile(
                                             tile, g, pointers, products, maskLayout: maskLayout,
                                             multiplicative: multiplicative, scale: scale, keyBlock: bk, scores: s,
-                                            rowMax: s + bq * bk, rowSum: s + bq * bk + bq, extra: s + bq * bk + 2 * bq,
-                                            roundProbabilities: roundProbabilities, grouped: grouped)
+                                            rowMax: s + tileFloats, rowSum: s + tileFloats + bq,
+                                            extra: s + tileFloats + 2 * bq, roundProbabilities: roundProbabilities,
+                                            grouped: grouped)
                                     }
                                 }
-                                let run = bf16 ? body(OneDNNTileProducts()) : body(SGEMMTileProducts())
+                                let run =
+                                    amx ? body(AMXTileProducts()) : bf16 ? body(OneDNNTileProducts()) : body(SGEMMTileProducts())
                                 if workers > 1 {
                                     TensorThreads.withSingleThreadedProducts {
                                         parallelForEach(items, workers: workers, run)
@@ -125,6 +144,8 @@ enum AttentionKernel {
         roundProbabilities: Bool = false, grouped: GroupBias? = nil
     ) {
         let d = g.headDim, dv = g.valueDim, size = p.elementSize
+        // Unmasked tiles of products that take bf16 words fuse scale, exponential and packing.
+        let fused = P.takesPackedProbabilities && maskLayout == nil && grouped == nil && scale > 0 && scale.isFinite
         let q = p.q + (g.query.offset(batch: t.batch, head: t.head) + t.q0 * g.query.rowStride) * size
         let kBase = p.k + g.key.offset(batch: t.batch, head: t.head) * size
         let vBase = p.v + g.value.offset(batch: t.batch, head: t.head) * size
@@ -137,12 +158,43 @@ enum AttentionKernel {
         var k0 = 0
         while k0 < g.keyTokens {
             let cols = Swift.min(keyBlock, g.keyTokens - k0)
-            // S = scale * Q_blk · K_blkᵀ   [rows, cols]
+            let lds = P.scoreStride(cols: cols)
+            // S = scale * Q_blk · K_blkᵀ   [rows, cols], rows `lds` apart; with `fused`, the
+            // scale is applied inside the exponential below
             products.scores(
                 q, ldq: g.query.rowStride, kBase + k0 * g.key.rowStride * size, ldk: g.key.rowStride,
-                rows: t.rows, cols: cols, depth: d, scale: scale, into: scores)
+                rows: t.rows, cols: cols, depth: d, scale: fused ? 1 : scale, into: scores, lds: lds)
+            if fused {
+                // No mask: per row, the max of the raw scores times the scale (the max of the
+                // scaled scores: rounding a product by a positive scale keeps the order), then
+                // e^(s·scale − max) packed straight to the bf16 words `P · V` reads.
+                let ldp = P.probabilityStride(cols: cols)
+                let words = UnsafeMutableRawPointer(extra).assumingMemoryBound(to: UInt16.self)
+                for i in 0..<t.rows {
+                    let s = scores + i * lds, row = words + i * ldp
+                    let newMax = Swift.max(rowMax[i], reelflow_max_f32(s, cols) * scale)
+                    if newMax == -.infinity {
+                        // Every score so far is -infinity: this block contributes nothing.
+                        row.update(repeating: 0, count: ldp)
+                        continue
+                    }
+                    let blockSum = reelflow_exp_scaled_sum_bf16(s, row, cols, scale, newMax)
+                    (row + cols).update(repeating: 0, count: ldp - cols)
+                    let correction = FastMath.exp(rowMax[i] - newMax)
+                    rowSum[i] = rowSum[i] * correction + blockSum
+                    rowMax[i] = newMax
+                    if k0 > 0 && correction != 1 {
+                        FastMath.scale(o + i * ldo, dv, by: correction)
+                    }
+                }
+                products.accumulatePacked(
+                    words, ldp: ldp, vBase + k0 * g.value.rowStride * size, rows: t.rows, cols: cols, width: dv,
+                    into: o, ldo: ldo, overwrite: k0 == 0, scratch: extra + (t.rows * ldp + 1) / 2)
+                k0 += cols
+                continue
+            }
             for i in 0..<t.rows {
-                let s = scores + i * cols
+                let s = scores + i * lds
                 var maskRow: UnsafePointer<Float>? = nil
                 var maskStep = 0
                 if let layout = maskLayout, let m = p.mask {
@@ -197,8 +249,8 @@ enum AttentionKernel {
             // O_blk (+)= P · V_blk   [rows, dv]; the first block overwrites the
             // uninitialised output.
             products.accumulate(
-                scores, vBase + k0 * g.value.rowStride * size, ldv: g.value.rowStride, rows: t.rows, cols: cols,
-                width: dv, into: o, ldo: ldo, overwrite: k0 == 0, scratch: extra)
+                scores, lds: lds, vBase + k0 * g.value.rowStride * size, ldv: g.value.rowStride, rows: t.rows,
+                cols: cols, width: dv, into: o, ldo: ldo, overwrite: k0 == 0, scratch: extra)
             k0 += cols
         }
         for i in 0..<t.rows {
@@ -308,15 +360,39 @@ protocol TileProducts {
     /// Whether `accumulate` rounds the probabilities to bf16 itself (packing them to bf16
     /// words), so the caller need not round them first.
     static var packsProbabilitiesToBF16: Bool { get }
-    /// `scores[rows, cols] = scale · q[rows, depth] · k[cols, depth]ᵀ` (rows `ldq`, `ldk` apart).
+    /// How many floats apart the rows of a score tile `cols` wide are kept.
+    static func scoreStride(cols: Int) -> Int
+    /// Whether unmasked tiles may hand `accumulatePacked` probabilities packed to bf16 words
+    /// `probabilityStride(cols:)` apart (zero past `cols`), made by the fused exponential.
+    static var takesPackedProbabilities: Bool { get }
+    static func probabilityStride(cols: Int) -> Int
+    /// `o[rows, width] (+)= p · v` for bf16 probability words; `scratch` holds `rows · width` floats.
+    func accumulatePacked(
+        _ words: UnsafePointer<UInt16>, ldp: Int, _ v: UnsafeRawPointer, rows: Int, cols: Int, width: Int,
+        into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch: UnsafeMutablePointer<Float>)
+    /// `scores[rows, cols] = scale · q[rows, depth] · k[cols, depth]ᵀ` (rows `ldq`, `ldk`, `lds` apart).
     func scores(
         _ q: UnsafeRawPointer, ldq: Int, _ k: UnsafeRawPointer, ldk: Int, rows: Int, cols: Int, depth: Int,
-        scale: Float, into scores: UnsafeMutablePointer<Float>)
-    /// `o[rows, width] (+)= p[rows, cols] · v[cols, width]`; `overwrite` for the first key block.
-    /// `scratch` holds `rows · cols` bf16 words and `rows · width` floats.
+        scale: Float, into scores: UnsafeMutablePointer<Float>, lds: Int)
+    /// `o[rows, width] (+)= p[rows, cols] · v[cols, width]` (p's rows `lds` apart); `overwrite`
+    /// for the first key block. `scratch` holds the tile as bf16 words and `rows · width` floats.
     func accumulate(
-        _ p: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, ldv: Int, rows: Int, cols: Int, width: Int,
+        _ p: UnsafeMutablePointer<Float>, lds: Int, _ v: UnsafeRawPointer, ldv: Int, rows: Int, cols: Int, width: Int,
         into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch: UnsafeMutablePointer<Float>)
+}
+
+extension TileProducts {
+    /// Rows of the score tile lie back to back.
+    static func scoreStride(cols: Int) -> Int { cols }
+    /// Only `AMXTileProducts` multiplies probabilities already packed to bf16 words.
+    static var takesPackedProbabilities: Bool { false }
+    static func probabilityStride(cols: Int) -> Int { cols }
+    func accumulatePacked(
+        _ words: UnsafePointer<UInt16>, ldp: Int, _ v: UnsafeRawPointer, rows: Int, cols: Int, width: Int,
+        into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch: UnsafeMutablePointer<Float>
+    ) {
+        fatalError("\(Self.self) takes float32 probabilities")
+    }
 }
 
 /// float32 operands: OpenBLAS `sgemm` (one thread per worker), the scale folded into alpha.
@@ -325,21 +401,21 @@ struct SGEMMTileProducts: TileProducts {
 
     func scores(
         _ q: UnsafeRawPointer, ldq: Int, _ k: UnsafeRawPointer, ldk: Int, rows: Int, cols: Int, depth: Int,
-        scale: Float, into scores: UnsafeMutablePointer<Float>
+        scale: Float, into scores: UnsafeMutablePointer<Float>, lds: Int
     ) {
         BLAS.sgemm(
             .none, .transposed, m: rows, n: cols, k: depth, alpha: scale,
             a: q.assumingMemoryBound(to: Float.self), lda: ldq, b: k.assumingMemoryBound(to: Float.self), ldb: ldk,
-            c: scores, ldc: cols, cutIntoBands: false)
+            c: scores, ldc: lds, cutIntoBands: false)
     }
 
     func accumulate(
-        _ p: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, ldv: Int, rows: Int, cols: Int, width: Int,
+        _ p: UnsafeMutablePointer<Float>, lds: Int, _ v: UnsafeRawPointer, ldv: Int, rows: Int, cols: Int, width: Int,
         into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch: UnsafeMutablePointer<Float>
     ) {
         BLAS.sgemm(
             .none, .none, m: rows, n: width, k: cols,
-            a: p, lda: cols, b: v.assumingMemoryBound(to: Float.self), ldb: ldv,
+            a: p, lda: lds, b: v.assumingMemoryBound(to: Float.self), ldb: ldv,
             beta: overwrite ? 0 : 1, c: o, ldc: ldo, cutIntoBands: false)
     }
 }
@@ -383,8 +459,9 @@ struct OneDNNTileProducts: TileProducts {
 
     func scores(
         _ q: UnsafeRawPointer, ldq: Int, _ k: UnsafeRawPointer, ldk: Int, rows: Int, cols: Int, depth: Int,
-        scale: Float, into scores: UnsafeMutablePointer<Float>
+        scale: Float, into scores: UnsafeMutablePointer<Float>, lds: Int
     ) {
+        precondition(lds == cols, "oneDNN's score tiles are dense")
         let plan = OneDNNTileProducts.scorePlan(rows: rows, cols: cols, depth: depth)
         guard let plan, ldq == depth, ldk == depth else { fatalError("oneDNN refused a bf16 attention tile of \(rows) x \(depth) x \(cols)") }
         plan.run(q, k, into: scores, threads: 1)
@@ -392,9 +469,10 @@ struct OneDNNTileProducts: TileProducts {
     }
 
     func accumulate(
-        _ p: UnsafeMutablePointer<Float>, _ v: UnsafeRawPointer, ldv: Int, rows: Int, cols: Int, width: Int,
+        _ p: UnsafeMutablePointer<Float>, lds: Int, _ v: UnsafeRawPointer, ldv: Int, rows: Int, cols: Int, width: Int,
         into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch: UnsafeMutablePointer<Float>
     ) {
+        precondition(lds == cols, "oneDNN's score tiles are dense")
         let words = UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: UInt16.self)
         let product = scratch + (rows * cols + 1) / 2
         reelflow_f32_to_bf16(p, words, rows * cols)
