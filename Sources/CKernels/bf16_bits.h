@@ -1,8 +1,17 @@
-// float32 to bfloat16 rounding on 16 AVX-512 lanes, shared by the conversion kernels
-// (bf16_rounding.c) and the fused softmax exponential (exp_kernels.c), so both give the same
-// words: round to nearest even by integer arithmetic on the bits, NaN kept and made quiet.
+// float32 to bfloat16 rounding, one value and 16 AVX-512 lanes, shared by the conversion
+// kernels (bf16_rounding.c), the fused softmax exponential (exp_kernels.c) and the bf16 row
+// kernels (bf16_rows.c), so all give the same words: round to nearest even by integer
+// arithmetic on the bits, NaN kept and made quiet.
 #ifndef REELFLOW_BF16_BITS_H
 #define REELFLOW_BF16_BITS_H
+
+#include <stdint.h>
+
+/// The float bits `b` rounded to bf16: the upper half kept, the lower half zero.
+static inline uint32_t round_bits(uint32_t b) {
+    if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (b | 0x00400000u) & 0xFFFF0000u;  // NaN
+    return (b + 0x7FFFu + ((b >> 16) & 1u)) & 0xFFFF0000u;
+}
 
 #if defined(__x86_64__)
 #include <immintrin.h>

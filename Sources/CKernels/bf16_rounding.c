@@ -10,10 +10,6 @@
 // exactly as BFloat16.bits(from:) in Tensors and torch's .to(torch.bfloat16). Integer arithmetic
 // only, so denormals round like everything else (vcvtneps2bf16 would flush them).
 
-static inline uint32_t round_bits(uint32_t b) {
-    if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (b | 0x00400000u) & 0xFFFF0000u;  // NaN
-    return (b + 0x7FFFu + ((b >> 16) & 1u)) & 0xFFFF0000u;
-}
 
 void reelflow_f32_to_bf16_portable(const float *x, uint16_t *y, size_t n) {
     const uint32_t *b = (const uint32_t *)x;

@@ -98,6 +98,15 @@ void reelflow_f32_to_bf16_avx2(const float *x, uint16_t *y, size_t n);
 void reelflow_round_bf16_f32_avx2(const float *x, float *y, size_t n);
 void reelflow_bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n);
 
+/// `out = r(r(x * r(1 + scale)) + shift)` on `n` bf16 words each, `r` rounding to bf16 as
+/// torch's bf16 ops do after every step (ltx-core's AdaLN modulation `x * (1 + scale) + shift`).
+/// AVX-512 where the CPU has it; the `_portable` build gives the same words on any CPU.
+void reelflow_bf16_modulate(const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n);
+/// `out = r(x + r(y * gate))` on `n` bf16 words each (the gated residual `x + y * gate`).
+void reelflow_bf16_add_gated(const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n);
+void reelflow_bf16_modulate_portable(const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n);
+void reelflow_bf16_add_gated_portable(const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n);
+
 /// 2 when the CPU has AVX-512 (F, BW, DQ, VL), 1 for AVX2 with FMA, 0 otherwise (x86-64 only).
 int reelflow_cpu_vector_level(void);
 

@@ -77,16 +77,54 @@ extension Tensor {
 
     /// `x * (1 + scale) + shift` of bf16 operands with torch's bf16 rounding after each step.
     func cpuModulatedBF16(scale: Tensor, shift: Tensor) -> Tensor {
-        Tensor.bf16Broadcast(shape: shape, self, scale, shift) { o, s, h, m in
+        if let words = Tensor.bf16Rows(shape: shape, self, scale, shift, reelflow_bf16_modulate) { return words }
+        return Tensor.bf16Broadcast(shape: shape, self, scale, shift) { o, s, h, m in
             for k in 0..<m { o[k] = BF16Steps.r(BF16Steps.r(o[k] * BF16Steps.r(1 + s[k])) + h[k]) }
         }
     }
 
     /// `x + y * gate` of bf16 operands with torch's bf16 rounding after each step.
     func cpuAddingGatedBF16(_ y: Tensor, gate: Tensor) -> Tensor {
-        Tensor.bf16Broadcast(shape: shape, self, y, gate) { o, y, g, m in
+        if let words = Tensor.bf16Rows(shape: shape, self, y, gate, reelflow_bf16_add_gated) { return words }
+        return Tensor.bf16Broadcast(shape: shape, self, y, gate) { o, y, g, m in
             for k in 0..<m { o[k] = BF16Steps.r(o[k] + BF16Steps.r(y[k] * g[k])) }
         }
+    }
+
+    /// `kernel(x, a, b, out, m)` over pieces of rows where `a` and `b` run along the last axis
+    /// with `x` (which has `shape`): bf16 words in, bf16 words out, no float buffers (the C row
+    /// kernels). nil where an operand repeats along the last axis; `bf16Broadcast` takes those.
+    static func bf16Rows(
+        shape: [Int], _ x: Tensor, _ a: Tensor, _ b: Tensor,
+        _ kernel: (UnsafePointer<UInt16>, UnsafePointer<UInt16>, UnsafePointer<UInt16>, UnsafeMutablePointer<UInt16>, Int) -> Void
+    ) -> Tensor? {
+        let n = shape.reduce(1, *)
+        let plan = BroadcastPlan(outShape: shape, lhs: a.shape, rhs: b.shape)
+        let last = plan.extents.count - 1
+        guard n > 0, last >= 0, plan.lhsStrides[last] == 1, plan.rhsStrides[last] == 1 else { return nil }
+        let inner = plan.extents[last], outer = plan.outer
+        let piece = Swift.min(inner, bf16Chunk)
+        let piecesPerRow = (inner + piece - 1) / piece, rows = n / inner
+        let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
+            x.withUnsafeHostBytes { xr in
+                a.withUnsafeHostBytes { ar in
+                    b.withUnsafeHostBytes { br in
+                        let px = xr.bindMemory(to: UInt16.self).baseAddress!, pa = ar.bindMemory(to: UInt16.self).baseAddress!
+                        let pb = br.bindMemory(to: UInt16.self).baseAddress!, po = out.baseAddress!
+                        parallelFor(rows * piecesPerRow, grain: Swift.max(1, (1 << 15) / piece)) { range in
+                            for item in range {
+                                let row = item / piecesPerRow, start = (item % piecesPerRow) * piece
+                                let (offA, offB) = outer.offsets(row)
+                                let at = row * inner + start
+                                kernel(px + at, pa + offA + start, pb + offB + start, po + at, Swift.min(piece, inner - start))
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = n
+        }
+        return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
     }
 
     /// `cpuRMSNorm` of a bf16 tensor (weight bf16, float32 or none), rounded once to bf16, row

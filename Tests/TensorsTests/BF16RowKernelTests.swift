@@ -1,0 +1,44 @@
+import CKernels
+import ReelflowTestSupport
+import Testing
+import Tensors
+
+/// The C row kernels of the bf16 transformer block (AdaLN modulation, gated residual) give,
+/// from bf16 words, exactly the words of torch's step-by-step bf16 rounding as the Swift
+/// formula writes it: on the edge values (NaN, ±inf, denormals, the largest floats, ties),
+/// random bit patterns and every tail length, on the dispatched (AVX-512) and the plain C build.
+@Suite struct BF16RowKernelTests {
+    typealias Kernel = (UnsafePointer<UInt16>?, UnsafePointer<UInt16>?, UnsafePointer<UInt16>?, UnsafeMutablePointer<UInt16>?, Int) -> Void
+
+    static func words(seed: UInt64, count: Int) -> [UInt16] {
+        var rng = SeededRandom(seed: seed)
+        let edges = BF16RoundingKernelTests.edges.map { BFloat16.bits(from: $0) }
+        return (0..<count).map { i in i % 3 == 0 ? edges[(i / 3) % edges.count] : UInt16.random(in: 0...UInt16.max, using: &rng) }
+    }
+
+    static func check(_ kernel: Kernel, formula: @escaping (Float, Float, Float) -> Float, seed: UInt64) {
+        for n in Array(0...40) + [1000] {
+            let x = words(seed: seed, count: n), a = words(seed: seed + 1, count: n), b = words(seed: seed + 2, count: n)
+            var out = [UInt16](repeating: 0xDEAD, count: n)
+            kernel(x, a, b, &out, n)
+            let expected = (0..<n).map { i in
+                BFloat16.bits(from: formula(BFloat16.float(fromBits: x[i]), BFloat16.float(fromBits: a[i]), BFloat16.float(fromBits: b[i])))
+            }
+            #expect(out == expected, "n = \(n), first difference at \((0..<n).first { out[$0] != expected[$0] } ?? -1)")
+        }
+    }
+
+    @Test func modulate() {
+        let r = BFloat16.round
+        let formula = { (x: Float, s: Float, h: Float) in r(r(x * r(1 + s)) + h) }
+        Self.check(reelflow_bf16_modulate, formula: formula, seed: 1)
+        Self.check(reelflow_bf16_modulate_portable, formula: formula, seed: 4)
+    }
+
+    @Test func addGated() {
+        let r = BFloat16.round
+        let formula = { (x: Float, y: Float, g: Float) in r(x + r(y * g)) }
+        Self.check(reelflow_bf16_add_gated, formula: formula, seed: 7)
+        Self.check(reelflow_bf16_add_gated_portable, formula: formula, seed: 10)
+    }
+}
