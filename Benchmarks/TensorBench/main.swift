@@ -267,7 +267,10 @@ if mode == "bf16" { benchBF16(runs: runs) }
 /// its first choice (the AMX brgemm on AMX CPUs) and the `gemm:jit` kernel that `linear` now
 /// prefers for long products (`OneDNN.gemmPreferredDepth`); prints both medians and the ratio.
 func benchOneDNNGemm(runs: Int) {
-    for (rows, inF, outF) in [(1408, 2048, 2048), (1408, 8192, 2048), (128, 2048, 2048), (1408, 2048, 8192), (640, 512, 128)] {
+    for (rows, inF, outF) in [
+        (1408, 2048, 2048), (1408, 8192, 2048), (128, 2048, 2048), (1408, 2048, 8192), (640, 512, 128), (1408, 4096, 4096),
+        (1408, 4096, 16384),
+    ] {
         let x = random([rows, inF], seed: 1).to(dtype: .bf16), w = random([outF, inF], seed: 2).to(dtype: .bf16)
         let run = { (gemm: Bool) in { () -> Void in
             OneDNN.prefersGemmKernel = gemm

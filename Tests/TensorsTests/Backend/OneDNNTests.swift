@@ -9,7 +9,7 @@ import TensorsTestSupport
 /// float32 OpenBLAS paths they replace (widen, `sgemm`, round once). Both accumulate in
 /// float32, in different orders, so a result may move by one bf16 ulp where the float32 sum
 /// sits near a rounding boundary; everything else must be equal.
-@Suite struct OneDNNTests {
+@Suite(.serialized) struct OneDNNTests {
     /// oneDNN 2.6 has bf16 kernels from AVX-512 on; on an AVX2-only CPU the bf16 products stay
     /// on OpenBLAS (checked by `declinesWhatItDoesNotTake` and the bf16 fixture tests) and the
     /// tests of the oneDNN path skip.
@@ -75,6 +75,38 @@ import TensorsTestSupport
         #expect(OneDNN.lastImplementation.hasPrefix("gemm:jit"), "\(OneDNN.lastImplementation)")
         _ = try #require(OneDNN.linear(rng.tensor([m, 512]).to(dtype: .bf16), weight: rng.tensor([n, 512]).to(dtype: .bf16), bias: nil))
         #expect(OneDNN.lastImplementation.hasPrefix("brg:avx512_core_amx"), "short products keep the brgemm")
+    }
+
+    /// Long products with more outputs than the gemm rule takes (4096 here) run as column
+    /// blocks of 2048 on the gemm kernel: each block's weight rows, bias and output columns
+    /// in place, the same values as one product on the brgemm (within the float32 summation
+    /// orders' one ulp, as the other paths), and a block's mistake shows.
+    /// A [4096, 1024] bf16 weight of varied values, made once (random draws of 4M values take
+    /// seconds in a debug build).
+    static let wideWeight = Tensor(
+        shape: [4096, 1024], scalars: (0..<(4096 * 1024)).map { Float(($0 &* 7919) % 2001 - 1000) / 32000 }
+    ).to(dtype: .bf16)
+
+    @Test(.enabled(if: OneDNNTests.bf16Kernels, "oneDNN has no bf16 kernels on this CPU (AVX-512 and up)"), arguments: Bias.allCases)
+    func wideLongProductsRunInColumnBlocks(bias: Bias) throws {
+        let (m, k, n) = (40, 1024, 4096)
+        var rng = SeededRandom(seed: 19)
+        let (x, w) = (rng.tensor([m, k]).to(dtype: .bf16), Self.wideWeight)
+        let b: Tensor? = switch bias {
+        case .none: nil
+        case .bf16: rng.tensor([n]).to(dtype: .bf16)
+        case .f32: rng.tensor([n])
+        }
+        let blocked = try #require(OneDNN.linear(x, weight: w, bias: b))
+        let chosen = OneDNN.lastImplementation
+        OneDNN.prefersGemmKernel = false
+        defer { OneDNN.prefersGemmKernel = true }
+        let whole = try #require(OneDNN.linear(x, weight: w, bias: b))
+        guard OneDNN.lastImplementation.hasPrefix("brg:avx512_core_amx") else { return }
+        #expect(chosen.hasPrefix("gemm:jit"), "\(chosen)")
+        #expect(ulpDistance(blocked, whole).max <= 1)
+        let moved = zip(blocked.hostScalars(), whole.hostScalars()).filter { $0 != $1 }.count
+        #expect(moved * 10 <= blocked.count, "\(moved) of \(blocked.count) moved")
     }
 
     /// A thread keeps the scratchpad its runs need for the next run, up to 64 MiB; a larger one

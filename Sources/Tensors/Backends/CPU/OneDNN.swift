@@ -177,16 +177,34 @@ package enum OneDNN {
                 biasType: biasType, threads: threads, preferring: preferring)
         }
         guard var plan = planned(preferring: nil) else { return nil }
-        if prefersGemmKernel, k >= gemmPreferredDepth, n <= gemmPreferredMaxOutputs,
-            plan.implementation.hasPrefix("brg:avx512_core_amx"),
-            let gemm = planned(preferring: "gemm:jit")
-        {
-            plan = gemm
+        // Column blocks of the output: one, or for long products with more outputs than the
+        // gemm kernel's rule takes, blocks of at most that many (the weight's rows, the bias
+        // and the output's columns split alike), each a gemm product writing its columns.
+        var block = n
+        if prefersGemmKernel, k >= gemmPreferredDepth, plan.implementation.hasPrefix("brg:avx512_core_amx") {
+            if n <= gemmPreferredMaxOutputs, let gemm = planned(preferring: "gemm:jit") {
+                plan = gemm
+            } else if n > gemmPreferredMaxOutputs, n % gemmPreferredMaxOutputs == 0,
+                let gemm = product(
+                    m: m, k: k, n: gemmPreferredMaxOutputs, a: .bf16(m * k, k, 1),
+                    b: .bf16(gemmPreferredMaxOutputs * k, 1, k), c: .bf16(m * n, n, 1), biasType: biasType,
+                    threads: threads, preferring: "gemm:jit"),
+                gemm.implementation.hasPrefix("gemm:jit")
+            {
+                (plan, block) = (gemm, gemmPreferredMaxOutputs)
+            }
         }
+        let biasElement = bias?.dtype == .bf16 ? 2 : 4
         let words = [UInt16](unsafeUninitializedCapacity: m * n) { out, count in
             x.withUnsafeHostBytes { a in
                 weight.withUnsafeHostBytes { b in
-                    withBiasBytes(bias) { plan.run(a.baseAddress, b.baseAddress, bias: $0, into: out.baseAddress, threads: threads) }
+                    withBiasBytes(bias) { biasBytes in
+                        for first in Swift.stride(from: 0, to: n, by: block) {
+                            plan.run(
+                                a.baseAddress, b.baseAddress! + first * k * 2, bias: biasBytes.map { $0 + first * biasElement },
+                                into: out.baseAddress! + first, threads: threads)
+                        }
+                    }
                 }
             }
             count = m * n
