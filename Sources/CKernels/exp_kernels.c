@@ -326,6 +326,24 @@ static void activation_avx512(int kind, const float *x, float *y, size_t n) {
     }
 }
 
+// activation_avx512 from bf16 words to bf16 words: widen, the same 16-lane activation (tail
+// padded with zeros as there), round; no float buffer in between.
+__attribute__((target("avx512f,avx512bw,avx2,fma")))
+static void activation_bf16_avx512(int kind, const uint16_t *x, uint16_t *y, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(x + i))), 16));
+        __m512 r = activation16(kind, v);
+        _mm256_storeu_si256((__m256i *)(y + i), _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_bits16(r), 16)));
+    }
+    if (i < n) {
+        float in[16] = {0}, out[16];
+        for (size_t j = 0; i + j < n; j++) in[j] = (union { uint32_t u; float f; }){ .u = (uint32_t)x[i + j] << 16 }.f;
+        _mm512_storeu_ps(out, activation16(kind, _mm512_loadu_ps(in)));
+        reelflow_f32_to_bf16(out, y + i, n - i);
+    }
+}
+
 // A read of the CPU model the runtime filled in at load time: cheap, and safe from any thread.
 static int have_avx2_fma(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 static int have_avx512(void) { return __builtin_cpu_supports("avx512f") && have_avx2_fma(); }
@@ -371,6 +389,23 @@ float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift) 
     if (have_avx2_fma()) return exp_shifted_sum_avx2(x, y, n, shift);
 #endif
     return exp_shifted_sum_scalar(x, y, n, shift);
+}
+
+void reelflow_activation_bf16(int kind, const uint16_t *x, uint16_t *y, size_t n) {
+#ifdef REELFLOW_HAVE_X86
+    if (have_avx512() && __builtin_cpu_supports("avx512bw")) {
+        activation_bf16_avx512(kind, x, y, n);
+        return;
+    }
+#endif
+    // Elsewhere: widen, the dispatched float32 activation, round, a chunk at a time.
+    float chunk[256];
+    for (size_t i = 0; i < n; i += 256) {
+        size_t m = n - i < 256 ? n - i : 256;
+        reelflow_bf16_to_f32(x + i, chunk, m);
+        reelflow_activation_f32(kind, chunk, chunk, m);
+        reelflow_f32_to_bf16(chunk, y + i, m);
+    }
 }
 
 float reelflow_exp_scaled_sum_bf16(const float *x, uint16_t *words, size_t n, float scale, float shift) {

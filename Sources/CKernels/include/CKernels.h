@@ -30,6 +30,18 @@ float reelflow_max_f32(const float *x, size_t n);
 /// with AVX-512 or AVX2 and fused multiply-adds where the CPU has them (the same bits either way).
 float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift);
 
+/// `reelflow_activation_f32(kind)` of `n` bf16 words into bf16 words (`x` and `y` may be the
+/// same buffer): widened exactly, the same float32 activation, rounded to nearest even; one
+/// pass with AVX-512 (the same words as widening, activating and rounding in turn).
+void reelflow_activation_bf16(int kind, const uint16_t *x, uint16_t *y, size_t n);
+
+/// ltx-core's PixelNorm on bf16 words for `len` consecutive positions of one batch item:
+/// channel `c` of position `j` at `s[c * spatial + j]` (the result likewise in `d`), every step
+/// rounded to bf16 (the squares, the mean, `+ eps`, the square root, each quotient); `rms` is
+/// scratch for `len` floats. AVX-512 where the CPU has it, the same words either way.
+void reelflow_bf16_pixel_norm(const uint16_t *s, uint16_t *d, size_t spatial, size_t channels, size_t len, float eps, float *rms);
+void reelflow_bf16_pixel_norm_portable(const uint16_t *s, uint16_t *d, size_t spatial, size_t channels, size_t len, float eps, float *rms);
+
 /// `e[i] = e^(x[i] * scale - shift)` written as bf16 words (round to nearest even) to `words`,
 /// returning the float32 sum of the `e`: the same words and sum as multiplying `x` by `scale`,
 /// `reelflow_exp_shifted_sum`, then `reelflow_f32_to_bf16`, in one pass (attention's softmax

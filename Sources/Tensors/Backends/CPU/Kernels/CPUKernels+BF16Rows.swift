@@ -1,8 +1,7 @@
 internal import CKernels
 
-/// Broadcast element-wise ops, norms (RMS per row, group) and RoPE on bf16 operands with a bf16 result, in one pass,
-/// as `bf16Chunked` does for same-shape ops: each piece of a row is widened (exactly) into a
-/// small float32 buffer, computed there and rounded once into the output's words. The values
+/// Broadcast element-wise ops, norms (RMS per row, group) and RoPE on bf16 operands with a bf16
+/// result, in one pass: each piece of a row is widened (exactly) into a small float32 buffer, computed there and rounded once into the output's words. The values
 /// are bit for bit those of the general path (widen every operand whole, compute in float32,
 /// round the whole result), without its float32 copies: in a bf16 transformer step every AdaLN
 /// add, modulation, gated residual and RMSNorm made three full float32 passes over a

@@ -38,7 +38,12 @@ extension Tensor {
                 }
             }
         case .bf16:
-            bf16ChunkedInPlace { m, v in reelflow_activation_f32(kind, v, v, m) }
+            withUnsafeMutableWords { words in
+                guard let w = words.baseAddress else { return }
+                parallelFor(words.count, grain: 1 << 15) { range in
+                    reelflow_activation_bf16(kind, w + range.lowerBound, w + range.lowerBound, range.count)
+                }
+            }
         default:
             return false
         }
