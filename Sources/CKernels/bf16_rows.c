@@ -1,5 +1,6 @@
-// The AdaLN modulation and the gated residual of a bf16 transformer block, straight from bf16
-// words to bf16 words: each operand widened exactly, torch's rounding to bf16 after every
+// The AdaLN modulation and the gated residual of a transformer block in C: in float32 (one
+// multiply and one add per step, never fused, as Swift computes them), and from bf16 words to
+// bf16 words: each operand widened exactly, torch's rounding to bf16 after every
 // step, in 16 lanes on AVX-512 CPUs and one value at a time elsewhere (the same bits). Before,
 // Swift widened each operand into float buffers, computed there at SSE2 width and rounded into
 // the output: three passes per op, a tenth of a small bf16 step (docs/benchmarks.md, "bf16
@@ -28,6 +29,21 @@ void reelflow_bf16_modulate_portable(
     for (size_t i = 0; i < n; i++) {
         float t = round_to_bf16(1.0f + widen(scale[i]));
         out[i] = word(round_to_bf16(widen(x[i]) * t) + widen(shift[i]));
+    }
+}
+
+void reelflow_f32_modulate_portable(const float *x, const float *scale, const float *shift, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float t = 1.0f + scale[i];
+        float product = x[i] * t;  // its own statement: never contracted into a fused multiply-add
+        out[i] = product + shift[i];
+    }
+}
+
+void reelflow_f32_add_gated_portable(const float *x, const float *y, const float *gate, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        float product = y[i] * gate[i];
+        out[i] = x[i] + product;
     }
 }
 
@@ -69,6 +85,24 @@ AVX512 static void add_gated_avx512(const uint16_t *x, const uint16_t *y, const 
     reelflow_bf16_add_gated_portable(x + i, y + i, gate + i, out + i, n - i);
 }
 
+AVX512 static void f32_modulate_avx512(const float *x, const float *scale, const float *shift, float *out, size_t n) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 t = _mm512_add_ps(one, _mm512_loadu_ps(scale + i));
+        _mm512_storeu_ps(out + i, _mm512_add_ps(_mm512_mul_ps(_mm512_loadu_ps(x + i), t), _mm512_loadu_ps(shift + i)));
+    }
+    reelflow_f32_modulate_portable(x + i, scale + i, shift + i, out + i, n - i);
+}
+
+AVX512 static void f32_add_gated_avx512(const float *x, const float *y, const float *gate, float *out, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        _mm512_storeu_ps(out + i, _mm512_add_ps(_mm512_loadu_ps(x + i), _mm512_mul_ps(_mm512_loadu_ps(y + i), _mm512_loadu_ps(gate + i))));
+    }
+    reelflow_f32_add_gated_portable(x + i, y + i, gate + i, out + i, n - i);
+}
+
 static int have_avx512bw(void) {
     static int known = -1;  // a benign race: every thread computes the same answer
     if (known < 0) {
@@ -97,4 +131,24 @@ void reelflow_bf16_add_gated(const uint16_t *x, const uint16_t *y, const uint16_
     }
 #endif
     reelflow_bf16_add_gated_portable(x, y, gate, out, n);
+}
+
+void reelflow_f32_modulate(const float *x, const float *scale, const float *shift, float *out, size_t n) {
+#if defined(__x86_64__)
+    if (have_avx512bw()) {
+        f32_modulate_avx512(x, scale, shift, out, n);
+        return;
+    }
+#endif
+    reelflow_f32_modulate_portable(x, scale, shift, out, n);
+}
+
+void reelflow_f32_add_gated(const float *x, const float *y, const float *gate, float *out, size_t n) {
+#if defined(__x86_64__)
+    if (have_avx512bw()) {
+        f32_add_gated_avx512(x, y, gate, out, n);
+        return;
+    }
+#endif
+    reelflow_f32_add_gated_portable(x, y, gate, out, n);
 }

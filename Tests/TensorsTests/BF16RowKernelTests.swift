@@ -41,4 +41,26 @@ import Tensors
         Self.check(reelflow_bf16_add_gated, formula: formula, seed: 7)
         Self.check(reelflow_bf16_add_gated_portable, formula: formula, seed: 10)
     }
+
+    /// The float32 builds: one multiply and one add per step, never fused, as Swift computes.
+    @Test func float32KernelsMatchSwift() {
+        typealias F32Kernel = (UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+        let cases: [(F32Kernel, (Float, Float, Float) -> Float)] = [
+            (reelflow_f32_modulate, { x, s, h in x * (1 + s) + h }), (reelflow_f32_modulate_portable, { x, s, h in x * (1 + s) + h }),
+            (reelflow_f32_add_gated, { x, y, g in x + y * g }), (reelflow_f32_add_gated_portable, { x, y, g in x + y * g }),
+        ]
+        for (index, (kernel, formula)) in cases.enumerated() {
+            for n in Array(0...40) + [1000] {
+                var rng = SeededRandom(seed: UInt64(n * 10 + index))
+                func values() -> [Float] {
+                    (0..<n).map { i in i % 5 == 0 ? BF16RoundingKernelTests.edges[(i / 5) % BF16RoundingKernelTests.edges.count] : Float.random(in: -3...3, using: &rng) }
+                }
+                let x = values(), a = values(), b = values()
+                var out = [Float](repeating: 7, count: n)
+                kernel(x, a, b, &out, n)
+                let expected = (0..<n).map { formula(x[$0], a[$0], b[$0]) }
+                #expect(zip(out, expected).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }, "case \(index), n = \(n)")
+            }
+        }
+    }
 }

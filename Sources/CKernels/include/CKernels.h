@@ -116,6 +116,12 @@ void reelflow_bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n);
 void reelflow_bf16_modulate(const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n);
 /// `out = r(x + r(y * gate))` on `n` bf16 words each (the gated residual `x + y * gate`).
 void reelflow_bf16_add_gated(const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n);
+/// The same two in float32: `out = x * (1 + scale) + shift` and `out = x + y * gate`, each
+/// product and sum rounded on its own (no fused multiply-add), as Swift computes them.
+void reelflow_f32_modulate(const float *x, const float *scale, const float *shift, float *out, size_t n);
+void reelflow_f32_add_gated(const float *x, const float *y, const float *gate, float *out, size_t n);
+void reelflow_f32_modulate_portable(const float *x, const float *scale, const float *shift, float *out, size_t n);
+void reelflow_f32_add_gated_portable(const float *x, const float *y, const float *gate, float *out, size_t n);
 void reelflow_bf16_modulate_portable(const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n);
 void reelflow_bf16_add_gated_portable(const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n);
 

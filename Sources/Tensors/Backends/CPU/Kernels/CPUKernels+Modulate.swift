@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// The fused AdaLN kernels: `x * (1 + scale) + shift` and `x + y * gate` in one pass over
 /// `x`, the other operands broadcast to `x`'s shape. `R` rounds after each step as torch's
 /// separate bf16 ops do (`BF16Steps`), or not (`ExactSteps`).
@@ -5,19 +7,23 @@ extension Tensor {
     func cpuModulated(scale: Tensor, shift: Tensor, roundingToBF16: Bool) -> Tensor {
         roundingToBF16
             ? fused(scale, shift, BF16Steps.self) { x, s, h in BF16Steps.r(BF16Steps.r(x * BF16Steps.r(1 + s)) + h) }
-            : fused(scale, shift, ExactSteps.self) { x, s, h in x * (1 + s) + h }
+            : fused(scale, shift, ExactSteps.self, rowKernel: reelflow_f32_modulate) { x, s, h in x * (1 + s) + h }
     }
 
     func cpuAddingGated(_ y: Tensor, gate: Tensor, roundingToBF16: Bool) -> Tensor {
         roundingToBF16
             ? fused(y, gate, BF16Steps.self) { x, y, g in BF16Steps.r(x + BF16Steps.r(y * g)) }
-            : fused(y, gate, ExactSteps.self) { x, y, g in x + y * g }
+            : fused(y, gate, ExactSteps.self, rowKernel: reelflow_f32_add_gated) { x, y, g in x + y * g }
     }
 
-    /// `out[i] = f(x[i], a[i'], b[i''])` with `a` and `b` broadcast to this tensor's shape.
+    /// `out[i] = f(x[i], a[i'], b[i''])` with `a` and `b` broadcast to this tensor's shape;
+    /// `rowKernel`, when given, computes `f` over a piece of a row where both run along it (the C
+    /// kernels: 16 lanes with AVX-512, where Swift here gets SSE2).
     @inline(__always)
     private func fused<R: StepRounding>(
-        _ a: Tensor, _ b: Tensor, _ rounding: R.Type, _ f: (Float, Float, Float) -> Float
+        _ a: Tensor, _ b: Tensor, _ rounding: R.Type,
+        rowKernel: ((UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void)? = nil,
+        _ f: (Float, Float, Float) -> Float
     ) -> Tensor {
         let plan = BroadcastPlan(outShape: shape, lhs: a.shape, rhs: b.shape)
         let inner = plan.extents[plan.extents.count - 1]
@@ -41,7 +47,11 @@ extension Tensor {
                                     let av = ar[0], bv = br[0]
                                     for j in 0..<inner { orow[j] = f(xr[j], av, bv) }
                                 case (1, 1):
-                                    for j in 0..<inner { orow[j] = f(xr[j], ar[j], br[j]) }
+                                    if let rowKernel {
+                                        rowKernel(xr, ar, br, orow, inner)
+                                    } else {
+                                        for j in 0..<inner { orow[j] = f(xr[j], ar[j], br[j]) }
+                                    }
                                 default:
                                     for j in 0..<inner { orow[j] = f(xr[j], ar[j * la], br[j * lb]) }
                                 }
