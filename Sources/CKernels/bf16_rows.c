@@ -8,27 +8,11 @@
 #include "CKernels.h"
 #include "bf16_bits.h"
 
-static inline float widen(uint16_t w) {
-    union { uint32_t u; float f; } v = { .u = (uint32_t)w << 16 };
-    return v.f;
-}
-
-static inline float round_to_bf16(float x) {
-    union { float f; uint32_t u; } v = { .f = x };
-    v.u = round_bits(v.u);
-    return v.f;
-}
-
-static inline uint16_t word(float x) {
-    union { float f; uint32_t u; } v = { .f = x };
-    return (uint16_t)(round_bits(v.u) >> 16);
-}
-
 void reelflow_bf16_modulate_portable(
     const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        float t = round_to_bf16(1.0f + widen(scale[i]));
-        out[i] = word(round_to_bf16(widen(x[i]) * t) + widen(shift[i]));
+        float t = bf16_round(1.0f + bf16_widen(scale[i]));
+        out[i] = bf16_word(bf16_round(bf16_widen(x[i]) * t) + bf16_widen(shift[i]));
     }
 }
 
@@ -49,30 +33,18 @@ void reelflow_f32_add_gated_portable(const float *x, const float *y, const float
 
 void reelflow_bf16_add_gated_portable(
     const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n) {
-    for (size_t i = 0; i < n; i++) out[i] = word(widen(x[i]) + round_to_bf16(widen(y[i]) * widen(gate[i])));
+    for (size_t i = 0; i < n; i++) out[i] = bf16_word(bf16_widen(x[i]) + bf16_round(bf16_widen(y[i]) * bf16_widen(gate[i])));
 }
 
 #if defined(__x86_64__)
 #define AVX512 __attribute__((target("avx512f,avx512bw")))
 
-AVX512 static inline __m512 widen16(const uint16_t *p) {
-    return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)p)), 16));
-}
-
-AVX512 static inline __m512 round16(__m512 v) {
-    return _mm512_castsi512_ps(_mm512_and_si512(round_bits16(v), _mm512_set1_epi32((int)0xFFFF0000u)));
-}
-
-AVX512 static inline void store16(uint16_t *p, __m512 v) {
-    _mm256_storeu_si256((__m256i *)p, _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_bits16(v), 16)));
-}
-
 AVX512 static void modulate_avx512(const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n) {
     const __m512 one = _mm512_set1_ps(1.0f);
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        __m512 t = round16(_mm512_add_ps(one, widen16(scale + i)));
-        store16(out + i, _mm512_add_ps(round16(_mm512_mul_ps(widen16(x + i), t)), widen16(shift + i)));
+        __m512 t = bf16_round16(_mm512_add_ps(one, bf16_widen16(scale + i)));
+        bf16_store16(out + i, _mm512_add_ps(bf16_round16(_mm512_mul_ps(bf16_widen16(x + i), t)), bf16_widen16(shift + i)));
     }
     reelflow_bf16_modulate_portable(x + i, scale + i, shift + i, out + i, n - i);
 }
@@ -80,7 +52,7 @@ AVX512 static void modulate_avx512(const uint16_t *x, const uint16_t *scale, con
 AVX512 static void add_gated_avx512(const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        store16(out + i, _mm512_add_ps(widen16(x + i), round16(_mm512_mul_ps(widen16(y + i), widen16(gate + i)))));
+        bf16_store16(out + i, _mm512_add_ps(bf16_widen16(x + i), bf16_round16(_mm512_mul_ps(bf16_widen16(y + i), bf16_widen16(gate + i)))));
     }
     reelflow_bf16_add_gated_portable(x + i, y + i, gate + i, out + i, n - i);
 }
@@ -103,19 +75,11 @@ AVX512 static void f32_add_gated_avx512(const float *x, const float *y, const fl
     reelflow_f32_add_gated_portable(x + i, y + i, gate + i, out + i, n - i);
 }
 
-static int have_avx512bw(void) {
-    static int known = -1;  // a benign race: every thread computes the same answer
-    if (known < 0) {
-        __builtin_cpu_init();
-        known = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-    }
-    return known;
-}
 #endif
 
 void reelflow_bf16_modulate(const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n) {
 #if defined(__x86_64__)
-    if (have_avx512bw()) {
+    if (bf16_have_avx512bw()) {
         modulate_avx512(x, scale, shift, out, n);
         return;
     }
@@ -125,7 +89,7 @@ void reelflow_bf16_modulate(const uint16_t *x, const uint16_t *scale, const uint
 
 void reelflow_bf16_add_gated(const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n) {
 #if defined(__x86_64__)
-    if (have_avx512bw()) {
+    if (bf16_have_avx512bw()) {
         add_gated_avx512(x, y, gate, out, n);
         return;
     }
@@ -135,7 +99,7 @@ void reelflow_bf16_add_gated(const uint16_t *x, const uint16_t *y, const uint16_
 
 void reelflow_f32_modulate(const float *x, const float *scale, const float *shift, float *out, size_t n) {
 #if defined(__x86_64__)
-    if (have_avx512bw()) {
+    if (bf16_have_avx512bw()) {
         f32_modulate_avx512(x, scale, shift, out, n);
         return;
     }
@@ -145,7 +109,7 @@ void reelflow_f32_modulate(const float *x, const float *scale, const float *shif
 
 void reelflow_f32_add_gated(const float *x, const float *y, const float *gate, float *out, size_t n) {
 #if defined(__x86_64__)
-    if (have_avx512bw()) {
+    if (bf16_have_avx512bw()) {
         f32_add_gated_avx512(x, y, gate, out, n);
         return;
     }

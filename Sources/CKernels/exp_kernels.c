@@ -269,7 +269,7 @@ static float exp_scaled_sum_bf16_avx512(const float *x, uint16_t *words, size_t 
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m512 e = exp16(_mm512_sub_ps(_mm512_mul_ps(_mm512_loadu_ps(x + i), c), s));
-        _mm256_storeu_si256((__m256i *)(words + i), _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_bits16(e), 16)));
+        bf16_store16(words + i, e);
         acc = _mm512_add_ps(acc, e);
     }
     float total = hsum8(_mm256_add_ps(_mm512_castps512_ps256(acc), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(acc), 1))));
@@ -332,13 +332,11 @@ __attribute__((target("avx512f,avx512bw,avx2,fma")))
 static void activation_bf16_avx512(int kind, const uint16_t *x, uint16_t *y, size_t n) {
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        __m512 v = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(x + i))), 16));
-        __m512 r = activation16(kind, v);
-        _mm256_storeu_si256((__m256i *)(y + i), _mm512_cvtepi32_epi16(_mm512_srli_epi32(round_bits16(r), 16)));
+        bf16_store16(y + i, activation16(kind, bf16_widen16(x + i)));
     }
     if (i < n) {
         float in[16] = {0}, out[16];
-        for (size_t j = 0; i + j < n; j++) in[j] = (union { uint32_t u; float f; }){ .u = (uint32_t)x[i + j] << 16 }.f;
+        for (size_t j = 0; i + j < n; j++) in[j] = bf16_widen(x[i + j]);
         _mm512_storeu_ps(out, activation16(kind, _mm512_loadu_ps(in)));
         reelflow_f32_to_bf16(out, y + i, n - i);
     }

@@ -112,13 +112,6 @@ package struct AMXTileProducts: TileProducts {
         into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch product: UnsafeMutablePointer<Float>
     ) {
         reelflow_amx_values(words, ldp, rows, cols, v.assumingMemoryBound(to: UInt16.self), width, product, width)
-        for i in 0..<rows {
-            let row = o + i * ldo, add = product + i * width
-            if overwrite {
-                row.update(from: add, count: width)
-            } else {
-                for j in 0..<width { row[j] += add[j] }
-            }
-        }
+        AttentionKernel.addProduct(product, rows: rows, width: width, into: o, ldo: ldo, overwrite: overwrite)
     }
 }

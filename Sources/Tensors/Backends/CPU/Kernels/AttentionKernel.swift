@@ -123,6 +123,22 @@ enum AttentionKernel {
         }
     }
 
+    /// A float32 `P · V` tile (`rows · width`, dense) added to the output rows, or written
+    /// over them for the first key block.
+    static func addProduct(
+        _ product: UnsafePointer<Float>, rows: Int, width: Int, into o: UnsafeMutablePointer<Float>, ldo: Int,
+        overwrite: Bool
+    ) {
+        for i in 0..<rows {
+            let row = o + i * ldo, add = product + i * width
+            if overwrite {
+                row.update(from: add, count: width)
+            } else {
+                for j in 0..<width { row[j] += add[j] }
+            }
+        }
+    }
+
     struct Pointers {
         /// The operands' elements: float32, or bf16 words (`elementSize` 2).
         var q, k, v: UnsafeRawPointer
@@ -156,6 +172,16 @@ enum AttentionKernel {
             rowSum[i] = 0
         }
         var k0 = 0
+        /// The online softmax's step for row `i` past a key block with this max and sum: the
+        /// row's sum and max carried over, its output so far rescaled where the max grew.
+        func advance(row i: Int, to newMax: Float, adding blockSum: Float) {
+            let correction = FastMath.exp(rowMax[i] - newMax)
+            rowSum[i] = rowSum[i] * correction + blockSum
+            rowMax[i] = newMax
+            if k0 > 0 && correction != 1 {
+                FastMath.scale(o + i * ldo, dv, by: correction)
+            }
+        }
         while k0 < g.keyTokens {
             let cols = Swift.min(keyBlock, g.keyTokens - k0)
             let lds = P.scoreStride(cols: cols)
@@ -180,12 +206,7 @@ enum AttentionKernel {
                     }
                     let blockSum = reelflow_exp_scaled_sum_bf16(s, row, cols, scale, newMax)
                     (row + cols).update(repeating: 0, count: ldp - cols)
-                    let correction = FastMath.exp(rowMax[i] - newMax)
-                    rowSum[i] = rowSum[i] * correction + blockSum
-                    rowMax[i] = newMax
-                    if k0 > 0 && correction != 1 {
-                        FastMath.scale(o + i * ldo, dv, by: correction)
-                    }
+                    advance(row: i, to: newMax, adding: blockSum)
                 }
                 products.accumulatePacked(
                     words, ldp: ldp, vBase + k0 * g.value.rowStride * size, rows: t.rows, cols: cols, width: dv,
@@ -239,12 +260,7 @@ enum AttentionKernel {
                     // probabilities rounded to bf16; the row sum stays float32.
                     reelflow_round_bf16_f32(s, s, cols)
                 }
-                let correction = FastMath.exp(rowMax[i] - newMax)
-                rowSum[i] = rowSum[i] * correction + blockSum
-                rowMax[i] = newMax
-                if k0 > 0 && correction != 1 {
-                    FastMath.scale(o + i * ldo, dv, by: correction)
-                }
+                advance(row: i, to: newMax, adding: blockSum)
             }
             // O_blk (+)= P · V_blk   [rows, dv]; the first block overwrites the
             // uninitialised output.
@@ -479,13 +495,6 @@ struct OneDNNTileProducts: TileProducts {
         let plan = OneDNNTileProducts.valuePlan(rows: rows, cols: cols, width: width)
         guard let plan, ldv == width else { fatalError("oneDNN refused a bf16 attention tile of \(rows) x \(cols) x \(width)") }
         plan.run(words, v, into: product, threads: 1)
-        for i in 0..<rows {
-            let row = o + i * ldo, add = product + i * width
-            if overwrite {
-                row.update(from: add, count: width)
-            } else {
-                for j in 0..<width { row[j] += add[j] }
-            }
-        }
+        AttentionKernel.addProduct(product, rows: rows, width: width, into: o, ldo: ldo, overwrite: overwrite)
     }
 }
