@@ -226,11 +226,9 @@ static inline __m512 exp16(__m512 x) {
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P4));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(EXP_P5));
     __m512 er = _mm512_add_ps(_mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r), _mm512_set1_ps(1.0f));
-    __mmask16 positive = _mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_GT_OQ);
-    __m512i bias = _mm512_mask_sub_epi32(_mm512_set1_epi32(127), positive, _mm512_set1_epi32(127), _mm512_set1_epi32(1));
-    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_castps_si512(t), bias), 23);
-    __m512 factor = _mm512_mask_blend_ps(positive, _mm512_set1_ps(1.0f), _mm512_set1_ps(2.0f));
-    __m512 y = _mm512_mul_ps(_mm512_mul_ps(er, _mm512_castsi512_ps(e)), factor);
+    // er * 2^n in one instruction: exact for normal results and rounded once for denormal
+    // ones, as the AVX2 path's multiplies by 2^n (or 2^(n-1) and 2) are, so the same bits.
+    __m512 y = _mm512_scalef_ps(er, n);
     y = _mm512_mask_blend_ps(overflow, y, _mm512_set1_ps(INFINITY));
     return _mm512_maskz_mov_ps((__mmask16)~underflow, y);
 }

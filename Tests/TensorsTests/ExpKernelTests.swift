@@ -145,6 +145,10 @@ enum KernelPath: String, CaseIterable, Sendable {
             xs.append(x)
             x += 0.0371
         }
+        // Densely where the result turns denormal or the exponent reaches its ends.
+        for start: Float in [-88, 87.5] {
+            for i in 0..<2000 { xs.append(start + Float(i) * 0.000_7) }
+        }
         for n in [xs.count, 1, 15, 16, 17, 31, 33] {
             var a = [Float](repeating: 0, count: n), b = [Float](repeating: 0, count: n)
             let sa = reelflow_exp_shifted_sum(xs, &a, n, 0.5), sb = reelflow_exp_shifted_sum_avx2(xs, &b, n, 0.5)
