@@ -125,6 +125,16 @@ void reelflow_f32_add_gated_portable(const float *x, const float *y, const float
 void reelflow_bf16_modulate_portable(const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n);
 void reelflow_bf16_add_gated_portable(const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n);
 
+/// One `[D]` row of the split rotary embedding (rope_rows.c): for each of `heads` heads, its
+/// first `half` channels `x1` and next `half` `x2` become `x1 * cos - x2 * sin` and
+/// `x2 * cos + x1 * sin`, head h's tables at `c`/`s` plus `h * head_stride`; `y` is another row.
+/// bf16: the first product rounded, then the result (torch's `mul` and `addcmul_`). Never a
+/// fused multiply-add. AVX-512 where the CPU has it; `_portable` builds give the same bits.
+void reelflow_f32_rope_split_row(const float *x, const float *c, const float *s, size_t heads, size_t half, size_t head_stride, float *y);
+void reelflow_bf16_rope_split_row(const uint16_t *x, const uint16_t *c, const uint16_t *s, size_t heads, size_t half, size_t head_stride, uint16_t *y);
+void reelflow_f32_rope_split_row_portable(const float *x, const float *c, const float *s, size_t heads, size_t half, size_t head_stride, float *y);
+void reelflow_bf16_rope_split_row_portable(const uint16_t *x, const uint16_t *c, const uint16_t *s, size_t heads, size_t half, size_t head_stride, uint16_t *y);
+
 /// 2 when the CPU has AVX-512 (F, BW, DQ, VL), 1 for AVX2 with FMA, 0 otherwise (x86-64 only).
 int reelflow_cpu_vector_level(void);
 

@@ -224,6 +224,18 @@ extension Tensor {
                         let px = xr.bindMemory(to: UInt16.self).baseAddress, pc = cr.bindMemory(to: UInt16.self).baseAddress
                         let ps = sr.bindMemory(to: UInt16.self).baseAddress
                         guard n > 0, let px, let pc, let ps, let po = out.baseAddress else { return }
+                        if layout == .split {
+                            // Straight from words to words: the C row kernel.
+                            parallelFor(b * t, grain: Swift.max(1, 8192 / Swift.max(1, width))) { range in
+                                for row in range {
+                                    let (offset, headStride) = Tensor.ropeTableRow(
+                                        row, tokens: t, tableBatch: tableBatch, heads: heads, half: half, layout: layout)
+                                    reelflow_bf16_rope_split_row(
+                                        px + row * width, pc + offset, ps + offset, heads, half, headStride, po + row * width)
+                                }
+                            }
+                            return
+                        }
                         parallelFor(b * t, grain: Swift.max(1, 8192 / Swift.max(1, width))) { range in
                             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * width + 2 * tableWidth) { buffer in
                                 let x = buffer.baseAddress!, y = x + width, c = y + width, s = c + tableWidth

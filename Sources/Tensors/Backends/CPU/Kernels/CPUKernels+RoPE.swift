@@ -1,3 +1,5 @@
+internal import CKernels
+
 /// The CPU RoPE kernel. `R` rounds the intermediate steps as torch's bf16 ops do
 /// (`BF16Steps`; interleaved: each product, split: the first product, as `addcmul_` fuses the
 /// second) or not at all (`ExactSteps`, float32).
@@ -18,6 +20,12 @@ extension Tensor {
                             for row in range {
                                 let (offset, headStride) = Tensor.ropeTableRow(
                                     row, tokens: t, tableBatch: tableBatch, heads: heads, half: half, layout: layout)
+                                if layout == .split, R.self == ExactSteps.self {
+                                    // float32 split rows run in C (16 lanes with AVX-512), the same bits.
+                                    reelflow_f32_rope_split_row(
+                                        x! + row * width, c! + offset, s! + offset, heads, half, headStride, y! + row * width)
+                                    continue
+                                }
                                 Tensor.ropeRow(
                                     x! + row * width, y! + row * width, cos: c! + offset, sin: s! + offset, width: width,
                                     heads: heads, half: half, headStride: headStride, layout: layout, rounding: R.self)
