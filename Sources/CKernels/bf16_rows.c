@@ -16,6 +16,19 @@ void reelflow_bf16_modulate_portable(
     }
 }
 
+static inline float binary(int op, float a, float b) {
+    switch (op) {
+    case REELFLOW_ADD: return a + b;
+    case REELFLOW_SUBTRACT: return a - b;
+    case REELFLOW_MULTIPLY: return a * b;
+    default: return a / b;
+    }
+}
+
+void reelflow_bf16_binary_portable(int op, const uint16_t *a, const uint16_t *b, uint16_t *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = bf16_word(binary(op, bf16_widen(a[i]), bf16_widen(b[i])));
+}
+
 void reelflow_f32_modulate_portable(const float *x, const float *scale, const float *shift, float *out, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float t = 1.0f + scale[i];
@@ -55,6 +68,21 @@ AVX512 static void add_gated_avx512(const uint16_t *x, const uint16_t *y, const 
         bf16_store16(out + i, _mm512_add_ps(bf16_widen16(x + i), bf16_round16(_mm512_mul_ps(bf16_widen16(y + i), bf16_widen16(gate + i)))));
     }
     reelflow_bf16_add_gated_portable(x + i, y + i, gate + i, out + i, n - i);
+}
+
+AVX512 static inline __m512 binary16(int op, __m512 a, __m512 b) {
+    switch (op) {
+    case REELFLOW_ADD: return _mm512_add_ps(a, b);
+    case REELFLOW_SUBTRACT: return _mm512_sub_ps(a, b);
+    case REELFLOW_MULTIPLY: return _mm512_mul_ps(a, b);
+    default: return _mm512_div_ps(a, b);
+    }
+}
+
+AVX512 static void binary_avx512(int op, const uint16_t *a, const uint16_t *b, uint16_t *out, size_t n) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) bf16_store16(out + i, binary16(op, bf16_widen16(a + i), bf16_widen16(b + i)));
+    reelflow_bf16_binary_portable(op, a + i, b + i, out + i, n - i);
 }
 
 AVX512 static void f32_modulate_avx512(const float *x, const float *scale, const float *shift, float *out, size_t n) {
@@ -115,4 +143,14 @@ void reelflow_f32_add_gated(const float *x, const float *y, const float *gate, f
     }
 #endif
     reelflow_f32_add_gated_portable(x, y, gate, out, n);
+}
+
+void reelflow_bf16_binary(int op, const uint16_t *a, const uint16_t *b, uint16_t *out, size_t n) {
+#if defined(__x86_64__)
+    if (bf16_have_avx512bw()) {
+        binary_avx512(op, a, b, out, n);
+        return;
+    }
+#endif
+    reelflow_bf16_binary_portable(op, a, b, out, n);
 }

@@ -63,4 +63,25 @@ import Tensors
             }
         }
     }
+
+    /// Two bf16 operands, one float32 operation, one rounding: add, subtract, multiply, divide.
+    @Test(arguments: [REELFLOW_ADD, REELFLOW_SUBTRACT, REELFLOW_MULTIPLY, REELFLOW_DIVIDE].map(Int32.init))
+    func binaryMatchesOneRounding(op: Int32) {
+        let name = ["add", "subtract", "multiply", "divide"][Int(op)]
+        let apply: (Float, Float) -> Float = switch op {
+        case Int32(REELFLOW_ADD): { $0 + $1 }
+        case Int32(REELFLOW_SUBTRACT): { $0 - $1 }
+        case Int32(REELFLOW_MULTIPLY): { $0 * $1 }
+        default: { $0 / $1 }
+        }
+        for n in Array(0...40) + [1000] {
+            let a = Self.words(seed: UInt64(n) + 20, count: n), b = Self.words(seed: UInt64(n) + 40, count: n)
+            let expected = (0..<n).map { BFloat16.bits(from: apply(BFloat16.float(fromBits: a[$0]), BFloat16.float(fromBits: b[$0]))) }
+            for kernel in [reelflow_bf16_binary, reelflow_bf16_binary_portable] {
+                var out = [UInt16](repeating: 0xDEAD, count: n)
+                kernel(op, a, b, &out, n)
+                #expect(out == expected, "\(name), n = \(n)")
+            }
+        }
+    }
 }

@@ -116,6 +116,13 @@ void reelflow_bf16_to_f32_avx2(const uint16_t *x, float *y, size_t n);
 void reelflow_bf16_modulate(const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n);
 /// `out = r(x + r(y * gate))` on `n` bf16 words each (the gated residual `x + y * gate`).
 void reelflow_bf16_add_gated(const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n);
+/// The ops `reelflow_bf16_binary` computes.
+enum { REELFLOW_ADD = 0, REELFLOW_SUBTRACT = 1, REELFLOW_MULTIPLY = 2, REELFLOW_DIVIDE = 3 };
+/// `out = r(a op b)` on `n` bf16 words each: widened exactly, one float32 operation, rounded to
+/// nearest even (torch's bf16 add, sub, mul, div). AVX-512 where the CPU has it; the
+/// `_portable` build gives the same words.
+void reelflow_bf16_binary(int op, const uint16_t *a, const uint16_t *b, uint16_t *out, size_t n);
+void reelflow_bf16_binary_portable(int op, const uint16_t *a, const uint16_t *b, uint16_t *out, size_t n);
 /// The same two in float32: `out = x * (1 + scale) + shift` and `out = x + y * gate`, each
 /// product and sum rounded on its own (no fused multiply-add), as Swift computes them.
 void reelflow_f32_modulate(const float *x, const float *scale, const float *shift, float *out, size_t n);

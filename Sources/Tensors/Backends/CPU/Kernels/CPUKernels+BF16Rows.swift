@@ -69,6 +69,9 @@ extension Tensor {
         guard let shape = broadcastShape(a.shape, b.shape) else {
             fatalError("\(K.name): shapes \(a.shape) and \(b.shape) do not broadcast")
         }
+        if let op = K.wordOp, let words = bf16Rows(shape: shape, a, b, { reelflow_bf16_binary(op, $0, $1, $2, $3) }) {
+            return words
+        }
         return bf16Broadcast(shape: shape, nil, a, b) { o, x, y, m in
             for k in 0..<m { o[k] = K.apply(x[k], y[k]) }
         }
@@ -97,26 +100,45 @@ extension Tensor {
         shape: [Int], _ x: Tensor, _ a: Tensor, _ b: Tensor,
         _ kernel: (UnsafePointer<UInt16>, UnsafePointer<UInt16>, UnsafePointer<UInt16>, UnsafeMutablePointer<UInt16>, Int) -> Void
     ) -> Tensor? {
+        x.withUnsafeHostBytes { xr in
+            let px = xr.bindMemory(to: UInt16.self).baseAddress
+            return bf16RowPieces(shape: shape, a, b) { pa, pb, out, at, m in kernel(px! + at, pa, pb, out + at, m) }
+        }
+    }
+
+    /// `kernel(a, b, out, m)` of two bf16 operands broadcast to `shape` over pieces of rows where
+    /// both run along the last axis (`reelflow_bf16_binary`); nil where one repeats along it.
+    static func bf16Rows(
+        shape: [Int], _ a: Tensor, _ b: Tensor,
+        _ kernel: (UnsafePointer<UInt16>, UnsafePointer<UInt16>, UnsafeMutablePointer<UInt16>, Int) -> Void
+    ) -> Tensor? {
+        bf16RowPieces(shape: shape, a, b) { pa, pb, out, at, m in kernel(pa, pb, out + at, m) }
+    }
+
+    /// The output of `shape` in pieces of rows, in parallel: `piece(a, b, out, at, m)` gets `a`'s
+    /// and `b`'s words for the `m` outputs from flat index `at` of the output's words `out`.
+    /// nil (nothing run) unless both operands run along the last axis.
+    private static func bf16RowPieces(
+        shape: [Int], _ a: Tensor, _ b: Tensor,
+        _ piece: (UnsafePointer<UInt16>, UnsafePointer<UInt16>, UnsafeMutablePointer<UInt16>, Int, Int) -> Void
+    ) -> Tensor? {
         let n = shape.reduce(1, *)
         let plan = BroadcastPlan(outShape: shape, lhs: a.shape, rhs: b.shape)
         let last = plan.extents.count - 1
         guard n > 0, last >= 0, plan.lhsStrides[last] == 1, plan.rhsStrides[last] == 1 else { return nil }
         let inner = plan.extents[last], outer = plan.outer
-        let piece = Swift.min(inner, bf16Chunk)
-        let piecesPerRow = (inner + piece - 1) / piece, rows = n / inner
+        let width = Swift.min(inner, bf16Chunk)
+        let piecesPerRow = (inner + width - 1) / width, rows = n / inner
         let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
-            x.withUnsafeHostBytes { xr in
-                a.withUnsafeHostBytes { ar in
-                    b.withUnsafeHostBytes { br in
-                        let px = xr.bindMemory(to: UInt16.self).baseAddress!, pa = ar.bindMemory(to: UInt16.self).baseAddress!
-                        let pb = br.bindMemory(to: UInt16.self).baseAddress!, po = out.baseAddress!
-                        parallelFor(rows * piecesPerRow, grain: Swift.max(1, (1 << 15) / piece)) { range in
-                            for item in range {
-                                let row = item / piecesPerRow, start = (item % piecesPerRow) * piece
-                                let (offA, offB) = outer.offsets(row)
-                                let at = row * inner + start
-                                kernel(px + at, pa + offA + start, pb + offB + start, po + at, Swift.min(piece, inner - start))
-                            }
+            a.withUnsafeHostBytes { ar in
+                b.withUnsafeHostBytes { br in
+                    let pa = ar.bindMemory(to: UInt16.self).baseAddress!, pb = br.bindMemory(to: UInt16.self).baseAddress!
+                    let po = out.baseAddress!
+                    parallelFor(rows * piecesPerRow, grain: Swift.max(1, (1 << 15) / width)) { range in
+                        for item in range {
+                            let row = item / piecesPerRow, start = (item % piecesPerRow) * width
+                            let (offA, offB) = outer.offsets(row)
+                            piece(pa + offA + start, pb + offB + start, po, row * inner + start, Swift.min(width, inner - start))
                         }
                     }
                 }

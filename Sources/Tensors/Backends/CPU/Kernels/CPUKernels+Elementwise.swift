@@ -97,24 +97,34 @@ extension UnaryOp {
 protocol BinaryKernel {
     static var name: String { get }
     static func apply(_ a: Float, _ b: Float) -> Float
+    /// The `reelflow_bf16_binary` op that computes `apply` on bf16 words, if there is one.
+    static var wordOp: Int32? { get }
+}
+
+extension BinaryKernel {
+    static var wordOp: Int32? { nil }
 }
 
 enum Add: BinaryKernel {
+    static var wordOp: Int32? { Int32(REELFLOW_ADD) }
     static let name = "add"
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b }
 }
 
 enum Subtract: BinaryKernel {
+    static var wordOp: Int32? { Int32(REELFLOW_SUBTRACT) }
     static let name = "subtract"
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b }
 }
 
 enum Multiply: BinaryKernel {
+    static var wordOp: Int32? { Int32(REELFLOW_MULTIPLY) }
     static let name = "multiply"
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b }
 }
 
 enum Divide: BinaryKernel {
+    static var wordOp: Int32? { Int32(REELFLOW_DIVIDE) }
     static let name = "divide"
     @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b }
 }
