@@ -35,6 +35,11 @@ import Testing
         #expect(onednn?.contains("oneDNN 2.") == true, "\(onednn ?? "no onednn line")")
         let off = try cli.run(["devices"], environment: ["REELFLOW_CUDA_PATH": "/nonexistent", "REELFLOW_ONEDNN": "0"])
         #expect(off.stdout.contains("oneDNN not in use: REELFLOW_ONEDNN=0"), "\(off.stdout)")
+        // AMX attention tiles: in use or why not, and the switch is named when it is off.
+        let amx = lines.first { $0.hasPrefix("amx") }
+        #expect(amx?.contains("AMX tiles") == true, "\(amx ?? "no amx line")")
+        let noAMX = try cli.run(["devices"], environment: ["REELFLOW_CUDA_PATH": "/nonexistent", "REELFLOW_AMX": "0"])
+        #expect(noAMX.stdout.contains("AMX tiles not in use: REELFLOW_AMX=0"), "\(noAMX.stdout)")
     }
 
     /// OpenBLAS 0.3.21 falls back to generic SSE3 kernels on CPUs it does not know; reelflow

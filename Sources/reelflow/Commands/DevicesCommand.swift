@@ -23,6 +23,7 @@ struct DevicesCommand: ParsableCommand {
             "cpu       \(ProcessInfo.processInfo.activeProcessorCount) cores, \(TensorThreads.count) compute threads, "
                 + "OpenBLAS kernels \(TensorThreads.blasCoreName)")
         Terminal.printLine("onednn    \(OneDNN.summary) (convolutions, bf16 linear and attention on the CPU)")
+        Terminal.printLine("amx       \(AMXTileProducts.summary)")
         let outcome = CUDAReport.run(selfTest: selfTest) { Terminal.printLine($0) }
         if outcome == .failed { throw ExitCodes.nodeFailed }
         guard selfTest, let gpus = try? CUDAProbe.gpus() else { return }

@@ -22,6 +22,14 @@ package struct AMXTileProducts: TileProducts {
     /// Whether this CPU has AMX and Linux lets this process use it.
     package static var available: Bool { reelflow_amx_bf16_usable() != 0 }
 
+    /// One line for `reelflow devices`: whether bf16 attention runs on AMX tiles, or why not.
+    package static var summary: String {
+        if !enabled { return "AMX tiles not in use: REELFLOW_AMX=0" }
+        return available
+            ? "AMX tiles in use (bf16 attention on the CPU)"
+            : "AMX tiles not in use: this CPU has no AMX-BF16, or Linux did not grant the tile state"
+    }
+
     /// Whether the AMX kernels take `g` with key blocks of `keyBlock`: they are enabled and
     /// available, heads have 32, 64, 96 or 128 channels, value rows a multiple of 16, and key
     /// blocks start on a 32-key boundary.
