@@ -1,10 +1,11 @@
 // The two bf16 products of an attention tile on Intel AMX: scores = Q · Kᵀ and P · V, float32
 // results, with the keys and values packed once per head into the tile layout the instruction
-// reads (pairs of bf16 along the reduction axis). oneDNN 2.6's matmul primitive runs the same
-// shapes through its brgemm in 2-3x the time: it packs its B operand on every call and
-// writes the 2 KB-strided score rows, which alias in the first-level cache (docs/benchmarks.md,
-// "Attention tiles on AMX"). Built for AMX with target attributes; callers check
-// `reelflow_amx_bf16_usable()` first.
+// reads (pairs of bf16 along the reduction axis). oneDNN 2.6's matmul primitive takes about
+// twice the time for the scores (52-78 against 28-31 µs per 256 x 64 x 512 tile) and 1.2-1.4x
+// for P · V: it packs its B operand on every call, and dense score rows 2 KB apart put a
+// tile's stores into the same few first-level cache sets, which is why the rows here are
+// padded (docs/benchmarks.md, "Attention tiles on AMX"). Built for AMX with target attributes;
+// callers check `reelflow_amx_bf16_usable()` first.
 #include "CKernels.h"
 
 #include <stdlib.h>
@@ -48,9 +49,10 @@ int reelflow_amx_bf16_usable(void) {
     return s;
 }
 
-/// Loads a tile configuration: the first `accumulators` tiles and the A tiles up to tile 5
-/// hold `rows` rows (1-16), tiles from `first_b` on hold the B operand's 16 pair rows; every
-/// row is 64 bytes (16 floats or 32 bf16).
+/// Loads a tile configuration: tiles below `first_b` (accumulators and A operands) hold
+/// `rows` rows (1-16), tiles from `first_b` on hold the B operand's 16 pair rows; every row is
+/// 64 bytes (16 floats or 32 bf16). Scores: accumulators 0-1, A 2-5, B 6-7; P · V:
+/// accumulators 0-3, A 4, B 5-7.
 AMX_TARGET static void configure(int rows, int first_b) {
     tile_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -100,7 +102,7 @@ AMX_TARGET void reelflow_amx_scores(
     for (size_t i = 0; i < rows; i += 16) {
         int r = (int)(rows - i < 16 ? rows - i : 16);
         if (r != configured) {
-            configure(r, chunks <= 2 ? 6 : 6);
+            configure(r, 6);
             configured = r;
         }
         const uint16_t *a = q + i * ldq;
