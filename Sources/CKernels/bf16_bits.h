@@ -72,6 +72,16 @@ static inline int bf16_have_avx512bw(void) {
     }
     return known;
 }
+
+/// In an entry point: runs the AVX-512 build and returns where the CPU has it (nothing off
+/// x86-64), so the portable build after it runs everywhere else.
+#define RUN_AVX512(kernel, ...)                                                                     \
+    if (bf16_have_avx512bw()) {                                                                     \
+        kernel(__VA_ARGS__);                                                                        \
+        return;                                                                                     \
+    }
+#else
+#define RUN_AVX512(kernel, ...)
 #endif
 
 #endif

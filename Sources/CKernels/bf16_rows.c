@@ -106,51 +106,26 @@ AVX512 static void f32_add_gated_avx512(const float *x, const float *y, const fl
 #endif
 
 void reelflow_bf16_modulate(const uint16_t *x, const uint16_t *scale, const uint16_t *shift, uint16_t *out, size_t n) {
-#if defined(__x86_64__)
-    if (bf16_have_avx512bw()) {
-        modulate_avx512(x, scale, shift, out, n);
-        return;
-    }
-#endif
+    RUN_AVX512(modulate_avx512, x, scale, shift, out, n)
     reelflow_bf16_modulate_portable(x, scale, shift, out, n);
 }
 
 void reelflow_bf16_add_gated(const uint16_t *x, const uint16_t *y, const uint16_t *gate, uint16_t *out, size_t n) {
-#if defined(__x86_64__)
-    if (bf16_have_avx512bw()) {
-        add_gated_avx512(x, y, gate, out, n);
-        return;
-    }
-#endif
+    RUN_AVX512(add_gated_avx512, x, y, gate, out, n)
     reelflow_bf16_add_gated_portable(x, y, gate, out, n);
 }
 
 void reelflow_f32_modulate(const float *x, const float *scale, const float *shift, float *out, size_t n) {
-#if defined(__x86_64__)
-    if (bf16_have_avx512bw()) {
-        f32_modulate_avx512(x, scale, shift, out, n);
-        return;
-    }
-#endif
+    RUN_AVX512(f32_modulate_avx512, x, scale, shift, out, n)
     reelflow_f32_modulate_portable(x, scale, shift, out, n);
 }
 
 void reelflow_f32_add_gated(const float *x, const float *y, const float *gate, float *out, size_t n) {
-#if defined(__x86_64__)
-    if (bf16_have_avx512bw()) {
-        f32_add_gated_avx512(x, y, gate, out, n);
-        return;
-    }
-#endif
+    RUN_AVX512(f32_add_gated_avx512, x, y, gate, out, n)
     reelflow_f32_add_gated_portable(x, y, gate, out, n);
 }
 
 void reelflow_bf16_binary(int op, const uint16_t *a, const uint16_t *b, uint16_t *out, size_t n) {
-#if defined(__x86_64__)
-    if (bf16_have_avx512bw()) {
-        binary_avx512(op, a, b, out, n);
-        return;
-    }
-#endif
+    RUN_AVX512(binary_avx512, op, a, b, out, n)
     reelflow_bf16_binary_portable(op, a, b, out, n);
 }

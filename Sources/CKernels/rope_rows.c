@@ -7,33 +7,45 @@
 #include "CKernels.h"
 #include "bf16_bits.h"
 
+// Channels `from ..< to` of one head: its halves `x1`, `x2`, its tables `c`, `s`.
+static void f32_head_columns(
+    const float *x1, const float *x2, const float *c, const float *s, float *y1, float *y2, size_t from, size_t to) {
+    for (size_t j = from; j < to; j++) {
+        float a = x1[j] * c[j], b = x2[j] * s[j];  // separate statements: never fused
+        float d = x2[j] * c[j], e = x1[j] * s[j];
+        y1[j] = a - b;
+        y2[j] = d + e;
+    }
+}
+
+static void bf16_head_columns(
+    const uint16_t *x1, const uint16_t *x2, const uint16_t *c, const uint16_t *s, uint16_t *y1, uint16_t *y2, size_t from,
+    size_t to) {
+    for (size_t j = from; j < to; j++) {
+        float a = bf16_round(bf16_widen(x1[j]) * bf16_widen(c[j]));
+        float b = bf16_widen(x2[j]) * bf16_widen(s[j]);
+        float d = bf16_round(bf16_widen(x2[j]) * bf16_widen(c[j]));
+        float e = bf16_widen(x1[j]) * bf16_widen(s[j]);
+        y1[j] = bf16_word(a - b);
+        y2[j] = bf16_word(d + e);
+    }
+}
+
 void reelflow_f32_rope_split_row_portable(
     const float *x, const float *c, const float *s, size_t heads, size_t half, size_t head_stride, float *y) {
     for (size_t h = 0; h < heads; h++) {
-        const float *x1 = x + h * 2 * half, *x2 = x1 + half, *ch = c + h * head_stride, *sh = s + h * head_stride;
-        float *y1 = y + h * 2 * half, *y2 = y1 + half;
-        for (size_t j = 0; j < half; j++) {
-            float a = x1[j] * ch[j], b = x2[j] * sh[j];  // separate statements: never fused
-            float d = x2[j] * ch[j], e = x1[j] * sh[j];
-            y1[j] = a - b;
-            y2[j] = d + e;
-        }
+        const float *x1 = x + h * 2 * half;
+        float *y1 = y + h * 2 * half;
+        f32_head_columns(x1, x1 + half, c + h * head_stride, s + h * head_stride, y1, y1 + half, 0, half);
     }
 }
 
 void reelflow_bf16_rope_split_row_portable(
     const uint16_t *x, const uint16_t *c, const uint16_t *s, size_t heads, size_t half, size_t head_stride, uint16_t *y) {
     for (size_t h = 0; h < heads; h++) {
-        const uint16_t *x1 = x + h * 2 * half, *x2 = x1 + half, *ch = c + h * head_stride, *sh = s + h * head_stride;
-        uint16_t *y1 = y + h * 2 * half, *y2 = y1 + half;
-        for (size_t j = 0; j < half; j++) {
-            float a = bf16_round(bf16_widen(x1[j]) * bf16_widen(ch[j]));
-            float b = bf16_widen(x2[j]) * bf16_widen(sh[j]);
-            float d = bf16_round(bf16_widen(x2[j]) * bf16_widen(ch[j]));
-            float e = bf16_widen(x1[j]) * bf16_widen(sh[j]);
-            y1[j] = bf16_word(a - b);
-            y2[j] = bf16_word(d + e);
-        }
+        const uint16_t *x1 = x + h * 2 * half;
+        uint16_t *y1 = y + h * 2 * half;
+        bf16_head_columns(x1, x1 + half, c + h * head_stride, s + h * head_stride, y1, y1 + half, 0, half);
     }
 }
 
@@ -52,14 +64,7 @@ AVX512 static void f32_rope_avx512(
             _mm512_storeu_ps(y1 + j, _mm512_sub_ps(_mm512_mul_ps(a, cv), _mm512_mul_ps(b, sv)));
             _mm512_storeu_ps(y2 + j, _mm512_add_ps(_mm512_mul_ps(b, cv), _mm512_mul_ps(a, sv)));
         }
-        if (full < half) {
-            // The rest of this head: its own tables and channels from `full` on.
-            float tx[32], ty[32];
-            size_t rest = half - full;
-            for (size_t j = 0; j < rest; j++) { tx[j] = x1[full + j]; tx[rest + j] = x2[full + j]; }
-            reelflow_f32_rope_split_row_portable(tx, ch + full, sh + full, 1, rest, 0, ty);
-            for (size_t j = 0; j < rest; j++) { y1[full + j] = ty[j]; y2[full + j] = ty[rest + j]; }
-        }
+        f32_head_columns(x1, x2, ch, sh, y1, y2, full, half);  // the rest of this head
     }
 }
 
@@ -75,35 +80,19 @@ AVX512 static void bf16_rope_avx512(
             bf16_store16(y1 + j, _mm512_sub_ps(bf16_round16(_mm512_mul_ps(a, cv)), _mm512_mul_ps(b, sv)));
             bf16_store16(y2 + j, _mm512_add_ps(bf16_round16(_mm512_mul_ps(b, cv)), _mm512_mul_ps(a, sv)));
         }
-        if (full < half) {
-            uint16_t tx[32], ty[32];
-            size_t rest = half - full;
-            for (size_t j = 0; j < rest; j++) { tx[j] = x1[full + j]; tx[rest + j] = x2[full + j]; }
-            reelflow_bf16_rope_split_row_portable(tx, ch + full, sh + full, 1, rest, 0, ty);
-            for (size_t j = 0; j < rest; j++) { y1[full + j] = ty[j]; y2[full + j] = ty[rest + j]; }
-        }
+        bf16_head_columns(x1, x2, ch, sh, y1, y2, full, half);  // the rest of this head
     }
 }
 #endif
 
 void reelflow_f32_rope_split_row(
     const float *x, const float *c, const float *s, size_t heads, size_t half, size_t head_stride, float *y) {
-#if defined(__x86_64__)
-    if (bf16_have_avx512bw()) {
-        f32_rope_avx512(x, c, s, heads, half, head_stride, y);
-        return;
-    }
-#endif
+    RUN_AVX512(f32_rope_avx512, x, c, s, heads, half, head_stride, y)
     reelflow_f32_rope_split_row_portable(x, c, s, heads, half, head_stride, y);
 }
 
 void reelflow_bf16_rope_split_row(
     const uint16_t *x, const uint16_t *c, const uint16_t *s, size_t heads, size_t half, size_t head_stride, uint16_t *y) {
-#if defined(__x86_64__)
-    if (bf16_have_avx512bw()) {
-        bf16_rope_avx512(x, c, s, heads, half, head_stride, y);
-        return;
-    }
-#endif
+    RUN_AVX512(bf16_rope_avx512, x, c, s, heads, half, head_stride, y)
     reelflow_bf16_rope_split_row_portable(x, c, s, heads, half, head_stride, y);
 }

@@ -17,13 +17,19 @@ extension Tensor {
         let words = [UInt16](unsafeUninitializedCapacity: n) { out, initialized in
             withUnsafeHostBytes { raw in
                 guard let source = raw.bindMemory(to: UInt16.self).baseAddress, let po = out.baseAddress else { return }
-                parallelFor(n, grain: 1 << 15) { range in
-                    reelflow_activation_bf16(kind, source + range.lowerBound, po + range.lowerBound, range.count)
-                }
+                Tensor.activateWords(kind, n, from: source, to: po)
             }
             initialized = n
         }
         return Tensor(shape: shape, dtype: .bf16, storage: HostStorage(words: words))
+    }
+
+    /// `reelflow_activation_bf16(kind)` over `n` words, spread over threads (`destination` may
+    /// be `source`).
+    static func activateWords(_ kind: Int32, _ n: Int, from source: UnsafePointer<UInt16>, to destination: UnsafeMutablePointer<UInt16>) {
+        parallelFor(n, grain: 1 << 15) { range in
+            reelflow_activation_bf16(kind, source + range.lowerBound, destination + range.lowerBound, range.count)
+        }
     }
 }
 

@@ -40,9 +40,7 @@ extension Tensor {
         case .bf16:
             withUnsafeMutableWords { words in
                 guard let w = words.baseAddress else { return }
-                parallelFor(words.count, grain: 1 << 15) { range in
-                    reelflow_activation_bf16(kind, w + range.lowerBound, w + range.lowerBound, range.count)
-                }
+                Tensor.activateWords(kind, words.count, from: w, to: w)
             }
         default:
             return false
