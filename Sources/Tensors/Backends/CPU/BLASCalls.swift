@@ -91,7 +91,11 @@ enum BLAS {
         return bands <= 1 ? 1 : bands & ~1
     }
 
-    static let maxBands = 8
+    /// Four, not more: every band packs the other operand again, and on the small
+    /// transformer's linears (1408 x 2048 x 2048/8192, 1408 x 8192 x 2048) 8 bands took
+    /// 1.04-1.09x the time of 4 on two cores, the f32 step 1.02-1.05x and the tiny forward
+    /// 1.05x (docs/benchmarks.md, "Four bands per product"). Four keep a four-core machine busy.
+    static let maxBands = 4
 
     /// Sets OpenBLAS to one thread, once, before the first product (Swift runs a static
     /// initialiser once, thread-safely; later reads cost an atomic check).
