@@ -130,7 +130,7 @@ print("#\tthreads \(TensorThreads.count), OpenBLAS core \(TensorThreads.blasCore
 switch mode {
 case "linear": benchLinear(runs: runs)
 case "attention": benchAttention(runs: runs)
-case "attention-parts", "kernels", "storage", "conv", "norms", "shuffle", "bf16", "onednn-gemm", "amx-attention": break
+case "attention-parts", "kernels", "storage", "conv", "norms", "shuffle", "bf16", "onednn-gemm", "amx-attention", "f32-attention": break
 default:
     benchAttention(runs: runs)
     benchLinear(runs: runs)
@@ -307,3 +307,23 @@ func benchAMXAttention(runs: Int) {
     }
 }
 if mode == "amx-attention" { benchAMXAttention(runs: runs) }
+
+/// float32 attention with oneDNN's brgemm tiles on dense head copies against OpenBLAS's
+/// `sgemm` on the heads in place, alternating in one process: the small transformer's heads
+/// (32 x 64, 1408 tokens), LTX-2's (32 x 128) and the tiny transformer's (4 x 32, 640 tokens).
+func benchFloatAttentionTiles(runs: Int) {
+    for (heads, dim, tokens) in [(32, 64, 1408), (32, 128, 1408), (4, 32, 640)] {
+        let q = random([1, tokens, heads * dim], seed: 4), k = random([1, tokens, heads * dim], seed: 5)
+        let v = random([1, tokens, heads * dim], seed: 6)
+        let run = { (onednn: Bool) in { () -> Void in
+            OneDNNFloatTileProducts.enabled = onednn
+            _ = Tensor.attention(query: q, key: k, value: v, heads: heads)
+        } }
+        let ms = timeInterleaved(runs: tokens > 1000 ? runs : runs * 20, [run(false), run(true)])
+        OneDNNFloatTileProducts.enabled = true
+        report(
+            "f32_attention_\(heads)x\(dim)x\(tokens)", ms[1],
+            String(format: "sgemm tiles %.3f ms; oneDNN / sgemm %.3f", ms[0], ms[1] / ms[0]))
+    }
+}
+if mode == "f32-attention" { benchFloatAttentionTiles(runs: runs) }

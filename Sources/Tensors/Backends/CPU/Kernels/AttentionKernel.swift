@@ -45,10 +45,12 @@ enum AttentionKernel {
         let workers = Swift.min(TensorThreads.count, Swift.max(1, items))
 
         // bf16 operands go through AMX tiles where the CPU has them, else oneDNN's bf16 GEMMs;
-        // anything else runs on float32.
+        // anything else runs on float32: oneDNN's brgemm on dense heads where it has it, else
+        // OpenBLAS on the heads in place.
         let bf16Operands = query.dtype == .bf16 && key.dtype == .bf16 && value.dtype == .bf16
         let amx = bf16Operands && AMXTileProducts.canTake(g, keyBlock: bk)
         let bf16 = amx || (bf16Operands && OneDNNTileProducts.canTake(g, queryBlock: bq, keyBlock: bk))
+        let denseFloat = !bf16 && OneDNNFloatTileProducts.canTake(g, queryBlock: bq, keyBlock: bk)
         var g = g
         let operands: (query: Tensor, key: Tensor, value: Tensor)
         if amx {
@@ -61,6 +63,12 @@ enum AttentionKernel {
                 query.headsFirst(&g.query, width: g.headDim, g), key.headsFirst(&g.key, width: g.headDim, g),
                 value.headsFirst(&g.value, width: g.valueDim, g)
             )
+        } else if denseFloat {
+            let cpu = CPUBackend.shared
+            operands = (
+                cpu.f32(query).headsFirst(&g.query, width: g.headDim, g), cpu.f32(key).headsFirst(&g.key, width: g.headDim, g),
+                cpu.f32(value).headsFirst(&g.value, width: g.valueDim, g)
+            )
         } else {
             let cpu = CPUBackend.shared
             operands = (cpu.f32(query), cpu.f32(key), cpu.f32(value))
@@ -68,10 +76,10 @@ enum AttentionKernel {
         let (query, key, value) = operands
         let elementSize = bf16 ? 2 : 4
         // Scratch per worker: score tile (rows `scoreStride` apart), row max, row sum, and for
-        // bf16 the tile as bf16 words and a float32 P·V tile.
+        // bf16 the tile as bf16 words and a float32 P·V tile, for oneDNN's float32 tiles the P·V tile.
         let scoreStride = amx ? AMXTileProducts.scoreStride(cols: bk) : bk
         let words = amx ? bq * AMXTileProducts.wordStride(cols: bk) : bq * bk
-        let extra = bf16 ? (words + 1) / 2 + bq * g.valueDim : 0
+        let extra = bf16 ? (words + 1) / 2 + bq * g.valueDim : denseFloat ? bq * g.valueDim : 0
         let perWorker = bq * scoreStride + 2 * bq + extra
 
         return Tensor(shape: outputShape) { out in
@@ -107,7 +115,11 @@ enum AttentionKernel {
                                     }
                                 }
                                 let run =
-                                    amx ? body(AMXTileProducts()) : bf16 ? body(OneDNNTileProducts()) : body(SGEMMTileProducts())
+                                    amx
+                                    ? body(AMXTileProducts())
+                                    : bf16
+                                        ? body(OneDNNTileProducts())
+                                        : denseFloat ? body(OneDNNFloatTileProducts()) : body(SGEMMTileProducts())
                                 if workers > 1 {
                                     TensorThreads.withSingleThreadedProducts {
                                         parallelForEach(items, workers: workers, run)
