@@ -4,6 +4,7 @@ Reelflow's ltx-bench in the same invocation).
 
     python tools/bench/ltx_transformer_bench.py make  DIR              # writes the checkpoints
     python tools/bench/ltx_transformer_bench.py time  DIR NAME DTYPE RUNS THREADS MASK
+    python tools/bench/ltx_transformer_bench.py profile DIR NAME DTYPE RUNS THREADS MASK
 
 `make` writes random-weight LTX-2.3-shaped video transformers as ComfyUI-style checkpoints
 (`config` metadata), one per benchmark shape, each twice: float32 (`transformer_NAME`) and the
@@ -15,6 +16,8 @@ bf16 runs load the bf16 file on both sides, so neither converts weights:
 optionally wrapped in attention strength 0.5 so a mask exists) and times X0Model's forward;
 prints one line `name<TAB>median ms<TAB>peak RSS growth MiB` (the peak over the warm-up forward
 above the RSS before it, with the kernel's peak mark reset first: /proc/self/clear_refs).
+`profile` runs one forward after the warm-up under torch.profiler and prints each op's share of
+it (where ltx-core's time goes, beside `perf record` of Reelflow's ltx-bench).
 """
 import gc
 import json
@@ -99,7 +102,7 @@ def start_peak():
     return status_mib("VmRSS")
 
 
-def time_forward(directory, name, dtype_name, runs, threads, masked):
+def time_forward(directory, name, dtype_name, runs, threads, masked, profile=False):
     torch.set_num_threads(threads)
     torch.set_grad_enabled(False)
     dtype = torch.float32 if dtype_name == "f32" else torch.bfloat16
@@ -127,6 +130,9 @@ def time_forward(directory, name, dtype_name, runs, threads, masked):
     before = start_peak()
     model(video=video, audio=None, perturbations=None)  # warm-up
     growth = status_mib("VmHWM") - before
+    if profile:
+        profile_forward(model, video, name, dtype_name)
+        return
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -136,8 +142,29 @@ def time_forward(directory, name, dtype_name, runs, threads, masked):
     print(f"{label}\t{statistics.median(times):.2f}\t{growth:.1f}", flush=True)
 
 
+def profile_forward(model, video, name, dtype_name):
+    """Where ltx-core's forward goes: one forward under torch.profiler, each op's self time
+    (wall time on the calling thread, intra-op threads included) as a share of the forward."""
+    from torch.profiler import ProfilerActivity, profile
+    t0 = time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        model(video=video, audio=None, perturbations=None)
+    total = (time.perf_counter() - t0) * 1e3
+    rows = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    print(f"# {name}_{dtype_name}: forward {total:.1f} ms under the profiler; ops by self time")
+    products = 0.0
+    for e in rows:
+        ms = e.self_cpu_time_total / 1e3
+        if e.key in ("aten::addmm", "aten::mm", "aten::bmm", "aten::baddbmm"):
+            products += ms
+        if ms >= total * 0.005:
+            print(f"{e.key}\t{ms:.1f}\t{100 * ms / total:.1f}%\t{e.count}")
+    print(f"# matrix products (addmm, mm, bmm, baddbmm): {products:.1f} ms, {100 * products / total:.1f}%")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
     else:
-        time_forward(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == "1")
+        time_forward(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == "1",
+                     profile=sys.argv[1] == "profile")
