@@ -457,32 +457,11 @@ struct OneDNNTileProducts: TileProducts {
     /// rounding) for the bf16 product, always: torch's bf16 kernel rounds them too.
     static var packsProbabilitiesToBF16: Bool { true }
 
-    /// `Q · Kᵀ` on dense heads: Q `[rows, depth]`, K `[cols, depth]` read transposed.
-    static func scorePlan(rows: Int, cols: Int, depth: Int) -> OneDNN.Product? {
-        OneDNN.product(
-            m: rows, k: depth, n: cols, a: .bf16(rows * depth, depth, 1), b: .bf16(cols * depth, 1, depth),
-            c: .f32(rows * cols, cols, 1), threads: 1)
-    }
-
-    /// `P · V` on dense heads: P `[rows, cols]`, V `[cols, width]`.
-    static func valuePlan(rows: Int, cols: Int, width: Int) -> OneDNN.Product? {
-        OneDNN.product(
-            m: rows, k: cols, n: width, a: .bf16(rows * cols, cols, 1), b: .bf16(cols * width, width, 1),
-            c: .f32(rows * width, width, 1), threads: 1)
-    }
+    static let plans = OneDNNTilePlans(operand: OneDNN.Layout.bf16)
 
     /// Whether oneDNN has a fast kernel for every tile shape of `g` (full and edge tiles).
     static func canTake(_ g: AttentionGeometry, queryBlock bq: Int, keyBlock bk: Int) -> Bool {
-        guard OneDNN.enabled, bq > 0, bk > 0, g.headDim > 0 else { return false }
-        let rows = Set([bq, g.queryTokens % bq].filter { $0 > 0 }), cols = Set([bk, g.keyTokens % bk].filter { $0 > 0 })
-        for r in rows {
-            for c in cols {
-                if scorePlan(rows: r, cols: c, depth: g.headDim) == nil || valuePlan(rows: r, cols: c, width: g.valueDim) == nil {
-                    return false
-                }
-            }
-        }
-        return true
+        OneDNN.enabled && plans.coverEveryTile(g, queryBlock: bq, keyBlock: bk)
     }
 
     func scores(
@@ -490,7 +469,7 @@ struct OneDNNTileProducts: TileProducts {
         scale: Float, into scores: UnsafeMutablePointer<Float>, lds: Int
     ) {
         precondition(lds == cols, "oneDNN's score tiles are dense")
-        let plan = OneDNNTileProducts.scorePlan(rows: rows, cols: cols, depth: depth)
+        let plan = Self.plans.score(rows: rows, cols: cols, depth: depth)
         guard let plan, ldq == depth, ldk == depth else { fatalError("oneDNN refused a bf16 attention tile of \(rows) x \(depth) x \(cols)") }
         plan.run(q, k, into: scores, threads: 1)
         FastMath.scale(scores, rows * cols, by: scale)
@@ -504,9 +483,47 @@ struct OneDNNTileProducts: TileProducts {
         let words = UnsafeMutableRawPointer(scratch).assumingMemoryBound(to: UInt16.self)
         let product = scratch + (rows * cols + 1) / 2
         reelflow_f32_to_bf16(p, words, rows * cols)
-        let plan = OneDNNTileProducts.valuePlan(rows: rows, cols: cols, width: width)
+        let plan = Self.plans.value(rows: rows, cols: cols, width: width)
         guard let plan, ldv == width else { fatalError("oneDNN refused a bf16 attention tile of \(rows) x \(cols) x \(width)") }
         plan.run(words, v, into: product, threads: 1)
         AttentionKernel.addProduct(product, rows: rows, width: width, into: o, ldo: ldo, overwrite: overwrite)
+    }
+}
+
+/// The two oneDNN products of an attention tile on dense heads, for one operand element type
+/// (bf16 or float32; scores and `P · V` come out in float32), planned once per shape.
+struct OneDNNTilePlans: Sendable {
+    /// The layout of a dense operand of this element type: `(batch, row, column)` strides.
+    let operand: @Sendable (Int, Int, Int) -> OneDNN.Layout
+    /// Whether a plan must be oneDNN's brgemm kernel (its fallback `gemm:jit` is slower than
+    /// OpenBLAS on float32 tiles).
+    var brgemmOnly = false
+
+    /// `Q · Kᵀ`: Q `[rows, depth]`, K `[cols, depth]` read transposed.
+    func score(rows: Int, cols: Int, depth: Int) -> OneDNN.Product? {
+        OneDNN.product(
+            m: rows, k: depth, n: cols, a: operand(rows * depth, depth, 1), b: operand(cols * depth, 1, depth),
+            c: .f32(rows * cols, cols, 1), threads: 1)
+    }
+
+    /// `P · V`: P `[rows, cols]`, V `[cols, width]`.
+    func value(rows: Int, cols: Int, width: Int) -> OneDNN.Product? {
+        OneDNN.product(
+            m: rows, k: cols, n: width, a: operand(rows * cols, cols, 1), b: operand(cols * width, width, 1),
+            c: .f32(rows * width, width, 1), threads: 1)
+    }
+
+    /// Whether both products plan (as brgemm where `brgemmOnly`) for every tile shape of `g`,
+    /// full and edge tiles.
+    func coverEveryTile(_ g: AttentionGeometry, queryBlock bq: Int, keyBlock bk: Int) -> Bool {
+        guard bq > 0, bk > 0, g.headDim > 0, g.valueDim > 0 else { return false }
+        let rows = Set([bq, g.queryTokens % bq].filter { $0 > 0 }), cols = Set([bk, g.keyTokens % bk].filter { $0 > 0 })
+        func fits(_ plan: OneDNN.Product?) -> Bool {
+            guard let plan else { return false }
+            return !brgemmOnly || plan.implementation.hasPrefix("brg")
+        }
+        return rows.allSatisfy { r in
+            cols.allSatisfy { c in fits(score(rows: r, cols: c, depth: g.headDim)) && fits(value(rows: r, cols: c, width: g.valueDim)) }
+        }
     }
 }

@@ -23,30 +23,11 @@ package struct OneDNNFloatTileProducts: TileProducts {
     }
     private static let switchedOn = Mutex(true)
 
-    static func scorePlan(rows: Int, cols: Int, depth: Int) -> OneDNN.Product? {
-        OneDNN.product(
-            m: rows, k: depth, n: cols, a: .f32(rows * depth, depth, 1), b: .f32(cols * depth, 1, depth),
-            c: .f32(rows * cols, cols, 1), threads: 1)
-    }
-
-    static func valuePlan(rows: Int, cols: Int, width: Int) -> OneDNN.Product? {
-        OneDNN.product(
-            m: rows, k: cols, n: width, a: .f32(rows * cols, cols, 1), b: .f32(cols * width, width, 1),
-            c: .f32(rows * width, width, 1), threads: 1)
-    }
+    static let plans = OneDNNTilePlans(operand: OneDNN.Layout.f32, brgemmOnly: true)
 
     /// Whether oneDNN plans a brgemm kernel for every tile shape of `g` (full and edge tiles).
     static func canTake(_ g: AttentionGeometry, queryBlock bq: Int, keyBlock bk: Int) -> Bool {
-        guard enabled, OneDNN.enabled, bq > 0, bk > 0, g.headDim > 0, g.valueDim > 0 else { return false }
-        let rows = Set([bq, g.queryTokens % bq].filter { $0 > 0 }), cols = Set([bk, g.keyTokens % bk].filter { $0 > 0 })
-        for r in rows {
-            for c in cols {
-                guard let s = scorePlan(rows: r, cols: c, depth: g.headDim), s.implementation.hasPrefix("brg"),
-                      let v = valuePlan(rows: r, cols: c, width: g.valueDim), v.implementation.hasPrefix("brg")
-                else { return false }
-            }
-        }
-        return true
+        enabled && OneDNN.enabled && plans.coverEveryTile(g, queryBlock: bq, keyBlock: bk)
     }
 
     func scores(
@@ -54,7 +35,7 @@ package struct OneDNNFloatTileProducts: TileProducts {
         scale: Float, into scores: UnsafeMutablePointer<Float>, lds: Int
     ) {
         precondition(lds == cols && ldq == depth && ldk == depth, "oneDNN's float32 tiles are dense")
-        guard let plan = Self.scorePlan(rows: rows, cols: cols, depth: depth) else {
+        guard let plan = Self.plans.score(rows: rows, cols: cols, depth: depth) else {
             fatalError("oneDNN refused a float32 attention tile of \(rows) x \(depth) x \(cols)")
         }
         plan.run(q, k, into: scores, threads: 1)
@@ -66,7 +47,7 @@ package struct OneDNNFloatTileProducts: TileProducts {
         into o: UnsafeMutablePointer<Float>, ldo: Int, overwrite: Bool, scratch: UnsafeMutablePointer<Float>
     ) {
         precondition(lds == cols && ldv == width, "oneDNN's float32 tiles are dense")
-        guard let plan = Self.valuePlan(rows: rows, cols: cols, width: width) else {
+        guard let plan = Self.plans.value(rows: rows, cols: cols, width: width) else {
             fatalError("oneDNN refused a float32 attention tile of \(rows) x \(cols) x \(width)")
         }
         plan.run(p, v, into: scratch, threads: 1)
