@@ -1,3 +1,4 @@
+internal import CKernels
 import Synchronization
 
 /// float32 attention tiles on oneDNN's brgemm kernels, on dense head copies.
@@ -11,7 +12,7 @@ import Synchronization
 ///
 /// The scale multiplies each score once after the product, the one multiply `sgemm`'s alpha
 /// makes; `P · V` goes to a dense tile that is then added to (or written over) the output
-/// rows. Taken only where oneDNN plans brgemm kernels for every tile shape (AVX-512 CPUs);
+/// rows. Taken on AVX-512 CPUs where oneDNN plans brgemm kernels for every tile shape;
 /// elsewhere, or with `REELFLOW_ONEDNN=0`, attention keeps `SGEMMTileProducts`.
 package struct OneDNNFloatTileProducts: TileProducts {
     static var packsProbabilitiesToBF16: Bool { false }
@@ -25,10 +26,12 @@ package struct OneDNNFloatTileProducts: TileProducts {
 
     static let plans = OneDNNTilePlans(operand: OneDNN.Layout.f32, brgemmOnly: true)
 
-    /// Whether oneDNN plans a brgemm kernel for every tile shape of `g` (full and edge tiles).
+    /// Whether oneDNN plans a brgemm kernel for every tile shape of `g` (full and edge tiles),
+    /// on an AVX-512 CPU (where it was measured; on AVX2 OpenBLAS's tiles stay).
     static func canTake(_ g: AttentionGeometry, queryBlock bq: Int, keyBlock bk: Int) -> Bool {
-        enabled && OneDNN.enabled && plans.coverEveryTile(g, queryBlock: bq, keyBlock: bk)
+        enabled && avx512 && OneDNN.enabled && plans.coverEveryTile(g, queryBlock: bq, keyBlock: bk)
     }
+    private static let avx512 = reelflow_cpu_vector_level() >= 2
 
     func scores(
         _ q: UnsafeRawPointer, ldq: Int, _ k: UnsafeRawPointer, ldk: Int, rows: Int, cols: Int, depth: Int,
