@@ -4,6 +4,7 @@ figures on the same files and inputs).
 
     python tools/bench/ltx_vae_bench.py make  DIR                              # checkpoints + inputs
     python tools/bench/ltx_vae_bench.py time  DIR FIGURE DTYPE RUNS THREADS    # DTYPE f32 or bf16
+    python tools/bench/ltx_vae_bench.py profile DIR FIGURE DTYPE RUNS THREADS  # ops and conv GFLOP/s
 
 `make` writes, each only if absent (float32, random normal weights std 0.02, `config` metadata):
   vae_bench.safetensors: an LTX-2.3-shaped video VAE at a quarter of the widths (32 latent channels,
@@ -177,7 +178,39 @@ def reset_peak():
         print(f"cannot reset the peak RSS ({e}); the growth may hide the loading peak", file=sys.stderr)
 
 
-def time_figure(directory, figure, dtype_name, runs, threads):
+def profile_call(call, figure, dtype_name, modules):
+    """Where ltx-core's time goes in one call after the warm-up: each op's self time under
+    torch.profiler, and the convolutions' multiply-adds counted by forward hooks on every
+    Conv3d (2 x output elements x input channels per group x kernel volume), so their rate in
+    GFLOP/s can be set beside the machine's FMA rate (tools/bench/fma_peak.c)."""
+    from torch.profiler import ProfilerActivity, profile
+    flops = [0.0]
+
+    def count(module, args, output):
+        kernel = module.kernel_size[0] * module.kernel_size[1] * module.kernel_size[2]
+        flops[0] += 2.0 * output.numel() * (module.in_channels // module.groups) * kernel
+
+    hooks = [m.register_forward_hook(count) for root in modules for m in root.modules()
+             if isinstance(m, torch.nn.Conv3d)]
+    t0 = time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        call()
+    total = (time.perf_counter() - t0) * 1e3
+    for h in hooks:
+        h.remove()
+    print(f"# {figure}_{dtype_name}: {total:.1f} ms under the profiler; ops by self time")
+    conv = 0.0
+    for e in sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total):
+        ms = e.self_cpu_time_total / 1e3
+        if "conv" in e.key or e.key == "aten::mkldnn_convolution":
+            conv += ms
+        if ms >= total * 0.005:
+            print(f"{e.key}\t{ms:.1f}\t{100 * ms / total:.1f}%\t{e.count}")
+    rate = flops[0] / (conv / 1e3) / 1e9 if conv > 0 else 0
+    print(f"# convolutions: {flops[0] / 1e9:.1f} GFLOP in {conv:.1f} ms ({100 * conv / total:.1f}%), {rate:.0f} GFLOP/s")
+
+
+def time_figure(directory, figure, dtype_name, runs, threads, profile=False):
     if figure not in FIGURES:
         raise SystemExit(f"unknown figure {figure}; one of {', '.join(FIGURES)}")
     torch.set_num_threads(threads)
@@ -214,6 +247,9 @@ def time_figure(directory, figure, dtype_name, runs, threads):
     before = peak_mib()
     call()  # warm-up
     growth = peak_mib() - before
+    if profile:
+        profile_call(call, figure, dtype_name, [v for k, v in locals().items() if isinstance(v, torch.nn.Module)])
+        return
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -226,4 +262,5 @@ if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
     else:
-        time_figure(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]))
+        time_figure(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]),
+                    profile=sys.argv[1] == "profile")
