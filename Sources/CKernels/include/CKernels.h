@@ -144,6 +144,9 @@ void reelflow_bf16_rope_split_row_portable(const uint16_t *x, const uint16_t *c,
 
 /// 2 when the CPU has AVX-512 (F, BW, DQ, VL), 1 for AVX2 with FMA, 0 otherwise (x86-64 only).
 int reelflow_cpu_vector_level(void);
+/// The CPU family of an AMD CPU as AMD numbers it (base plus extended family: 0x19 for Zen 3
+/// and Zen 4, 0x1A for Zen 5), 0 for other vendors and architectures.
+int reelflow_cpu_amd_family(void);
 
 /// Fixes glibc's malloc mmap threshold and trim threshold at these byte counts (`mallopt`);
 /// 1 when both were set, 0 otherwise (or where the C library is not glibc).

@@ -54,13 +54,14 @@ public enum TensorThreads {
         environment["OPENBLAS_NUM_THREADS"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil } ?? coreCount
     }
 
-    /// Makes OpenBLAS use the kernels this CPU is best served by when it fell back to generic
-    /// ones for a CPU it does not know (see `BLAS.replaceGenericCoreChoice`). Call it at process
+    /// Makes OpenBLAS use the kernels this CPU is best served by when its own choice is the
+    /// slower one: generic kernels on a CPU it does not know, AVX-512 ones on AMD Zen 4 (see
+    /// `BLAS.replaceSlowerCoreChoice`). Call it at process
     /// start, before any tensor op (the `reelflow` command does).
     /// - Returns: the kernel families before and after, or nil when OpenBLAS's choice stands.
     @discardableResult
     public static func repairBLASKernelChoice() -> (from: String, to: String)? {
-        state.withLock { _ in BLAS.replaceGenericCoreChoice() }
+        state.withLock { _ in BLAS.replaceSlowerCoreChoice() }
     }
 
     /// Fixes glibc's malloc thresholds so the large tensors a model step makes and drops reuse

@@ -163,26 +163,34 @@ enum BLAS {
         return true
     }
 
-    /// Replaces OpenBLAS's kernel choice when it fell back to a generic one on a CPU it did
-    /// not recognise: OpenBLAS 0.3.21 (Debian 12) picks its SSE3 "Prescott" kernels on newer
-    /// Intel Xeons (family 6, model 207, with AVX-512), which multiply 3-6x slower than its
-    /// AVX-512 "SkylakeX" ones there. Only when `OPENBLAS_CORETYPE` is unset (a set value is
-    /// the user's choice) and the CPU has AVX-512 (-> SkylakeX) or AVX2 with FMA (-> Haswell)
-    /// while OpenBLAS chose an older family. Reloads the kernel table through
-    /// `gotoblas_dynamic_quit`/`gotoblas_dynamic_init` (DYNAMIC_ARCH builds export them; they
-    /// are looked up at run time) with `OPENBLAS_CORETYPE` set, as if the user had set it.
+    /// Replaces OpenBLAS's kernel choice where it is measurably the slower one, only when
+    /// `OPENBLAS_CORETYPE` is unset (a set value is the user's choice):
+    /// - a generic fallback on a CPU it did not recognise: OpenBLAS 0.3.21 (Debian 12) picks its
+    ///   SSE3 "Prescott" kernels on newer Intel Xeons (family 6, model 207, with AVX-512), which
+    ///   multiply 3-6x slower than its AVX-512 "SkylakeX" ones there. A CPU with AVX-512 gets
+    ///   SkylakeX, one with AVX2 and FMA Haswell, where OpenBLAS chose an older family;
+    /// - its AVX-512 "Cooperlake"/"SkylakeX" kernels on AMD Zen 4 (family 0x19 with AVX-512),
+    ///   whose 512-bit instructions run as two 256-bit halves: its AVX2 "Zen" kernels multiply
+    ///   the transformer's float32 products at 218-220 GFLOP/s there against 202, and a small
+    ///   float32 step takes 0.92-0.97x the time (docs/benchmarks.md, "OpenBLAS's kernels on
+    ///   AMD Zen 4"). Zen 5 (0x1A, full 512-bit units) keeps OpenBLAS's choice.
+    /// Reloads the kernel table through `gotoblas_dynamic_quit`/`gotoblas_dynamic_init`
+    /// (DYNAMIC_ARCH builds export them; they are looked up at run time) with
+    /// `OPENBLAS_CORETYPE` set, as if the user had set it.
     /// - Returns: the families before and after, or nil when nothing changed.
     /// - Precondition: no BLAS call has run or is running.
-    static func replaceGenericCoreChoice() -> (from: String, to: String)? {
+    static func replaceSlowerCoreChoice() -> (from: String, to: String)? {
         guard getenv("OPENBLAS_CORETYPE") == nil else { return nil }
         let level = reelflow_cpu_vector_level()
-        let chosen = coreName()
+        let chosenName = coreName()
+        let chosen = chosenName.lowercased()
         let avx512 = ["skylakex", "cooperlake", "sapphirerapids"]
         let avx2 = avx512 + ["haswell", "zen"]
         let target: String
         switch level {
-        case 2 where !avx512.contains(chosen.lowercased()) && !chosen.lowercased().hasPrefix("zen"): target = "SkylakeX"
-        case 1 where !avx2.contains(chosen.lowercased()): target = "Haswell"
+        case 2 where reelflow_cpu_amd_family() == 0x19 && avx512.contains(chosen): target = "Zen"
+        case 2 where !avx512.contains(chosen) && !chosen.hasPrefix("zen"): target = "SkylakeX"
+        case 1 where !avx2.contains(chosen): target = "Haswell"
         default: return nil
         }
         #if os(Linux)
@@ -196,6 +204,6 @@ enum BLAS {
         unsafeBitCast(quit, to: (@convention(c) () -> Void).self)()
         unsafeBitCast(initialise, to: (@convention(c) () -> Void).self)()
         let now = coreName()
-        return now == chosen ? nil : (chosen, now)
+        return now.lowercased() == chosen ? nil : (chosenName, now)
     }
 }
