@@ -310,7 +310,20 @@ int rf_dnnl_conv_pack(rf_dnnl_conv *plan, const void *weights, void *packed, int
     // 256 x 256 x 3x3x3 weight), bf16 ones (VNNI pairs) four times slower.
     if (!plan->taps && plan->type == RF_DNNL_BF16 && rf_dnnl_pack_blocked(plan->weights_packed, weights, packed, plan->element, plan->weights_bytes, threads) == 0)
         return 0;
+    // Winograd: each temporal tap transformed here, 10-30x faster than oneDNN's reorder
+    // (cdnnl_winograd_weights.c); the first tap tells whether the layout is the expected one.
+    if (plan->taps) {
+        int status = 0;
+        for (int64_t dt = 0; dt < plan->taps && !status; dt++)
+            status = rf_dnnl_pack_winograd(plan->weights_packed, weights, plan->taps, dt,
+                                           (float *)((char *)packed + (size_t)dt * plan->tap_weights_bytes), threads);
+        if (!status) return 0;
+    }
     return rf_dnnl_conv_pack_by_reorder(plan, weights, packed, threads);
+}
+
+size_t rf_dnnl_conv_packed_bytes(const rf_dnnl_conv *plan) {
+    return plan->taps ? plan->tap_weights_bytes * (size_t)plan->taps : plan->weights_bytes;
 }
 
 int rf_dnnl_conv_pack_by_reorder(rf_dnnl_conv *plan, const void *weights, void *packed, int threads) {

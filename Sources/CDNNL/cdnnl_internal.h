@@ -14,18 +14,27 @@ typedef struct { int major, minor, patch; const char *hash; unsigned cpu_runtime
 
 // The leading fields of a 2.x memory descriptor (dnnl_memory_desc_t, blocked format), read to
 // pack weights without oneDNN's reorder (cdnnl_weight_packing.c); same field types, same order.
-enum { FORMAT_KIND_BLOCKED = 2, MAX_NDIMS = 12 };
+// The Winograd weights layout of jit_wino_4x3 (dnnl_wino_desc_t, format kind wino; read by
+// cdnnl_winograd_weights.c).
+enum { FORMAT_KIND_BLOCKED = 2, FORMAT_KIND_WINO = 3, WINO_WEI_OBAAIBOIIO = 4, MAX_NDIMS = 12 };
 typedef struct {
     int ndims;
     int64_t dims[MAX_NDIMS];
     int data_type;
     int64_t padded_dims[MAX_NDIMS], padded_offsets[MAX_NDIMS], offset0;
     int format_kind;
-    struct {
-        int64_t strides[MAX_NDIMS];
-        int inner_nblks;
-        int64_t inner_blks[MAX_NDIMS], inner_idxs[MAX_NDIMS];
-    } blocking;
+    union {
+        struct {
+            int64_t strides[MAX_NDIMS];
+            int inner_nblks;
+            int64_t inner_blks[MAX_NDIMS], inner_idxs[MAX_NDIMS];
+        } blocking;
+        struct {
+            int wino_format, r, alpha, ic, oc, ic_block, oc_block, ic2_block, oc2_block;
+            float adj_scale;
+            size_t size;
+        } wino;
+    };
 } memory_desc_fields;
 _Static_assert(sizeof(memory_desc_fields) <= sizeof(memory_desc), "the 2.x descriptor holds these fields");
 
@@ -35,6 +44,13 @@ _Static_assert(sizeof(memory_desc_fields) <= sizeof(memory_desc), "the 2.x descr
 // reorder).
 int rf_dnnl_pack_blocked(const memory_desc *packed, const void *plain, void *out, size_t element, size_t packed_bytes,
                          int threads);
+
+// Transforms temporal tap `tap` of plain float32 `[O][I][taps][3][3]` weights into the Winograd
+// F(4x4, 3x3) layout `packed` describes (OBaaIBOIio), with the arithmetic of oneDNN's own
+// reorder (same products and sums in the same order, so the same bits), on `threads` threads;
+// 0, or -1 where `packed` is not that layout (the caller then runs oneDNN's reorder).
+int rf_dnnl_pack_winograd(const memory_desc *packed, const float *plain, int64_t taps, int64_t tap, float *out,
+                          int threads);
 typedef struct { int arg; void *memory; } exec_arg;
 
 enum { DNNL_SUCCESS = 0, DNNL_ITERATOR_ENDS = 4, DNNL_CPU_ENGINE = 1, DNNL_STREAM_DEFAULT = 1, QUERY_IMPL_INFO_STR = 8 };

@@ -111,10 +111,14 @@ size_t rf_dnnl_conv_workspace_bytes(const rf_dnnl_conv *plan);
 int rf_dnnl_conv_same_weights(const rf_dnnl_conv *a, const rf_dnnl_conv *b);
 
 // Reorders the plain weights `[cout][cin][kt][kh][kw]` into the layout the plan's kernel reads.
-// bf16 blocked layouts are packed by table (cdnnl_weight_packing.c), others (float32's, Winograd's)
-// by oneDNN's reorder; rf_dnnl_conv_pack_by_reorder always takes oneDNN's reorder (tests compare the two).
+// bf16 blocked layouts are packed by table (cdnnl_weight_packing.c), Winograd's transformed tap by
+// tap (cdnnl_winograd_weights.c), float32 blocked ones by oneDNN's reorder;
+// rf_dnnl_conv_pack_by_reorder always takes oneDNN's reorder (tests compare the two).
 int rf_dnnl_conv_pack(rf_dnnl_conv *plan, const void *weights, void *packed, int threads);
 int rf_dnnl_conv_pack_by_reorder(rf_dnnl_conv *plan, const void *weights, void *packed, int threads);
+// The bytes of a packing the convolution reads: the whole packing, less the room a Winograd plan
+// keeps after its taps for oneDNN's reorder (which rf_dnnl_conv_pack leaves as it is there).
+size_t rf_dnnl_conv_packed_bytes(const rf_dnnl_conv *plan);
 
 // One band: output frames `first_out ..< first_out + frames_out` of one item. `frame_source`
 // holds, per band input slot, the input frame it reads, or -1 for a frame of zeros.

@@ -148,6 +148,22 @@ import TensorsTestSupport
         #expect(differing == 0, "\(weightShape) for \(both.implementation): \(differing) of \(both.packed.count) bytes differ")
     }
 
+    /// Float32 weights transformed into oneDNN's Winograd layout here (`cdnnl_winograd_weights.c`)
+    /// are byte for byte oneDNN's own reorder of them, tap by tap: one and three temporal taps,
+    /// channel counts of one 16-block and many (which oneDNN groups in two-level blocks), and the
+    /// upsampler's 256 x 256. oneDNN 2.6 has Winograd kernels on AVX-512 only.
+    @Test(.enabled(if: OneDNN.enabled && reelflow_cpu_vector_level() >= 2, "oneDNN's Winograd kernels need AVX-512"),
+          arguments: [[32, 32, 3, 3, 3], [48, 32, 1, 3, 3], [64, 128, 3, 3, 3], [128, 64, 3, 3, 3], [256, 256, 3, 3, 3]])
+    func winogradTransformIsOneDNNsReorder(weightShape: [Int]) throws {
+        var rng = SeededRandom(seed: 70 + UInt64(weightShape.reduce(0, +)))
+        let w = rng.tensor(weightShape, scale: 0.2)
+        let both = try #require(OneDNN.packedBothWays(w, source: [weightShape[2] + 7, 64, 64], winograd: true))
+        #expect(both.implementation.contains("wino"), "\(both.implementation)")
+        #expect(both.packed.count == both.reordered.count && both.packed.count >= weightShape.reduce(1, *) * 4 * 4, "\(both.packed.count) bytes")
+        let differing = zip(both.packed, both.reordered).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(weightShape) for \(both.implementation): \(differing) of \(both.packed.count) bytes differ")
+    }
+
     /// Work buffers are reused (the smallest large enough), and no more than `keptCount` stay.
     @Test func workBuffersAreReusedAndBounded() {
         let buffers = OneDNNWorkBuffers()

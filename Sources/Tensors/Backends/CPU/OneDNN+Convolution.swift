@@ -32,11 +32,12 @@ extension OneDNN {
     }
     private static let winogradSwitch = Mutex(ProcessInfo.processInfo.environment["REELFLOW_WINOGRAD"] != "0")
 
-    /// Output positions (batch x frames x rows x columns) from which a call takes Winograd:
-    /// well above the break-even of about 6000, so that the transform's cost is at most a
-    /// third of what the faster products save. (8192 and 4096 ran encode_9x256 at 290-327 ms
-    /// against 273-287 ms with 16384, three alternating rounds.)
-    static let winogradMinimumPositions = 16384
+    /// Output positions (batch x frames x rows x columns) from which a call takes Winograd.
+    /// With the weights transformed here (`cdnnl_winograd_weights.c`, about 6 ns per channel
+    /// pair and tap against oneDNN's 110-210 ns) the transform no longer decides; on AMD Zen 4,
+    /// 1024 ran the latent upsample (256 channels at 5 x 12 x 12) at 0.64x the time of 4096 and
+    /// 16384, and encode_9x256 and decode_9x256 at 0.70x the time of 16384.
+    static let winogradMinimumPositions = 1024
 
     /// A planned band shape, kept for the process.
     final class ConvolutionBand: @unchecked Sendable {
@@ -87,23 +88,26 @@ extension OneDNN {
     }
 
     /// A weight `[Cout, Cin, kt, kh, kw]` packed for a one-band convolution of `source` frames
-    /// (stride 1, spatial padding 1) twice: by `rf_dnnl_conv_pack` and by oneDNN's reorder; nil
-    /// where oneDNN plans no such convolution. Tests compare the two.
-    package static func packedBothWays(_ weight: Tensor, source: [Int]) -> (packed: [UInt8], reordered: [UInt8], implementation: String)? {
+    /// (stride 1, spatial padding 1) twice: by `rf_dnnl_conv_pack` and by oneDNN's reorder, the
+    /// bytes the convolution reads; nil where oneDNN plans no such convolution (`winograd`: no
+    /// Winograd kernel on this CPU). Tests compare the two.
+    package static func packedBothWays(_ weight: Tensor, source: [Int], winograd: Bool = false)
+        -> (packed: [UInt8], reordered: [UInt8], implementation: String)?
+    {
         let key = BandKey(
             cin: weight.shape[1], cout: weight.shape[0], kernel: Array(weight.shape[2...4]), stride: [1, 1, 1], source: source,
             pads: [1, 1, 1, 1], modes: [Int32(RF_DNNL_PAD_ZEROS), Int32(RF_DNNL_PAD_ZEROS)],
             framesOut: source[0] - weight.shape[2] + 1, dstFrames: source[0] - weight.shape[2] + 1, bias: false,
-            winograd: false, bf16: weight.dtype == .bf16, threads: 2)
+            winograd: winograd, bf16: weight.dtype == .bf16, threads: 2)
         guard enabled, let plan = band(key) else { return nil }
-        let bytes = plan.weightsBytes
+        let bytes = plan.weightsBytes, read = rf_dnnl_conv_packed_bytes(plan.pointer)
         func pack(_ body: (OpaquePointer, UnsafeRawPointer, UnsafeMutableRawPointer) -> Int32) -> [UInt8] {
             // Filled with 0xA5 first: padding the packing leaves unwritten shows as a difference.
             var out = [UInt8](repeating: 0xA5, count: bytes)
             weight.withUnsafeHostBytes { w in
                 out.withUnsafeMutableBytes { require(body(plan.pointer, w.baseAddress!, $0.baseAddress!) == 0, "packing failed") }
             }
-            return out
+            return Array(out[..<read])
         }
         return (pack { rf_dnnl_conv_pack($0, $1, $2, 2) }, pack { rf_dnnl_conv_pack_by_reorder($0, $1, $2, 2) }, plan.implementation)
     }
@@ -169,10 +173,7 @@ extension OneDNN {
         let taps = kernel.reduce(1, *), perChannel = cin * taps * element
         let chunkChannels = perChannel * cout <= packedBudget ? cout : min(cout, max(16, packedBudget / perChannel / 16 * 16))
         let chunks = Swift.stride(from: 0, to: cout, by: chunkChannels).map { $0..<min(cout, $0 + chunkChannels) }
-        // Winograd pays where a call has enough output positions to repay the weights' transform:
-        // oneDNN 2.6 transforms 3x3 taps at about 134 ns per (input, output) channel pair, and a
-        // direct 3x3x3 convolution spends about 27 * 4.4 ps per pair and position, of which
-        // Winograd saves 57%: the break-even is about 6000 positions.
+        // Winograd pays where a call has enough output positions (`winogradMinimumPositions`).
         let positions = batch * fo * ho * wo
         let winogradShape =
             winograd && !bf16 && kernel[1] == 3 && kernel[2] == 3 && stride == [1, 1, 1] && cin % 16 == 0
