@@ -45,6 +45,12 @@ _Static_assert(sizeof(memory_desc_fields) <= sizeof(memory_desc), "the 2.x descr
 int rf_dnnl_pack_blocked(const memory_desc *packed, const void *plain, void *out, size_t element, size_t packed_bytes,
                          int threads);
 
+// Runs `run` on each of `count` parts (`part_bytes` apart from `parts`, at most
+// RF_PACK_MAX_THREADS), the first on the calling thread and the others on threads of their own
+// (a part whose thread cannot start runs on the calling thread after the first).
+enum { RF_PACK_MAX_THREADS = 16 };
+void rf_dnnl_run_parts(void *(*run)(void *), void *parts, size_t part_bytes, int count);
+
 // Transforms temporal tap `tap` of plain float32 `[O][I][taps][3][3]` weights into the Winograd
 // F(4x4, 3x3) layout `packed` describes (OBaaIBOIio), with the arithmetic of oneDNN's own
 // reorder (same products and sums in the same order, so the same bits), on `threads` threads;

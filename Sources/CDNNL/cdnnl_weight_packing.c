@@ -110,24 +110,28 @@ int rf_dnnl_pack_blocked(const memory_desc *packed, const void *plain, void *out
     for (int64_t t = 0; t < taps && pairs; t++) pairs = tt[t] % 2 == 0;
     // Padded channels (blocks rounded up) read zeros.
     if (f->padded_dims[0] != o || f->padded_dims[1] != i) memset(out, 0, packed_bytes);
-    enum { MAX_THREADS = 16 };
-    int n = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+    int n = threads < 1 ? 1 : threads > RF_PACK_MAX_THREADS ? RF_PACK_MAX_THREADS : threads;
     if (n > o) n = (int)o;
-    pack_part parts[MAX_THREADS];
-    pthread_t workers[MAX_THREADS];
-    int started[MAX_THREADS] = {0};
-    for (int k = 0; k < n; k++) {
+    pack_part parts[RF_PACK_MAX_THREADS];
+    for (int k = 0; k < n; k++)
         parts[k] = (pack_part){to, ti, tt, i, taps, o * k / n, o * (k + 1) / n, plain, out, element, pairs};
-        // The calling thread takes the first part; a part whose thread cannot start runs here too.
-        if (k > 0) started[k] = pthread_create(&workers[k], NULL, pack_range, &parts[k]) == 0;
-    }
-    pack_range(&parts[0]);
-    for (int k = 1; k < n; k++) {
+    rf_dnnl_run_parts(pack_range, parts, sizeof parts[0], n);
+    free(table);
+    return 0;
+}
+
+void rf_dnnl_run_parts(void *(*run)(void *), void *parts, size_t part_bytes, int count) {
+    pthread_t workers[RF_PACK_MAX_THREADS];
+    int started[RF_PACK_MAX_THREADS] = {0};
+    if (count > RF_PACK_MAX_THREADS) count = RF_PACK_MAX_THREADS;
+    // The calling thread takes the first part; a part whose thread cannot start runs here too.
+    for (int k = 1; k < count; k++)
+        started[k] = pthread_create(&workers[k], NULL, run, (char *)parts + (size_t)k * part_bytes) == 0;
+    if (count > 0) run(parts);
+    for (int k = 1; k < count; k++) {
         if (started[k])
             pthread_join(workers[k], NULL);
         else
-            pack_range(&parts[k]);
+            run((char *)parts + (size_t)k * part_bytes);
     }
-    free(table);
-    return 0;
 }

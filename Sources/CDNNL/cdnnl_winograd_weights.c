@@ -11,7 +11,6 @@
 // ((0 + G0 W0) + G1 W1) + G2 W2, products rounded before each sum (no fused multiply-add).
 #include "cdnnl_internal.h"
 
-#include <pthread.h>
 #include <string.h>
 
 #pragma STDC FP_CONTRACT OFF
@@ -95,23 +94,11 @@ int rf_dnnl_pack_winograd(const memory_desc *packed, const float *plain, int64_t
         tap < 0 || tap >= taps)
         return -1;
     const int64_t blocks = f->wino.oc / f->wino.oc_block;
-    enum { MAX_THREADS = 16 };
-    int n = threads < 1 ? 1 : threads > MAX_THREADS ? MAX_THREADS : threads;
+    int n = threads < 1 ? 1 : threads > RF_PACK_MAX_THREADS ? RF_PACK_MAX_THREADS : threads;
     if (n > blocks) n = (int)blocks;
-    wino_part parts[MAX_THREADS];
-    pthread_t workers[MAX_THREADS];
-    int started[MAX_THREADS] = {0};
-    for (int k = 0; k < n; k++) {
+    wino_part parts[RF_PACK_MAX_THREADS];
+    for (int k = 0; k < n; k++)
         parts[k] = (wino_part){f, plain, f->dims[0], f->dims[1], taps, tap, blocks * k / n, blocks * (k + 1) / n, out};
-        // The calling thread takes the first part; a part whose thread cannot start runs here too.
-        if (k > 0) started[k] = pthread_create(&workers[k], NULL, transform_blocks, &parts[k]) == 0;
-    }
-    transform_blocks(&parts[0]);
-    for (int k = 1; k < n; k++) {
-        if (started[k])
-            pthread_join(workers[k], NULL);
-        else
-            transform_blocks(&parts[k]);
-    }
+    rf_dnnl_run_parts(transform_blocks, parts, sizeof parts[0], n);
     return 0;
 }
