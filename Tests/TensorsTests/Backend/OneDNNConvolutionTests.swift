@@ -102,6 +102,28 @@ import TensorsTestSupport
         expectClose(winograd, naive, absolute: 1e-5, relative: 1e-5, "Winograd against naive")
     }
 
+    /// Where oneDNN picks its F(4x4, 3x3) kernel (the layout Reelflow transforms its weights
+    /// into), in two passes of output channels with their own transforms: the direct kernels'
+    /// result. (The small shapes above take its F(2x2, 3x3) kernel.)
+    @Test(.enabled(if: available && reelflow_cpu_vector_level() >= 2, "oneDNN's Winograd kernels need AVX-512"))
+    func winogradF4x4InPassesMatchesTheDirectKernels() throws {
+        var rng = SeededRandom(seed: 71)
+        let x = rng.tensor([1, 32, 8, 40, 40]), w = rng.tensor([64, 32, 3, 3, 3], scale: 0.1), b = rng.tensor([64])
+        let padding: [AxisPadding] = [.init(before: 2, after: 0, mode: .replicate), .symmetric(1, .reflect), .symmetric(1)]
+        func run(winograd: Bool) throws -> Tensor {
+            try #require(OneDNN.conv3d(
+                input: x, weight: w, bias: b, stride: [1, 1, 1], padding: padding, outExtents: [8, 40, 40],
+                packedBudget: 32 * 32 * 27 * 4, winograd: winograd, winogradMinimum: 1))
+        }
+        let winograd = try run(winograd: true)
+        #expect(OneDNN.lastConvolutionImplementation.contains("wino_4x3"), "\(OneDNN.lastConvolutionImplementation)")
+        let direct = try run(winograd: false)
+        // Winograd's error scales with the output's largest values (relative error 2e-7 to
+        // 3e-6 of them, docs/tensors.md), not with each element.
+        let scale = direct.hostScalars().map(abs).max() ?? 1
+        expectClose(winograd, direct, absolute: 3e-6 * scale, relative: 0, "F(4x4, 3x3) Winograd in passes against direct")
+    }
+
     /// bf16 operands on oneDNN's bf16 kernels (AVX-512 and up) against the float32 path
     /// rounded once: both sum in float32, in different orders, so a value may move by a bf16
     /// step where its sum sits near a rounding boundary, and most are equal. Through
