@@ -51,7 +51,8 @@ guard args.count == 6, let runs = Int(args[4]), runs >= 1 else {
     exit(2)
 }
 // As the `reelflow` command does: OpenBLAS's generic fallback kernels on a CPU it does not
-// know are replaced (only with OPENBLAS_CORETYPE unset), so "unset" figures are what users get.
+// know, and its AVX-512 ones on AMD Zen 4, are replaced (only with OPENBLAS_CORETYPE unset), so
+// "unset" figures are what users get.
 if let repaired = TensorThreads.repairBLASKernelChoice() {
     FileHandle.standardError.write("OpenBLAS kernels: \(repaired.from) -> \(repaired.to) (as reelflow does)\n".data(using: .utf8)!)
 }

@@ -34,7 +34,7 @@ trap 'rm -rf "$OUT"' EXIT
 echo "== ltx-vae-bench $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $THREADS threads, $DTYPE"
 # OpenBLAS names its kernels when it loads (the run itself then stops: RUNS 0 is refused).
 PICK=$(SWIFT_BACKTRACE=enable=no OPENBLAS_VERBOSE=2 env -u OPENBLAS_CORETYPE "$BIN" /dev/null x f32 0 2>&1 | grep -o 'Core: [A-Za-z0-9]*' | head -1 || true)
-echo "   OpenBLAS with OPENBLAS_CORETYPE unset picks: ${PICK:-?} (the bench, like reelflow, replaces a generic pick)"
+echo "   OpenBLAS with OPENBLAS_CORETYPE unset picks: ${PICK:-?} (the bench, like reelflow, replaces a generic pick, and AVX-512 ones on AMD Zen 4 by Zen; see docs/tensors.md)"
 echo "   environment: OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-<unset>} OPENBLAS_L2_SIZE=${OPENBLAS_L2_SIZE-<unset>}"
 for round in $(seq "$ROUNDS"); do
   for figure in $FIGURES; do
