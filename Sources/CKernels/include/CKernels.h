@@ -180,4 +180,26 @@ void reelflow_amx_values(
     const uint16_t *p, size_t ldp, size_t rows, size_t cols, const uint16_t *packed, size_t width, float *out,
     size_t ldo);
 
+/// One item of a pool job: `item` in `0..<count`, `worker` the running thread's slot in
+/// `0..<threads` (0 is the caller), so an item may use that slot's scratch.
+typedef void (*rf_pool_item)(void *context, long item, int worker);
+
+/// Runs `function(context, item, worker)` for every item in `0..<count` on the calling thread
+/// and up to `threads - 1` persistent workers, handing items out one at a time, and returns
+/// when all have finished. Idle workers spin about 0.1 ms for the next job before they sleep
+/// on a futex, so the short ops of a forward pass hand over in well under a microsecond instead
+/// of a thread wake-up each. Returns 0 when it ran the job; 1 when called from inside a job
+/// (the caller should run the items itself, inline); 2 when the pool cannot take it (another
+/// thread's job is running, `threads < 2`, or not Linux): the caller runs its own path.
+int reelflow_pool_run(long count, int threads, rf_pool_item function, void *context);
+
+/// `reelflow_pool_spin(0)` makes idle workers sleep at once instead of spinning, until the
+/// matching `reelflow_pool_spin(1)` (calls nest): for code that runs threads of its own, such
+/// as oneDNN's OpenMP team, which would otherwise share the cores with spinning workers.
+void reelflow_pool_spin(int on);
+
+/// The calling thread's slot in the running pool job (0 for the caller, 1... for workers) while
+/// it runs an item, else -1.
+int reelflow_pool_worker_index(void);
+
 #endif

@@ -1,4 +1,5 @@
 import Dispatch
+internal import CKernels
 
 extension TensorThreads {
     /// Splits `0..<count` into up to `TensorThreads.count` contiguous ranges and runs `body`
@@ -25,12 +26,18 @@ func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         body(0..<count)
         return
     }
-    withoutActuallyEscaping(body) { body in
-        let box = SendableBox(body)
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
-            if start < end { box.value(start..<end) }
+    func chunk(_ chunk: Int) {
+        let start = count * chunk / chunks
+        let end = count * (chunk + 1) / chunks
+        if start < end { body(start..<end) }
+    }
+    switch WorkerPool.run(chunks, threads: threads, { item, _ in chunk(item) }) {
+    case .ran: return
+    case .nested: for i in 0..<chunks { chunk(i) }
+    case .unavailable:
+        withoutActuallyEscaping(chunk) { chunk in
+            let box = SendableBox(chunk)
+            DispatchQueue.concurrentPerform(iterations: chunks) { box.value($0) }
         }
     }
 }
@@ -44,6 +51,13 @@ func parallelForEach(_ count: Int, workers: Int, _ body: (_ item: Int, _ worker:
     if workers == 1 {
         for i in 0..<count { body(i, 0) }
         return
+    }
+    switch WorkerPool.run(count, threads: workers, body) {
+    case .ran: return
+    case .nested:
+        for i in 0..<count { body(i, 0) }
+        return
+    case .unavailable: break
     }
     let next = AtomicCounter()
     withoutActuallyEscaping(body) { body in
@@ -67,4 +81,44 @@ func parallelForEach(_ count: Int, workers: Int, _ body: (_ item: Int, _ worker:
 struct SendableBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// The persistent worker threads behind `parallelFor` and `parallelForEach` (CKernels'
+/// `reelflow_pool_run`): workers that spin briefly between jobs, so the many short ops of a
+/// forward pass do not each pay a thread wake-up, as `DispatchQueue.concurrentPerform` does.
+enum WorkerPool {
+    enum Outcome {
+        /// Every item ran.
+        case ran
+        /// Called from inside a pool job: the caller runs the items itself.
+        case nested
+        /// The pool is taken by another thread's job (or absent): the caller runs its own path.
+        case unavailable
+    }
+
+    /// Runs `body(item, worker)` for every item in `0..<count` on up to `threads` threads
+    /// (`worker` in `0..<threads`, 0 the caller), items handed out one at a time.
+    static func run(_ count: Int, threads: Int, _ body: (_ item: Int, _ worker: Int) -> Void) -> Outcome {
+        withoutActuallyEscaping(body) { body in
+            var body = body
+            let status = withUnsafeMutablePointer(to: &body) { pointer in
+                reelflow_pool_run(count, Int32(clamping: threads), { context, item, worker in
+                    context!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(item, Int(worker))
+                }, pointer)
+            }
+            switch status {
+            case 0: return .ran
+            case 1: return .nested
+            default: return .unavailable
+            }
+        }
+    }
+
+    /// Runs `body` with the pool's idle workers asleep rather than spinning, for code that
+    /// runs threads of its own on the same cores (oneDNN's OpenMP team).
+    static func withWorkersAsleep<R>(_ body: () throws -> R) rethrows -> R {
+        reelflow_pool_spin(0)
+        defer { reelflow_pool_spin(1) }
+        return try body()
+    }
 }

@@ -217,7 +217,7 @@ extension OneDNN {
         let plans = passes.values.flatMap { [$0.full, $0.last] }
         let planeIn = source[0] * source[1] * source[2], planeOut = fo * ho * wo
         // Writes the whole output at `out` (float32 or bf16 words, plain layout).
-        func convolve(into out: UnsafeMutableRawPointer) {
+        func convolveBands(into out: UnsafeMutableRawPointer) {
             let buffers = OneDNNWorkBuffers.shared
             let work = buffers.take(plans.map(\.workspaceBytes).max()!)
             let packedBytes = plans.map(\.weightsBytes).max()!
@@ -260,6 +260,10 @@ extension OneDNN {
             }
         }
         let shape = [batch, cout, fo, ho, wo], elements = batch * cout * planeOut
+        // oneDNN's OpenMP team takes the cores: the pool's idle workers sleep meanwhile.
+        func convolve(into out: UnsafeMutableRawPointer) {
+            if threads > 1 { WorkerPool.withWorkersAsleep { convolveBands(into: out) } } else { convolveBands(into: out) }
+        }
         guard bf16 else { return Tensor(shape: shape) { convolve(into: UnsafeMutableRawPointer($0.baseAddress!)) } }
         let words = [UInt16](unsafeUninitializedCapacity: elements) { words, initialized in
             convolve(into: UnsafeMutableRawPointer(words.baseAddress!))

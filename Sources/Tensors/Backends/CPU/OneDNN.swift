@@ -84,7 +84,11 @@ package enum OneDNN {
             _ a: UnsafeRawPointer?, _ b: UnsafeRawPointer?, bias: UnsafeRawPointer? = nil, into c: UnsafeMutableRawPointer?,
             threads: Int
         ) {
-            let status = rf_dnnl_plan_run(pointer, a, b, bias, c, Int32(threads))
+            // oneDNN's OpenMP team takes the cores: the pool's idle workers sleep meanwhile.
+            let status =
+                threads > 1
+                ? WorkerPool.withWorkersAsleep { rf_dnnl_plan_run(pointer, a, b, bias, c, Int32(threads)) }
+                : rf_dnnl_plan_run(pointer, a, b, bias, c, Int32(threads))
             require(status == 0, "\(OneDNN.summary): \(String(cString: rf_dnnl_message()))")
         }
     }
