@@ -29,3 +29,73 @@ extension AdaLNWeights {
         return (modulation.reshaped([batch, -1, modulation.shape[1]]), embedded.reshaped([batch, -1, embedded.shape[1]]))
     }
 }
+
+/// Runs of equal consecutive timesteps among a forward's tokens (batch items back to back).
+///
+/// A forward's per-token timesteps take a handful of values: sigma on the noisy tokens, 0 on
+/// clean appended ones, `sigma · (1 - strength)` on a conditioned frame. ltx-core embeds every
+/// token's timestep and runs the AdaLN linear (`D -> K·D`) on each; the rows are equal wherever
+/// the timesteps are, so Reelflow runs it once per run and repeats the rows over the run's
+/// tokens. Each row is the same function of the same float32 timestep; only the products'
+/// summation order may differ for a few rows against many (4e-7 of the rows' scale in float32,
+/// `TimestepRunsTests`). At the tiny benchmark shape this is 252 of the forward's 2400 MFLOP.
+struct TimestepRuns: Equatable {
+    /// The timestep of each run.
+    var values: [Float]
+    /// How many tokens each run covers.
+    var lengths: [Int]
+
+    init(values: [Float], lengths: [Int]) {
+        self.values = values
+        self.lengths = lengths
+    }
+
+    /// The runs of `timesteps` (bitwise equal values, so 0 and -0 or two NaNs start new runs).
+    init(_ timesteps: [Float]) {
+        values = []
+        lengths = []
+        for t in timesteps {
+            if let last = values.last, last.bitPattern == t.bitPattern {
+                lengths[lengths.count - 1] += 1
+            } else {
+                values.append(t)
+                lengths.append(1)
+            }
+        }
+    }
+
+    /// Whether embedding one row per run saves work: at most one run per 8 tokens. (Each run
+    /// costs a repeat of its rows; a token mask that changes every few tokens keeps ltx-core's
+    /// per-token form.)
+    var worthIt: Bool { values.count * 8 <= lengths.reduce(0, +) }
+
+    /// `rows` `[R, ...]` (one per run) repeated over each run's tokens: `[sum(lengths), ...]`,
+    /// the same values (a row plus zeros of its dtype; a -0 becomes 0).
+    func repeated(_ rows: Tensor) -> Tensor {
+        precondition(rows.shape[0] == values.count, "one row per run")
+        let rest = Array(rows.shape.dropFirst())
+        let pieces = lengths.indices.map { r -> Tensor in
+            let row = rows.sliced(axis: 0, r..<(r + 1))
+            guard lengths[r] > 1 else { return row }
+            return row + Tensor(zeros: [lengths[r]] + rest, dtype: rows.dtype, device: rows.device)
+        }
+        return pieces.count == 1 ? pieces[0] : Tensor.concatenated(pieces, axis: 0)
+    }
+}
+
+extension AdaLNWeights {
+    /// Per-token AdaLN over `B · T` scaled timesteps, run once per run of equal timesteps where
+    /// that saves work (`TimestepRuns`), per token otherwise: the modulation `[B, T, K·D]` and
+    /// the embedded timestep `[B, T, D]`, in `dtype`.
+    func perToken(scaledTimesteps: Tensor, batch: Int, dtype: DType) -> (modulation: Tensor, embedded: Tensor) {
+        let runs = TimestepRuns(scaledTimesteps.hostScalars())
+        guard runs.worthIt else { return self(scaledTimesteps: scaledTimesteps, batch: batch, dtype: dtype) }
+        let values = Tensor(shape: [runs.values.count], scalars: runs.values).to(device: scaledTimesteps.device)
+        let (modulation, embedded) = self(scaledTimesteps: values, batch: 1, dtype: dtype)
+        let tokens = runs.lengths.reduce(0, +)
+        func spread(_ rows: Tensor) -> Tensor {
+            runs.repeated(rows.reshaped([runs.values.count, rows.shape[2]])).reshaped([batch, tokens / batch, rows.shape[2]])
+        }
+        return (spread(modulation), spread(embedded))
+    }
+}

@@ -59,7 +59,7 @@ public struct VideoTransformer: Sendable {
         // 11264 tokens it is 830 MB of bf16 that would otherwise stay beside its chunks).
         let k = c.adaLNCoefficient
         let (modulationChunks, embedded) = { () -> ([Tensor], Tensor) in
-            let (modulation, embedded) = w.adaLN(scaledTimesteps: scaled, batch: b, dtype: dtype)
+            let (modulation, embedded) = w.adaLN.perToken(scaledTimesteps: scaled, batch: b, dtype: dtype)
             let chunks = modulation.reshaped([b, modulation.shape[1], k, c.width])
             return ((0..<k).map { chunks.sliced(axis: 2, $0..<($0 + 1)).squeezed(2) }, embedded)
         }()
