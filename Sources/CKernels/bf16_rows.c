@@ -29,6 +29,10 @@ void reelflow_bf16_binary_portable(int op, const uint16_t *a, const uint16_t *b,
     for (size_t i = 0; i < n; i++) out[i] = bf16_word(binary(op, bf16_widen(a[i]), bf16_widen(b[i])));
 }
 
+void reelflow_f32_binary_portable(int op, const float *a, size_t sa, const float *b, size_t sb, float *out, size_t n) {
+    for (size_t i = 0; i < n; i++) out[i] = binary(op, a[i * sa], b[i * sb]);
+}
+
 void reelflow_f32_modulate_portable(const float *x, const float *scale, const float *shift, float *out, size_t n) {
     for (size_t i = 0; i < n; i++) {
         float t = 1.0f + scale[i];
@@ -85,6 +89,17 @@ AVX512 static void binary_avx512(int op, const uint16_t *a, const uint16_t *b, u
     reelflow_bf16_binary_portable(op, a + i, b + i, out + i, n - i);
 }
 
+// sa, sb: 1 (a row) or 0 (one value repeated).
+AVX512 static void f32_binary_avx512(int op, const float *a, size_t sa, const float *b, size_t sb, float *out, size_t n) {
+    size_t i = 0;
+    const __m512 a0 = _mm512_set1_ps(a[0]), b0 = _mm512_set1_ps(b[0]);
+    for (; i + 16 <= n; i += 16) {
+        __m512 x = sa ? _mm512_loadu_ps(a + i) : a0, y = sb ? _mm512_loadu_ps(b + i) : b0;
+        _mm512_storeu_ps(out + i, binary16(op, x, y));
+    }
+    reelflow_f32_binary_portable(op, a + i * sa, sa, b + i * sb, sb, out + i, n - i);
+}
+
 AVX512 static void f32_modulate_avx512(const float *x, const float *scale, const float *shift, float *out, size_t n) {
     const __m512 one = _mm512_set1_ps(1.0f);
     size_t i = 0;
@@ -128,4 +143,10 @@ void reelflow_f32_add_gated(const float *x, const float *y, const float *gate, f
 void reelflow_bf16_binary(int op, const uint16_t *a, const uint16_t *b, uint16_t *out, size_t n) {
     RUN_AVX512(binary_avx512, op, a, b, out, n)
     reelflow_bf16_binary_portable(op, a, b, out, n);
+}
+
+void reelflow_f32_binary(int op, const float *a, size_t sa, const float *b, size_t sb, float *out, size_t n) {
+    if (n == 0) return;
+    RUN_AVX512(f32_binary_avx512, op, a, sa, b, sb, out, n)
+    reelflow_f32_binary_portable(op, a, sa, b, sb, out, n);
 }

@@ -84,4 +84,33 @@ import Tensors
             }
         }
     }
+
+    /// float32 rows and repeated values (strides 1 and 0), one IEEE operation per element: the
+    /// bits Swift's operators give, edges (infinities, NaN, -0, subnormals) and tails included.
+    @Test(arguments: [REELFLOW_ADD, REELFLOW_SUBTRACT, REELFLOW_MULTIPLY, REELFLOW_DIVIDE].map(Int32.init))
+    func float32BinaryMatchesSwift(op: Int32) {
+        let apply: (Float, Float) -> Float = switch op {
+        case Int32(REELFLOW_ADD): { $0 + $1 }
+        case Int32(REELFLOW_SUBTRACT): { $0 - $1 }
+        case Int32(REELFLOW_MULTIPLY): { $0 * $1 }
+        default: { $0 / $1 }
+        }
+        for n in Array(1...40) + [1000] {
+            var rng = SeededRandom(seed: UInt64(n) + 60)
+            func values() -> [Float] {
+                (0..<n).map { i in i % 5 == 0 ? BF16RoundingKernelTests.edges[(i / 5) % BF16RoundingKernelTests.edges.count] : Float.random(in: -3...3, using: &rng) }
+            }
+            let a = values(), b = values()
+            for (sa, sb) in [(1, 1), (1, 0), (0, 1)] {
+                let expected = (0..<n).map { apply(a[$0 * sa], b[$0 * sb]) }
+                for kernel in [reelflow_f32_binary, reelflow_f32_binary_portable] {
+                    var out = [Float](repeating: 7, count: n)
+                    kernel(op, a, sa, b, sb, &out, n)
+                    #expect(
+                        zip(out, expected).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) },
+                        "op \(op), strides \(sa), \(sb), n = \(n)")
+                }
+            }
+        }
+    }
 }

@@ -123,6 +123,11 @@ enum { REELFLOW_ADD = 0, REELFLOW_SUBTRACT = 1, REELFLOW_MULTIPLY = 2, REELFLOW_
 /// `_portable` build gives the same words.
 void reelflow_bf16_binary(int op, const uint16_t *a, const uint16_t *b, uint16_t *out, size_t n);
 void reelflow_bf16_binary_portable(int op, const uint16_t *a, const uint16_t *b, uint16_t *out, size_t n);
+/// `out[i] = a[i·sa] op b[i·sb]` on `n` floats, each stride 1 (a row) or 0 (one value repeated):
+/// one IEEE operation per element, so the same bits as Swift's `a + b` (and `-`, `*`, `/`).
+/// AVX-512 where the CPU has it; the `_portable` build gives the same values.
+void reelflow_f32_binary(int op, const float *a, size_t sa, const float *b, size_t sb, float *out, size_t n);
+void reelflow_f32_binary_portable(int op, const float *a, size_t sa, const float *b, size_t sb, float *out, size_t n);
 /// The same two in float32: `out = x * (1 + scale) + shift` and `out = x + y * gate`, each
 /// product and sum rounded on its own (no fused multiply-add), as Swift computes them.
 void reelflow_f32_modulate(const float *x, const float *scale, const float *shift, float *out, size_t n);

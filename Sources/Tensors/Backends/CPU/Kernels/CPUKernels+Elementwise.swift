@@ -179,22 +179,44 @@ struct BroadcastPlan {
         guard total > 0, let a, let b, let out else { return }
         let rows = total / inner
         let la = lhsStrides[extents.count - 1], lb = rhsStrides[extents.count - 1]
+        if rows == 1 {
+            // One merged axis (same shapes, or a scalar against a tensor): its elements are cut
+            // into chunks, so large ones still run on every thread.
+            parallelFor(inner, grain: 1 << 15) { range in
+                Self.row(Op.self, a + range.lowerBound * la, la, b + range.lowerBound * lb, lb, out + range.lowerBound, range.count)
+            }
+            return
+        }
         let outer = self.outer
         parallelFor(rows, grain: max(1, (1 << 15) / inner)) { range in
             for row in range {
                 let (offA, offB) = outer.offsets(row)
-                let pa = a + offA, pb = b + offB, po = out + row * inner
-                switch (la, lb) {
-                case (1, 1): for j in 0..<inner { po[j] = Op.apply(pa[j], pb[j]) }
-                case (1, 0):
-                    let y = pb[0]
-                    for j in 0..<inner { po[j] = Op.apply(pa[j], y) }
-                case (0, 1):
-                    let x = pa[0]
-                    for j in 0..<inner { po[j] = Op.apply(x, pb[j]) }
-                default: for j in 0..<inner { po[j] = Op.apply(pa[j * la], pb[j * lb]) }
-                }
+                Self.row(Op.self, a + offA, la, b + offB, lb, out + row * inner, inner)
             }
+        }
+    }
+
+    /// `out[j] = op(a[j·la], b[j·lb])` for `count` elements; rows and repeated values of the
+    /// four arithmetic ops run in C (AVX-512 where the CPU has it: the package's Swift is built
+    /// for SSE2), the same IEEE operation per element.
+    @inline(__always)
+    static func row<Op: BinaryKernel>(
+        _: Op.Type, _ pa: UnsafePointer<Float>, _ la: Int, _ pb: UnsafePointer<Float>, _ lb: Int,
+        _ po: UnsafeMutablePointer<Float>, _ count: Int
+    ) {
+        if let op = Op.wordOp, la <= 1, lb <= 1 {
+            reelflow_f32_binary(op, pa, la, pb, lb, po, count)
+            return
+        }
+        switch (la, lb) {
+        case (1, 1): for j in 0..<count { po[j] = Op.apply(pa[j], pb[j]) }
+        case (1, 0):
+            let y = pb[0]
+            for j in 0..<count { po[j] = Op.apply(pa[j], y) }
+        case (0, 1):
+            let x = pa[0]
+            for j in 0..<count { po[j] = Op.apply(x, pb[j]) }
+        default: for j in 0..<count { po[j] = Op.apply(pa[j * la], pb[j * lb]) }
         }
     }
 }
