@@ -16,14 +16,19 @@ import TensorsTestSupport
         #expect(TimestepRuns([]).values.isEmpty)
     }
 
-    @Test func repeatedRowsFollowTheRuns() {
+    /// The indicator product repeats each run's row exactly, in float32 and bf16 (edge values
+    /// included: -0 stays -0 only where 0 · (other rows) adds +0, so it reads as 0).
+    @Test func indicatorRepeatsRowsExactly() {
         let runs = TimestepRuns(values: [1, 2, 3], lengths: [2, 1, 3])
-        let rows = Tensor(shape: [3, 2], scalars: [10, -11, 20, -21, 30, -0.5])
-        let spread = runs.repeated(rows)
-        #expect(spread.shape == [6, 2])
-        #expect(spread.hostScalars() == [10, -11, 10, -11, 20, -21, 30, -0.5, 30, -0.5, 30, -0.5])
-        let bf16 = runs.repeated(rows.to(dtype: .bf16))
-        #expect(bf16.dtype == .bf16 && bf16.hostScalars() == spread.to(dtype: .bf16).hostScalars())
+        let indicator = runs.indicator(dtype: .f32, device: .cpu)
+        #expect(indicator.shape == [6, 3])
+        #expect(indicator.hostScalars() == [1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1])
+        let tiny = Float(bitPattern: 0x0002_0000), huge: Float = 3e38  // a subnormal; finite in bf16 too
+        let rows = Tensor(shape: [3, 2], scalars: [10.123, -11, tiny, -21, 30, huge])
+        let spread = Tensor.matmul(indicator, rows)
+        #expect(spread.hostScalars() == [10.123, -11, 10.123, -11, tiny, -21, 30, huge, 30, huge, 30, huge])
+        let bf16 = Tensor.matmul(runs.indicator(dtype: .bf16, device: .cpu), rows.to(dtype: .bf16))
+        #expect(bf16.dtype == .bf16 && bf16.hostScalars() == Tensor.matmul(indicator, rows.to(dtype: .bf16).to(dtype: .f32)).hostScalars())
     }
 
     /// A forward's timesteps (noisy grid, a conditioned first frame, clean reference tokens):

@@ -36,9 +36,9 @@ extension AdaLNWeights {
 /// clean appended ones, `sigma · (1 - strength)` on a conditioned frame. ltx-core embeds every
 /// token's timestep and runs the AdaLN linear (`D -> K·D`) on each; the rows are equal wherever
 /// the timesteps are, so Reelflow runs it once per run and repeats the rows over the run's
-/// tokens. Each row is the same function of the same float32 timestep; only the products'
-/// summation order may differ for a few rows against many (4e-7 of the rows' scale in float32,
-/// `TimestepRunsTests`). At the tiny benchmark shape this is 252 of the forward's 2400 MFLOP.
+/// tokens (`indicator`). Each row is the same function of the same float32 timestep; only the
+/// products' summation order may differ for a few rows against many (4e-7 of the rows' scale in
+/// float32, `TimestepRunsTests`). At the tiny benchmark shape this is 252 of the forward's 2400 MFLOP.
 struct TimestepRuns: Equatable {
     /// The timestep of each run.
     var values: [Float]
@@ -69,17 +69,19 @@ struct TimestepRuns: Equatable {
     /// per-token form.)
     var worthIt: Bool { values.count * 8 <= lengths.reduce(0, +) }
 
-    /// `rows` `[R, ...]` (one per run) repeated over each run's tokens: `[sum(lengths), ...]`,
-    /// the same values (a row plus zeros of its dtype; a -0 becomes 0).
-    func repeated(_ rows: Tensor) -> Tensor {
-        precondition(rows.shape[0] == values.count, "one row per run")
-        let rest = Array(rows.shape.dropFirst())
-        let pieces = lengths.indices.map { r -> Tensor in
-            let row = rows.sliced(axis: 0, r..<(r + 1))
-            guard lengths[r] > 1 else { return row }
-            return row + Tensor(zeros: [lengths[r]] + rest, dtype: rows.dtype, device: rows.device)
+    /// `[tokens, R]`: 1 where token t lies in run r, else 0. `indicator · rows` repeats each
+    /// run's row over its tokens in one product: every output is `1 · row + 0 · (the others)`,
+    /// exactly the row where the rows are finite (the caller checks), and no piece per run is
+    /// made (pieces and their concatenation held the `[T, K·D]` table twice at the peak).
+    func indicator(dtype: DType, device: Device) -> Tensor {
+        let tokens = lengths.reduce(0, +), count = values.count
+        var scalars = [Float](repeating: 0, count: tokens * count)
+        var token = 0
+        for (r, length) in lengths.enumerated() {
+            for t in token..<(token + length) { scalars[t * count + r] = 1 }
+            token += length
         }
-        return pieces.count == 1 ? pieces[0] : Tensor.concatenated(pieces, axis: 0)
+        return Tensor(shape: [tokens, count], scalars: scalars).to(dtype: dtype).to(device: device)
     }
 }
 
@@ -90,11 +92,18 @@ extension AdaLNWeights {
     func perToken(scaledTimesteps: Tensor, batch: Int, dtype: DType) -> (modulation: Tensor, embedded: Tensor) {
         let runs = TimestepRuns(scaledTimesteps.hostScalars())
         guard runs.worthIt else { return self(scaledTimesteps: scaledTimesteps, batch: batch, dtype: dtype) }
-        let values = Tensor(shape: [runs.values.count], scalars: runs.values).to(device: scaledTimesteps.device)
+        let device = scaledTimesteps.device
+        let values = Tensor(shape: [runs.values.count], scalars: runs.values).to(device: device)
         let (modulation, embedded) = self(scaledTimesteps: values, batch: 1, dtype: dtype)
-        let tokens = runs.lengths.reduce(0, +)
+        // A non-finite row would spread NaN (0 · inf) to other runs' tokens: per token then.
+        guard (modulation.hostScalars() + embedded.hostScalars()).allSatisfy(\.isFinite) else {
+            return self(scaledTimesteps: scaledTimesteps, batch: batch, dtype: dtype)
+        }
+        let indicator = runs.indicator(dtype: modulation.dtype, device: device)
+        let tokens = indicator.shape[0]
         func spread(_ rows: Tensor) -> Tensor {
-            runs.repeated(rows.reshaped([runs.values.count, rows.shape[2]])).reshaped([batch, tokens / batch, rows.shape[2]])
+            Tensor.matmul(indicator, rows.reshaped([runs.values.count, rows.shape[2]]))
+                .reshaped([batch, tokens / batch, rows.shape[2]])
         }
         return (spread(modulation), spread(embedded))
     }
