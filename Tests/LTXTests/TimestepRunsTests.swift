@@ -25,9 +25,10 @@ import TensorsTestSupport
         #expect(indicator.hostScalars() == [1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1])
         let tiny = Float(bitPattern: 0x0002_0000), huge: Float = 3e38  // a subnormal; finite in bf16 too
         let rows = Tensor(shape: [3, 2], scalars: [10.123, -11, tiny, -21, 30, huge])
-        let spread = Tensor.matmul(indicator, rows)
+        // As `perToken` multiplies: a linear whose weight is the rows transposed.
+        let spread = indicator.linear(weight: rows.transposed(0, 1))
         #expect(spread.hostScalars() == [10.123, -11, 10.123, -11, tiny, -21, 30, huge, 30, huge, 30, huge])
-        let bf16 = Tensor.matmul(runs.indicator(dtype: .bf16, device: .cpu), rows.to(dtype: .bf16))
+        let bf16 = runs.indicator(dtype: .bf16, device: .cpu).linear(weight: rows.to(dtype: .bf16).transposed(0, 1))
         #expect(bf16.dtype == .bf16 && bf16.hostScalars() == Tensor.matmul(indicator, rows.to(dtype: .bf16).to(dtype: .f32)).hostScalars())
     }
 
