@@ -18,6 +18,9 @@ prints one line `name<TAB>median ms<TAB>peak RSS growth MiB` (the peak over the 
 above the RSS before it, with the kernel's peak mark reset first: /proc/self/clear_refs).
 `profile` runs one forward after the warm-up under torch.profiler and prints each op's share of
 it (where ltx-core's time goes, beside `perf record` of Reelflow's ltx-bench).
+`flops NAME` prints the forward's floating-point operations (multiply and add counted apart) in
+GFLOP, as ltx-core computes it and as Reelflow does (the AdaLN once per run of equal timesteps:
+two runs here), for the benchmark's floor at the machine's FMA rate.
 """
 import gc
 import json
@@ -83,6 +86,29 @@ def make(directory):
         save_file(sd, path, metadata=metadata)
         save_file({k: v.to(torch.bfloat16) for k, v in sd.items()}, path_bf16, metadata=metadata)
         print("wrote", path, "and", path_bf16)
+
+
+def forward_gflop(name, adaln_rows=None):
+    """The forward's matrix-product and attention FLOPs (2 per multiply-add), in GFLOP; the
+    element-wise work (norms, softmax exponentials, modulation) is not counted. `adaln_rows`:
+    rows the AdaLN MLP runs on (ltx-core: every token)."""
+    s = SHAPES[name]
+    d, heads = s["heads"] * s["head_dim"], s["heads"]
+    f, h, w = s["grid"]
+    t = 2 * f * h * w  # target grid + the appended reference latent
+    c = CONTEXT_TOKENS
+    per_layer = (
+        2 * t * d * d * 4  # self-attention q, k, v, out
+        + 2 * t * d * d * 2 + 2 * c * d * d * 2  # cross-attention q, out; k, v on the context
+        + 2 * t * d * heads * 2  # the two per-head gates
+        + 2 * t * d * 4 * d * 2  # feed-forward, 4x width
+        + 2 * 2 * t * t * d  # self-attention scores and values
+        + 2 * 2 * t * c * d  # cross-attention scores and values
+    )
+    rows = t if adaln_rows is None else adaln_rows
+    adaln = rows * 2 * (256 * d + d * d + d * 9 * d) + 2 * (256 * d + d * d + d * 2 * d)  # + the prompt AdaLN
+    ends = 2 * t * 128 * d * 2  # patchify and output projections
+    return (s["layers"] * per_layer + adaln + ends) / 1e9
 
 
 def status_mib(field):
@@ -165,6 +191,8 @@ def profile_forward(model, video, name, dtype_name):
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "flops":
+        print(f"{forward_gflop(sys.argv[2]):.3f}\t{forward_gflop(sys.argv[2], adaln_rows=2):.3f}")
     else:
         time_forward(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == "1",
                      profile=sys.argv[1] == "profile")
