@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 internal import CKernels
 
 extension TensorThreads {
@@ -99,7 +100,8 @@ enum WorkerPool {
     /// Runs `body(item, worker)` for every item in `0..<count` on up to `threads` threads
     /// (`worker` in `0..<threads`, 0 the caller), items handed out one at a time.
     static func run(_ count: Int, threads: Int, _ body: (_ item: Int, _ worker: Int) -> Void) -> Outcome {
-        withoutActuallyEscaping(body) { body in
+        guard enabled else { return .unavailable }
+        return withoutActuallyEscaping(body) { body in
             var body = body
             let status = withUnsafeMutablePointer(to: &body) { pointer in
                 reelflow_pool_run(count, Int32(clamping: threads), { context, item, worker in
@@ -113,6 +115,11 @@ enum WorkerPool {
             }
         }
     }
+
+    /// `REELFLOW_POOL=0` turns the pool off: every parallel loop runs on
+    /// `DispatchQueue.concurrentPerform`, as before the pool (for comparison, or on a machine
+    /// whose cores other processes need more than a spinning worker's 0.1 ms).
+    static let enabled = ProcessInfo.processInfo.environment["REELFLOW_POOL"] != "0"
 
     /// Runs `body` with the pool's idle workers asleep rather than spinning, for code that
     /// runs threads of its own on the same cores (oneDNN's OpenMP team).
