@@ -123,4 +123,16 @@ import Testing
             }
         }
     }
+
+    /// `REELFLOW_POOL=0` turns the pool off: `run` declines and the loops still cover every
+    /// item (on Dispatch). An exit test: the setting is read once per process.
+    @Test func anEnvironmentSwitchTurnsThePoolOff() async {
+        await #expect(processExitsWith: .success) {
+            setenv("REELFLOW_POOL", "0", 1)
+            if WorkerPool.run(4, threads: 2, { _, _ in }) != .unavailable { fatalError("the pool ran with REELFLOW_POOL=0") }
+            let covered = Mutex(0)
+            parallelForEach(100, workers: 2) { _, _ in covered.withLock { $0 += 1 } }
+            if covered.withLock({ $0 }) != 100 { fatalError("parallelForEach covered \(covered.withLock { $0 }) of 100 items") }
+        }
+    }
 }
