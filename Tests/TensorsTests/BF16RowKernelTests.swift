@@ -64,16 +64,21 @@ import Tensors
         }
     }
 
-    /// Two bf16 operands, one float32 operation, one rounding: add, subtract, multiply, divide.
-    @Test(arguments: [REELFLOW_ADD, REELFLOW_SUBTRACT, REELFLOW_MULTIPLY, REELFLOW_DIVIDE].map(Int32.init))
-    func binaryMatchesOneRounding(op: Int32) {
-        let name = ["add", "subtract", "multiply", "divide"][Int(op)]
-        let apply: (Float, Float) -> Float = switch op {
+    /// Swift's operator for a `REELFLOW_` arithmetic op.
+    static func arithmetic(_ op: Int32) -> (Float, Float) -> Float {
+        switch op {
         case Int32(REELFLOW_ADD): { $0 + $1 }
         case Int32(REELFLOW_SUBTRACT): { $0 - $1 }
         case Int32(REELFLOW_MULTIPLY): { $0 * $1 }
         default: { $0 / $1 }
         }
+    }
+
+    /// Two bf16 operands, one float32 operation, one rounding: add, subtract, multiply, divide.
+    @Test(arguments: [REELFLOW_ADD, REELFLOW_SUBTRACT, REELFLOW_MULTIPLY, REELFLOW_DIVIDE].map(Int32.init))
+    func binaryMatchesOneRounding(op: Int32) {
+        let name = ["add", "subtract", "multiply", "divide"][Int(op)]
+        let apply = Self.arithmetic(op)
         for n in Array(0...40) + [1000] {
             let a = Self.words(seed: UInt64(n) + 20, count: n), b = Self.words(seed: UInt64(n) + 40, count: n)
             let expected = (0..<n).map { BFloat16.bits(from: apply(BFloat16.float(fromBits: a[$0]), BFloat16.float(fromBits: b[$0]))) }
@@ -89,12 +94,7 @@ import Tensors
     /// bits Swift's operators give, edges (infinities, NaN, -0, subnormals) and tails included.
     @Test(arguments: [REELFLOW_ADD, REELFLOW_SUBTRACT, REELFLOW_MULTIPLY, REELFLOW_DIVIDE].map(Int32.init))
     func float32BinaryMatchesSwift(op: Int32) {
-        let apply: (Float, Float) -> Float = switch op {
-        case Int32(REELFLOW_ADD): { $0 + $1 }
-        case Int32(REELFLOW_SUBTRACT): { $0 - $1 }
-        case Int32(REELFLOW_MULTIPLY): { $0 * $1 }
-        default: { $0 / $1 }
-        }
+        let apply = Self.arithmetic(op)
         for n in Array(1...40) + [1000] {
             var rng = SeededRandom(seed: UInt64(n) + 60)
             func values() -> [Float] {
