@@ -103,6 +103,10 @@ static void take_items(uint32_t number, int worker) {
 static void *worker_main(void *argument) {
     int index = (int)(intptr_t)argument;
     rf_worker_index = index + 1;
+    // Only as many threads as there are cores may spin (the caller counts as one): with more
+    // threads than cores, a spinning worker would take a core from one that has work.
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int may_spin = index + 1 < cores;
     uint32_t seen = (uint32_t)(atomic_load_explicit(&pool.ticket, memory_order_acquire) >> 32);
     for (;;) {
         // Spin a short while for the next job (the ops of a forward follow each other within
@@ -124,7 +128,7 @@ static void *worker_main(void *argument) {
                 spins = 0;
                 continue;
             }
-            if (atomic_load_explicit(&pool.spin_off, memory_order_acquire) == 0) {
+            if (may_spin && atomic_load_explicit(&pool.spin_off, memory_order_acquire) == 0) {
                 RF_RELAX();
                 if ((++spins & 255) != 0) continue;
                 uint64_t now = now_ns();
