@@ -211,7 +211,6 @@ void reelflow_pool_spin(int on) {
     }
 }
 
-int reelflow_pool_worker_index(void) { return rf_worker_index; }
 
 #else
 
@@ -224,7 +223,5 @@ int reelflow_pool_run(long count, int threads, rf_pool_item function, void *cont
 }
 
 void reelflow_pool_spin(int on) { (void)on; }
-
-int reelflow_pool_worker_index(void) { return -1; }
 
 #endif

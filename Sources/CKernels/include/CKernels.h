@@ -203,8 +203,4 @@ int reelflow_pool_run(long count, int threads, rf_pool_item function, void *cont
 /// as oneDNN's OpenMP team, which would otherwise share the cores with spinning workers.
 void reelflow_pool_spin(int on);
 
-/// The calling thread's slot in the running pool job (0 for the caller, 1... for workers) while
-/// it runs an item, else -1.
-int reelflow_pool_worker_index(void);
-
 #endif

@@ -38,8 +38,8 @@ extension AdaLNWeights {
 /// the timesteps are, so Reelflow runs it once per run and repeats the rows over the run's
 /// tokens (`indicator`). Each row is the same function of the same float32 timestep; only the
 /// products' summation order may differ for a few rows against many (4e-7 of the rows' scale in
-/// float32, `TimestepRunsTests`). At the tiny benchmark shape this is 252 of the forward's 2400 MFLOP.
-struct TimestepRuns: Equatable {
+/// float32, `TimestepRunsTests`). At the tiny benchmark shape this is 252 of the forward's 2514 MFLOP.
+struct TimestepRuns {
     /// The timestep of each run.
     var values: [Float]
     /// How many tokens each run covers.

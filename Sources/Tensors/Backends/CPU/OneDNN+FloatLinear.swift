@@ -10,7 +10,9 @@ extension OneDNN {
         set { floatLinearSwitch.withLock { $0 = newValue } }
     }
     private static let floatLinearSwitch = Mutex(true)
-    private static let avx512 = reelflow_cpu_vector_level() >= 2
+    /// Whether the CPU has AVX-512, where oneDNN's float32 brgemm kernels (attention tiles,
+    /// `floatLinear`) were measured faster than OpenBLAS; on AVX2 OpenBLAS keeps them.
+    static let avx512 = reelflow_cpu_vector_level() >= 2
 
     /// `x · weightᵀ (+ bias)` in float32 on oneDNN's brgemm kernels, one thread per band of
     /// rows on the worker pool, the bias added in the kernel; nil where oneDNN is off, the CPU

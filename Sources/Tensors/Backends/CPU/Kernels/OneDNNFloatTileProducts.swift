@@ -1,4 +1,3 @@
-internal import CKernels
 import Synchronization
 
 /// float32 attention tiles on oneDNN's brgemm kernels, on dense head copies.
@@ -29,9 +28,8 @@ package struct OneDNNFloatTileProducts: TileProducts {
     /// Whether oneDNN plans a brgemm kernel for every tile shape of `g` (full and edge tiles),
     /// on an AVX-512 CPU (where it was measured; on AVX2 OpenBLAS's tiles stay).
     static func canTake(_ g: AttentionGeometry, queryBlock bq: Int, keyBlock bk: Int) -> Bool {
-        enabled && avx512 && OneDNN.enabled && plans.coverEveryTile(g, queryBlock: bq, keyBlock: bk)
+        enabled && OneDNN.avx512 && OneDNN.enabled && plans.coverEveryTile(g, queryBlock: bq, keyBlock: bk)
     }
-    private static let avx512 = reelflow_cpu_vector_level() >= 2
 
     func scores(
         _ q: UnsafeRawPointer, ldq: Int, _ k: UnsafeRawPointer, ldk: Int, rows: Int, cols: Int, depth: Int,
