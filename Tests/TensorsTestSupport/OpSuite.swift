@@ -24,6 +24,10 @@ public enum OpSuite {
             let (s1, s2, s3) = (r([b, 1, d]), r([b, 1, d]), r([b, 1, d]))
             let positive = place(rng.tensor([b, 1, d]).to(dtype: dtype).map { abs($0) + 0.5 })
             let (g, beta, m) = (r([d]), r([d]), r([d, 3]))
+            // AdaLN vectors per run of tokens: two runs (one where there is one token).
+            let tokens = b * t
+            let runs = RowRuns(lengths: tokens < 2 ? Array(repeating: 1, count: tokens) : [tokens / 2, tokens - tokens / 2])
+            let table = r([runs.count, 3, d])
             let shape = "\([b, t, d])"
             add("linear \(shape)") { x.linear(weight: w, bias: bias) }
             add("linear+gelu \(shape)") { x.linear(weight: w, bias: bias, activation: .geluTanh) }
@@ -41,6 +45,9 @@ public enum OpSuite {
             add("clamp \(shape)") { x.clamped(min: 0.25) }
             add("modulate \(shape)") { x.modulated(scale: s1, shift: s2) }
             add("gated \(shape)") { x.addingGated(y, gate: s3) }
+            add("rmsnorm+modulate in runs \(shape)") { x.normalizedModulated(.rms, eps: 1e-6, rows: table, runs: runs, scale: 1, shift: 0) }
+            add("layernorm+modulate in runs \(shape)") { x.normalizedModulated(.layer, eps: 1e-6, rows: table, runs: runs, scale: 2, shift: 1) }
+            add("gated in runs \(shape)") { x.addingGated(y, rows: table, runs: runs, gate: 2) }
             add("softmax \(shape)") { x.softmax() }
             add("sum \(shape)") { x.sum(alongAxis: 1) }
             add("rmsnorm \(shape)") { x.rmsNorm(weight: g, eps: 1e-6) }

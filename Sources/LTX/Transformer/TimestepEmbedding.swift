@@ -35,10 +35,11 @@ extension AdaLNWeights {
 /// A forward's per-token timesteps take a handful of values: sigma on the noisy tokens, 0 on
 /// clean appended ones, `sigma · (1 - strength)` on a conditioned frame. ltx-core embeds every
 /// token's timestep and runs the AdaLN linear (`D -> K·D`) on each; the rows are equal wherever
-/// the timesteps are, so Reelflow runs it once per run and repeats the rows over the run's
-/// tokens (`indicator`). Each row is the same function of the same float32 timestep; only the
-/// products' summation order may differ for a few rows against many (4e-7 of the rows' scale in
-/// float32, `TimestepRunsTests`). At the tiny benchmark shape this is 252 of the forward's 2514 MFLOP.
+/// the timesteps are, so Reelflow embeds each run's timestep once and keeps the AdaLN in run
+/// form (`RowRuns`): the fused AdaLN ops read each token's run. Each row is the same function
+/// of the same float32 timestep; only the products' summation order may differ for a few rows
+/// against many (4e-7 of the rows' scale in float32, `TimestepRunsTests`). At the tiny
+/// benchmark shape this is 252 of the forward's 2514 MFLOP.
 struct TimestepRuns {
     /// The timestep of each run.
     var values: [Float]
@@ -64,50 +65,32 @@ struct TimestepRuns {
         }
     }
 
-    /// Whether embedding one row per run saves work: at most one run per 8 tokens. (Each run
-    /// costs a repeat of its rows; a token mask that changes every few tokens keeps ltx-core's
-    /// per-token form.)
+    /// Whether the run form pays: at most one run per 8 tokens. A token mask that changes
+    /// every few tokens keeps ltx-core's per-token form (a backend without the fused kernels
+    /// spreads each run's vectors with one op per run).
     var worthIt: Bool { values.count * 8 <= lengths.reduce(0, +) }
+}
 
-    /// `[tokens, R]`: 1 where token t lies in run r, else 0. `indicator · rows` repeats each
-    /// run's row over its tokens in one product: every output is `1 · row + 0 · (the others)`,
-    /// exactly the row where the rows are finite (the caller checks), and no piece per run is
-    /// made (pieces and their concatenation held the `[T, K·D]` table twice at the peak).
-    func indicator(dtype: DType, device: Device) -> Tensor {
-        let tokens = lengths.reduce(0, +), count = values.count
-        var scalars = [Float](repeating: 0, count: tokens * count)
-        var token = 0
-        for (r, length) in lengths.enumerated() {
-            for t in token..<(token + length) { scalars[t * count + r] = 1 }
-            token += length
-        }
-        return Tensor(shape: [tokens, count], scalars: scalars).to(dtype: dtype).to(device: device)
-    }
+/// The AdaLN of a forward in run form: `modulation [R, K·D]` and `embedded [R, D]`, row r for
+/// every token of run r of `runs` (over the batch's `B · T` tokens).
+struct AdaLNRuns {
+    var modulation: Tensor
+    var embedded: Tensor
+    var runs: RowRuns
 }
 
 extension AdaLNWeights {
-    /// Per-token AdaLN over `B · T` scaled timesteps, run once per run of equal timesteps where
-    /// that saves work (`TimestepRuns`), per token otherwise: the modulation `[B, T, K·D]` and
-    /// the embedded timestep `[B, T, D]`, in `dtype`.
-    func perToken(scaledTimesteps: Tensor, batch: Int, dtype: DType) -> (modulation: Tensor, embedded: Tensor) {
+    /// AdaLN over `B · T` scaled timesteps, once per run of equal timesteps where that pays
+    /// (`TimestepRuns.worthIt`), once per token otherwise (runs of one token), in `dtype`.
+    func inRuns(scaledTimesteps: Tensor, dtype: DType) -> AdaLNRuns {
+        let tokens = scaledTimesteps.count
         let runs = TimestepRuns(scaledTimesteps.hostScalars())
-        guard runs.worthIt else { return self(scaledTimesteps: scaledTimesteps, batch: batch, dtype: dtype) }
-        let device = scaledTimesteps.device
-        let values = Tensor(shape: [runs.values.count], scalars: runs.values).to(device: device)
-        let (modulation, embedded) = self(scaledTimesteps: values, batch: 1, dtype: dtype)
-        // A non-finite row would spread NaN (0 · inf) to other runs' tokens: per token then.
-        guard (modulation.hostScalars() + embedded.hostScalars()).allSatisfy(\.isFinite) else {
-            return self(scaledTimesteps: scaledTimesteps, batch: batch, dtype: dtype)
-        }
-        let indicator = runs.indicator(dtype: modulation.dtype, device: device)
-        let tokens = indicator.shape[0]
-        // As a `linear` (weight `[K·D, R]`, the rows transposed): in bf16 that runs on bf16
-        // words into bf16 words, where `matmul` held a float32 `[T, K·D]` product first (the
-        // small bf16 step's peak rose from 132 to 231 MiB).
-        func spread(_ rows: Tensor) -> Tensor {
-            indicator.linear(weight: rows.reshaped([runs.values.count, rows.shape[2]]).transposed(0, 1))
-                .reshaped([batch, tokens / batch, rows.shape[2]])
-        }
-        return (spread(modulation), spread(embedded))
+        let (timesteps, rowRuns) = runs.worthIt
+            ? (Tensor(shape: [runs.values.count], scalars: runs.values).to(device: scaledTimesteps.device), RowRuns(lengths: runs.lengths))
+            : (scaledTimesteps, RowRuns.each(tokens))
+        let (modulation, embedded) = self(scaledTimesteps: timesteps, batch: 1, dtype: dtype)
+        return AdaLNRuns(
+            modulation: modulation.reshaped([rowRuns.count, modulation.shape[2]]),
+            embedded: embedded.reshaped([rowRuns.count, embedded.shape[2]]), runs: rowRuns)
     }
 }

@@ -54,15 +54,12 @@ public struct VideoTransformer: Sendable {
             "latent must be [B, T, \(c.inChannels)], got \(input.latent.shape)")
         var x = w.patchify(input.latent)
         let scaled = input.timesteps.reshaped([b * t]).to(dtype: .f32) * c.timestepScale
-        // The K per-token modulation chunks ([B, T, D] each), split once for all blocks. The
-        // [B, T, K·D] tensor they are cut from is released in here, before the blocks run (at
-        // 11264 tokens it is 830 MB of bf16 that would otherwise stay beside its chunks).
-        let k = c.adaLNCoefficient
-        let (modulationChunks, embedded) = { () -> ([Tensor], Tensor) in
-            let (modulation, embedded) = w.adaLN.perToken(scaledTimesteps: scaled, batch: b, dtype: dtype)
-            let chunks = modulation.reshaped([b, modulation.shape[1], k, c.width])
-            return ((0..<k).map { chunks.sliced(axis: 2, $0..<($0 + 1)).squeezed(2) }, embedded)
-        }()
+        // The AdaLN in run form: K modulation vectors per run of equal timesteps, [R, K, D]
+        // (R is a handful; per token when the timesteps change every few tokens). No per-token
+        // [B, T, K·D] table exists: the fused ops read each token's run (at 11264 tokens that
+        // table is 830 MB of bf16).
+        let ada = w.adaLN.inRuns(scaledTimesteps: scaled, dtype: dtype)
+        let modulation = ada.modulation.reshaped([ada.runs.count, c.adaLNCoefficient, c.width])
         let promptModulation = w.promptAdaLN.map { adaLN in
             adaLN(scaledTimesteps: input.sigma.reshaped([b]).to(dtype: .f32) * c.timestepScale, batch: b, dtype: dtype).modulation
         }
@@ -73,13 +70,13 @@ public struct VideoTransformer: Sendable {
             ?? input.attentionMask.map { Self.selfAttentionBias($0, dtype: dtype) }
         for block in w.blocks {
             x = forwardBlock(
-                block, x: x, modulation: modulationChunks, promptModulation: promptModulation, context: context,
-                rope: (cos, sin), mask: mask)
+                block, x: x, modulation: modulation, runs: ada.runs, promptModulation: promptModulation,
+                context: context, rope: (cos, sin), mask: mask)
         }
-        // Output: LayerNorm (no affine) modulated by the final table plus the embedded timestep.
-        let table = w.outputScaleShift.reshaped([1, 1, 2, c.width]) + embedded.unsqueezed(2)
-        let shift = table.sliced(axis: 2, 0..<1).squeezed(2), scale = table.sliced(axis: 2, 1..<2).squeezed(2)
-        let y = x.layerNorm(eps: c.normEps).modulated(scale: scale, shift: shift)
+        // Output: LayerNorm (no affine) modulated by the final table plus the embedded timestep
+        // (shift, scale), per run.
+        let table = w.outputScaleShift.reshaped([1, 2, c.width]) + ada.embedded.reshaped([ada.runs.count, 1, c.width])
+        let y = x.normalizedModulated(.layer, eps: c.normEps, rows: table, runs: ada.runs, scale: 1, shift: 0)
         return w.projOut(y)
     }
 
@@ -100,35 +97,41 @@ public struct VideoTransformer: Sendable {
     }
 
     /// One block (reading map 3.5).
+    /// `modulation` is the AdaLN in run form, `[R, K, D]` for the R `runs` of tokens.
     func forwardBlock(
-        _ blk: BlockWeights, x: Tensor, modulation: [Tensor], promptModulation: Tensor?, context: Tensor,
-        rope: (Tensor, Tensor), mask: AttentionMask?
+        _ blk: BlockWeights, x: Tensor, modulation: Tensor, runs: RowRuns, promptModulation: Tensor?,
+        context: Tensor, rope: (Tensor, Tensor), mask: AttentionMask?
     ) -> Tensor {
         let c = config
         let (b, d) = (x.shape[0], c.width)
-        // ada[j] = table[j] + modulation chunk j, [B, T, D]: the same sums ltx-core takes over
-        // [B, T, K, D] at once, each made where it is used (no [B, T, K, D] tensor, no slices
-        // of it per block: that halves the block's AdaLN memory traffic).
-        func value(_ j: Int) -> Tensor { blk.scaleShiftTable.sliced(axis: 0, j..<(j + 1)) + modulation[j] }
+        // ada = table + modulation, [R, K, D]: the sums ltx-core takes over [B, T, K, D], here
+        // once per run. Vector j of a token's run is ltx-core's ada[..., j, :] for that token
+        // (0/1/2 shift/scale/gate of self-attention, 3/4/5 of the feed-forward, 6/7/8 of the
+        // cross-attention query); the fused ops read them in place.
+        let ada = blk.scaleShiftTable.reshaped([1, c.adaLNCoefficient, d]) + modulation
+        func modulated(_ x: Tensor, shift: Int) -> Tensor {
+            x.normalizedModulated(.rms, eps: c.normEps, rows: ada, runs: runs, scale: shift + 1, shift: shift)
+        }
+        func gated(_ x: Tensor, _ y: Tensor, gate: Int) -> Tensor { x.addingGated(y, rows: ada, runs: runs, gate: gate) }
         var x = x
         // 1. Self-attention with RoPE.
-        let normed = x.rmsNorm(eps: c.normEps).modulated(scale: value(1), shift: value(0))
-        x = x.addingGated(attention(blk.selfAttention, normed, context: normed, rope: rope, mask: mask), gate: value(2))
+        let normed = modulated(x, shift: 0)
+        x = gated(x, attention(blk.selfAttention, normed, context: normed, rope: rope, mask: mask), gate: 2)
         // 2. Text cross-attention.
         if c.crossAttentionAdaLN, let table = blk.promptScaleShiftTable, let prompt = promptModulation {
             let kv = table.reshaped([1, 1, 2, d]) + prompt.reshaped([b, prompt.shape[1], 2, d])
             let shiftKV = kv.sliced(axis: 2, 0..<1).squeezed(2), scaleKV = kv.sliced(axis: 2, 1..<2).squeezed(2)
-            let query = x.rmsNorm(eps: c.normEps).modulated(scale: value(7), shift: value(6))
+            let query = modulated(x, shift: 6)
             let ctx = context.modulated(scale: scaleKV, shift: shiftKV)
-            x = x.addingGated(attention(blk.crossAttention, query, context: ctx, rope: nil, mask: nil), gate: value(8))
+            x = gated(x, attention(blk.crossAttention, query, context: ctx, rope: nil, mask: nil), gate: 8)
         } else {
             let query = x.rmsNorm(eps: c.normEps)
             x = x + attention(blk.crossAttention, query, context: context, rope: nil, mask: nil)
         }
         // 3. Feed-forward.
-        let ffIn = x.rmsNorm(eps: c.normEps).modulated(scale: value(4), shift: value(3))
+        let ffIn = modulated(x, shift: 3)
         let ff = blk.feedForwardOut(blk.feedForwardIn(ffIn, then: .geluTanh))
-        return x.addingGated(ff, gate: value(5))
+        return gated(x, ff, gate: 5)
     }
 
     /// One attention module (reading map 3.6): projections, QK RMSNorm, RoPE, attention,

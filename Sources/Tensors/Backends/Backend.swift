@@ -3,10 +3,10 @@
 /// Every public op on `Tensor` checks its operands and calls one of these primitives on the
 /// backend of their device (`BackendRegistry`), so model code never sees where or how an op
 /// runs. The set is small (tinygrad's lesson): matrix products, blocked attention, element-wise
-/// families with broadcasting, a fused AdaLN family, one reduction, softmax and the four
-/// norms, RoPE, convolution, the space/depth shuffles, interpolation, layout copies, and dtype
-/// and device conversion. Shape-only ops (`reshaped`, `unsqueezed`, `squeezed`) never reach a
-/// backend.
+/// families with broadcasting, a fused AdaLN family (its modulation per token or per run of
+/// tokens), one reduction, softmax and the four norms, RoPE, convolution, the space/depth
+/// shuffles, interpolation, layout copies, and dtype and device conversion. Shape-only ops
+/// (`reshaped`, `unsqueezed`, `squeezed`) never reach a backend.
 ///
 /// Contract for an implementation (docs/tensors.md, "Writing a backend"):
 /// - Operands arrive on `device` with shapes already checked by `Tensor`'s public op, in any
@@ -59,6 +59,16 @@ public protocol Backend: AnyObject, Sendable {
     func modulate(_ x: Tensor, scale: Tensor, shift: Tensor) -> Tensor
     /// Gated residual: `x + y * gate`, `y` and `gate` broadcast to `x`.
     func gatedResidual(_ x: Tensor, _ y: Tensor, gate: Tensor) -> Tensor
+    /// `norm(x) * (1 + rows[r, scale]) + rows[r, shift]` per token of run `r` (`rows [R, K, D]`,
+    /// shapes checked). The default (`normModulateComposed`) spreads the two vectors over the
+    /// tokens and runs the norm and `modulate`; a kernel does it in one pass with the same
+    /// values (the same roundings in bf16).
+    func normModulate(
+        _ x: Tensor, norm: ModulatedNorm, eps: Float, rows: Tensor, runs: RowRuns, scale: Int, shift: Int
+    ) -> Tensor
+    /// `x + y * rows[r, gate]` per token of run `r`; the default spreads the gate
+    /// (`gatedResidualComposed`).
+    func gatedResidual(_ x: Tensor, _ y: Tensor, rows: Tensor, runs: RowRuns, gate: Int) -> Tensor
 
     // MARK: Reductions and norms
     /// The sum along `axis` (removed from the shape).
@@ -112,6 +122,32 @@ extension Backend {
     }
 
     public func torchCUDANormal(count: Int, seed: UInt64, offset: UInt64, threads: Int, dtype: DType) -> Tensor? { nil }
+
+    public func normModulate(
+        _ x: Tensor, norm: ModulatedNorm, eps: Float, rows: Tensor, runs: RowRuns, scale: Int, shift: Int
+    ) -> Tensor {
+        normModulateComposed(x, norm: norm, eps: eps, rows: rows, runs: runs, scale: scale, shift: shift)
+    }
+
+    public func gatedResidual(_ x: Tensor, _ y: Tensor, rows: Tensor, runs: RowRuns, gate: Int) -> Tensor {
+        gatedResidualComposed(x, y, rows: rows, runs: runs, gate: gate)
+    }
+
+    /// `normModulate` from this backend's norm and `modulate`, the vectors spread over the
+    /// tokens first (`Tensor.spreadingRuns`).
+    public func normModulateComposed(
+        _ x: Tensor, norm: ModulatedNorm, eps: Float, rows: Tensor, runs: RowRuns, scale: Int, shift: Int
+    ) -> Tensor {
+        let normed = norm == .rms ? rmsNorm(x, weight: nil, eps: eps) : layerNorm(x, weight: nil, bias: nil, eps: eps)
+        return modulate(
+            normed, scale: rows.spreadingRuns(runs, chunk: scale, like: x),
+            shift: rows.spreadingRuns(runs, chunk: shift, like: x))
+    }
+
+    /// `gatedResidual` with the gate spread over the tokens first.
+    public func gatedResidualComposed(_ x: Tensor, _ y: Tensor, rows: Tensor, runs: RowRuns, gate: Int) -> Tensor {
+        gatedResidual(x, y, gate: rows.spreadingRuns(runs, chunk: gate, like: x))
+    }
 }
 
 /// Element-wise functions of one operand.

@@ -122,6 +122,22 @@ public final class CPUBackend: Backend {
         return finish(f32(x).cpuAddingGated(f32(y), gate: f32(gate), roundingToBF16: dtype == .bf16), dtype)
     }
 
+    public func normModulate(
+        _ x: Tensor, norm: ModulatedNorm, eps: Float, rows: Tensor, runs: RowRuns, scale: Int, shift: Int
+    ) -> Tensor {
+        guard x.dtype == rows.dtype, x.dtype == .f32 || x.dtype == .bf16 else {
+            return normModulateComposed(x, norm: norm, eps: eps, rows: rows, runs: runs, scale: scale, shift: shift)
+        }
+        return x.cpuNormModulated(norm, eps: eps, rows: rows, runs: runs, scale: scale, shift: shift)
+    }
+
+    public func gatedResidual(_ x: Tensor, _ y: Tensor, rows: Tensor, runs: RowRuns, gate: Int) -> Tensor {
+        guard x.dtype == y.dtype, x.dtype == rows.dtype, x.dtype == .f32 || x.dtype == .bf16 else {
+            return gatedResidualComposed(x, y, rows: rows, runs: runs, gate: gate)
+        }
+        return x.cpuAddingGated(y, rows: rows, runs: runs, gate: gate)
+    }
+
     // MARK: Reductions and norms
 
     public func sum(_ x: Tensor, axis: Int) -> Tensor {

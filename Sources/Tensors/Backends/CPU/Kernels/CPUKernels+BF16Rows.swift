@@ -166,12 +166,7 @@ extension Tensor {
                             let y = buffer.baseAddress!
                             for r in range {
                                 reelflow_bf16_to_f32(s + r * n, y, n)
-                                let inv = 1 / (Reductions.sumOfSquares(y, n) / Float(n) + eps).squareRoot()
-                                if let wb {
-                                    for j in 0..<n { y[j] = y[j] * inv * wb[j] }
-                                } else {
-                                    for j in 0..<n { y[j] = y[j] * inv }
-                                }
+                                NormRows.rms(y, y, n, eps: eps, weight: wb)
                                 reelflow_f32_to_bf16(y, d + r * n, n)
                             }
                         }

@@ -33,15 +33,7 @@ extension Tensor {
                     // An empty array's buffer may still have a base address: test the weight itself.
                     let s = src.baseAddress, d = out.baseAddress, wb = weight == nil ? nil : wp.baseAddress
                     parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
-                        for r in range {
-                            let x = s! + r * n, y = d! + r * n
-                            let inv = 1 / (Reductions.sumOfSquares(x, n) / Float(n) + eps).squareRoot()
-                            if let wb {
-                                for j in 0..<n { y[j] = x[j] * inv * wb[j] }
-                            } else {
-                                for j in 0..<n { y[j] = x[j] * inv }
-                            }
-                        }
+                        for r in range { NormRows.rms(s! + r * n, d! + r * n, n, eps: eps, weight: wb) }
                     }
                 }
             }
@@ -59,17 +51,12 @@ extension Tensor {
         let w = weight?.hostScalars() ?? [], b = bias?.hostScalars() ?? []
         return Tensor(shape: shape) { out in
             withUnsafeBufferPointer { src in
-                let s = src.baseAddress, d = out.baseAddress
-                parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
-                    for r in range {
-                        let x = s! + r * n, y = d! + r * n
-                        let (mean, variance) = Reductions.meanAndVariance(x, n)
-                        let m = Float(mean), inv = Float(1 / (variance + Double(eps)).squareRoot())
-                        for j in 0..<n {
-                            var v = (x[j] - m) * inv
-                            if !w.isEmpty { v *= w[j] }
-                            if !b.isEmpty { v += b[j] }
-                            y[j] = v
+                w.withUnsafeBufferPointer { wp in
+                    b.withUnsafeBufferPointer { bp in
+                        let s = src.baseAddress, d = out.baseAddress
+                        let wb = weight == nil ? nil : wp.baseAddress, bb = bias == nil ? nil : bp.baseAddress
+                        parallelFor(rows, grain: max(1, 16_384 / max(1, n))) { range in
+                            for r in range { NormRows.layer(s! + r * n, d! + r * n, n, eps: eps, weight: wb, bias: bb) }
                         }
                     }
                 }
@@ -168,5 +155,37 @@ enum Softmax {
         let m = reelflow_max_f32(x, n)
         let total = reelflow_exp_shifted_sum(x, y, n, m)
         FastMath.scale(y, n, by: 1 / total)
+    }
+}
+
+/// One row of the float32 norms, shared by the norm ops and the fused AdaLN ops so both give
+/// the same bits.
+enum NormRows {
+    /// `y = x / sqrt(mean(x²) + eps) (* weight)` over `n` values; `y` may be `x`.
+    @inline(__always)
+    static func rms(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, eps: Float, weight: UnsafePointer<Float>?) {
+        let inv = 1 / (Reductions.sumOfSquares(x, n) / Float(n) + eps).squareRoot()
+        if let weight {
+            for j in 0..<n { y[j] = x[j] * inv * weight[j] }
+        } else {
+            for j in 0..<n { y[j] = x[j] * inv }
+        }
+    }
+
+    /// `y = (x - mean) / sqrt(var + eps) (* weight) (+ bias)` over `n` values (biased variance,
+    /// statistics in float64); `y` may be `x`.
+    @inline(__always)
+    static func layer(
+        _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, eps: Float,
+        weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?
+    ) {
+        let (mean, variance) = Reductions.meanAndVariance(x, n)
+        let m = Float(mean), inv = Float(1 / (variance + Double(eps)).squareRoot())
+        for j in 0..<n {
+            var v = (x[j] - m) * inv
+            if let weight { v *= weight[j] }
+            if let bias { v += bias[j] }
+            y[j] = v
+        }
     }
 }
