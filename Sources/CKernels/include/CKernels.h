@@ -48,6 +48,15 @@ void reelflow_bf16_pixel_norm_portable(const uint16_t *s, uint16_t *d, size_t sp
 /// on bf16 operands, whose probabilities feed a bf16 product).
 float reelflow_exp_scaled_sum_bf16(const float *x, uint16_t *words, size_t n, float scale, float shift);
 
+/// `y[i] = cos(x[i])` (`cosine` 1) or `sin(x[i])` (`cosine` 0) for `n` floats (`x` and `y` may
+/// be the same buffer). With AVX-512 or AVX2 and FMA: a three-step Cody-Waite reduction by π/2
+/// and Cephes' polynomials (the same bits on both paths), for |x| <= 65536; beyond that,
+/// infinities and NaN, and on other CPUs, the C library's `sinf` / `cosf`.
+void reelflow_sincos_f32(int cosine, const float *x, float *y, size_t n);
+/// The AVX2 path (the C library's where the CPU lacks AVX2 or FMA) and the C library's, for tests.
+void reelflow_sincos_f32_avx2(int cosine, const float *x, float *y, size_t n);
+void reelflow_sincos_f32_portable(int cosine, const float *x, float *y, size_t n);
+
 /// The element-wise functions `reelflow_activation_f32` computes.
 enum {
     REELFLOW_EXP = 0,        ///< e^x

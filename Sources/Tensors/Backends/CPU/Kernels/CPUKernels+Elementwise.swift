@@ -7,7 +7,20 @@ extension Tensor {
     /// The activation `op` over every element.
     func cpuUnary(_ op: UnaryOp) -> Tensor {
         if let kind = op.activationKind { return unary(kind) }
-        return op == .cos ? unaryMap { Foundation.cos($0) } : unaryMap { Foundation.sin($0) }
+        return sinCos(cosine: op == .cos)
+    }
+
+    /// cos or sin of every element by the C kernel (vectorised; the C library's beyond
+    /// |x| = 65536), in chunks of 4096 over threads (about 1 ns an element).
+    func sinCos(cosine: Bool) -> Tensor {
+        Tensor(shape: shape) { out in
+            withUnsafeBufferPointer { src in
+                guard let s = src.baseAddress, let d = out.baseAddress else { return }
+                parallelFor(src.count, grain: 1 << 12) { range in
+                    reelflow_sincos_f32(cosine ? 1 : 0, s + range.lowerBound, d + range.lowerBound, range.count)
+                }
+            }
+        }
     }
 
     /// The element-wise function `kind` (a `REELFLOW_` constant of CKernels) over every
