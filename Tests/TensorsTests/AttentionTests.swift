@@ -18,6 +18,20 @@ import TensorsTestSupport
         }
     }
 
+    /// float32 attention takes a short last key block into the one before (one block of 70
+    /// keys for blocks of 64), masks included; the result is the naive one.
+    @Test func shortLastKeyBlockJoinsThePrevious() {
+        #expect(AttentionKernel.keyBlock(512, keyTokens: 640) == 640)
+        #expect(AttentionKernel.keyBlock(512, keyTokens: 1408) == 512)
+        #expect(AttentionKernel.keyBlock(512, keyTokens: 768) == 512, "a second block of half a block stays")
+        #expect(AttentionKernel.keyBlock(512, keyTokens: 300) == 300)
+        var rng = SeededRandom(seed: 24)
+        let q = rng.tensor([1, 2, 9, 8]), k = rng.tensor([1, 2, 70, 8]), v = rng.tensor([1, 2, 70, 4])
+        let bias = rng.tensor([9, 70], scale: 2)
+        let y = Tensor.cpuScaledDotProductAttention(query: q, key: k, value: v, mask: .additive(bias), keyBlock: 64)
+        expectClose(y, Naive.attention(q: q, k: k, v: v, additive: bias), absolute: 2e-6, relative: 1e-4, "70 keys, blocks of 64")
+    }
+
     @Test func masksBroadcastLikeTorch() {
         var rng = SeededRandom(seed: 21)
         let q = rng.tensor([2, 3, 11, 8]), k = rng.tensor([2, 3, 19, 8]), v = rng.tensor([2, 3, 19, 5])

@@ -61,14 +61,14 @@ extension Tensor {
     }
 
     /// Bytes of scratch the blocked attention holds at once on `workers` threads: one score
-    /// tile and two per-row vectors per worker. The output itself is not counted, nor the
+    /// tile (float32 key blocks, `AttentionKernel.keyBlock`) and two per-row vectors per worker. The output itself is not counted, nor the
     /// bf16 paths' extras (AMX tiles keep score rows 16-31 floats wider, and both bf16 paths
     /// add a bf16 copy of the tile and a float32 `P · V` tile).
     static func attentionScratchBytes(
         queryTokens: Int, keyTokens: Int, workers: Int = TensorThreads.count,
         queryBlock: Int = attentionQueryBlock, keyBlock: Int = attentionKeyBlock
     ) -> Int {
-        let bq = Swift.min(queryBlock, queryTokens), bk = Swift.min(keyBlock, keyTokens)
+        let bq = Swift.min(queryBlock, queryTokens), bk = AttentionKernel.keyBlock(keyBlock, keyTokens: keyTokens)
         return workers * (bq * bk + 2 * bq) * MemoryLayout<Float>.stride
     }
 }
