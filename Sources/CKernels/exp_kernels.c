@@ -4,6 +4,10 @@
 #include <math.h>
 #include <stdlib.h>
 
+// `x * scale - shift` must round the product before the subtraction in every path (the vector
+// paths multiply and subtract in two instructions): no fused multiply-add contracted from C.
+#pragma STDC FP_CONTRACT OFF
+
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #define REELFLOW_HAVE_X86 1
@@ -75,10 +79,12 @@ static float max_scalar(const float *x, size_t n) {
     return m;
 }
 
-static float exp_shifted_sum_scalar(const float *x, float *y, size_t n, float shift) {
+// The exponentials of `x * scale - shift` (the product rounded first, as a separate scaling
+// pass makes it; scale 1 multiplies exactly) and their sum.
+static float exp_scaled_sum_scalar(const float *x, float *y, size_t n, float scale, float shift) {
     float total = 0;
     for (size_t i = 0; i < n; i++) {
-        float e = exp_scalar(x[i] - shift);
+        float e = exp_scalar(x[i] * scale - shift);
         y[i] = e;
         total += e;
     }
@@ -149,13 +155,13 @@ static float max_avx2(const float *x, size_t n) {
 }
 
 __attribute__((target("avx2,fma")))
-static float exp_shifted_sum_avx2(const float *x, float *y, size_t n, float shift) {
-    const __m256 s = _mm256_set1_ps(shift);
+static float exp_scaled_sum_avx2(const float *x, float *y, size_t n, float scale, float shift) {
+    const __m256 s = _mm256_set1_ps(shift), c = _mm256_set1_ps(scale);
     __m256 a = _mm256_setzero_ps(), b = _mm256_setzero_ps();
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        __m256 e0 = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), s));
-        __m256 e1 = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), s));
+        __m256 e0 = exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), c), s));
+        __m256 e1 = exp8(_mm256_sub_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i + 8), c), s));
         _mm256_storeu_ps(y + i, e0);
         _mm256_storeu_ps(y + i + 8, e1);
         a = _mm256_add_ps(a, e0);
@@ -166,7 +172,7 @@ static float exp_shifted_sum_avx2(const float *x, float *y, size_t n, float shif
         // The tail through one padded vector, so every value comes from the same code.
         float in[16], out[16];
         size_t rest = n - i;
-        for (size_t j = 0; j < 16; j++) in[j] = j < rest ? x[i + j] - shift : -INFINITY;
+        for (size_t j = 0; j < 16; j++) in[j] = j < rest ? x[i + j] * scale - shift : -INFINITY;
         _mm256_storeu_ps(out, exp8(_mm256_loadu_ps(in)));
         _mm256_storeu_ps(out + 8, exp8(_mm256_loadu_ps(in + 8)));
         for (size_t j = 0; j < rest; j++) {
@@ -207,7 +213,7 @@ static void activation_avx2(int kind, const float *x, float *y, size_t n) {
 }
 
 // AVX-512: the same operations as exp8 and activation8 on 16 lanes (masks instead of blends),
-// so every value is bit for bit the AVX2 path's; exp_shifted_sum_avx512 keeps lanes 0-7 and
+// so every value is bit for bit the AVX2 path's; exp_scaled_sum_avx512 keeps lanes 0-7 and
 // 8-15 as the AVX2 loop's two accumulators and reduces them the same way, so the sum is too.
 __attribute__((target("avx512f,avx2,fma")))
 static inline __m512 exp16(__m512 x) {
@@ -234,12 +240,12 @@ static inline __m512 exp16(__m512 x) {
 }
 
 __attribute__((target("avx512f,avx2,fma")))
-static float exp_shifted_sum_avx512(const float *x, float *y, size_t n, float shift) {
-    const __m512 s = _mm512_set1_ps(shift);
+static float exp_scaled_sum_avx512(const float *x, float *y, size_t n, float scale, float shift) {
+    const __m512 s = _mm512_set1_ps(shift), c = _mm512_set1_ps(scale);
     __m512 acc = _mm512_setzero_ps();
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), s));
+        __m512 e = exp16(_mm512_sub_ps(_mm512_mul_ps(_mm512_loadu_ps(x + i), c), s));
         _mm512_storeu_ps(y + i, e);
         acc = _mm512_add_ps(acc, e);
     }
@@ -247,7 +253,7 @@ static float exp_shifted_sum_avx512(const float *x, float *y, size_t n, float sh
     if (i < n) {
         float in[16], out[16];
         size_t rest = n - i;
-        for (size_t j = 0; j < 16; j++) in[j] = j < rest ? x[i + j] - shift : -INFINITY;
+        for (size_t j = 0; j < 16; j++) in[j] = j < rest ? x[i + j] * scale - shift : -INFINITY;
         _mm512_storeu_ps(out, exp16(_mm512_loadu_ps(in)));
         for (size_t j = 0; j < rest; j++) {
             y[i + j] = out[j];
@@ -257,7 +263,7 @@ static float exp_shifted_sum_avx512(const float *x, float *y, size_t n, float sh
     return total;
 }
 
-// exp_shifted_sum_avx512 on `x * scale` (one rounded product, as a separate scaling pass
+// exp_scaled_sum_avx512 on `x * scale` (one rounded product, as a separate scaling pass
 // makes), writing the exponentials as bf16 words instead of floats: the same sum and the same
 // words as scaling, reelflow_exp_shifted_sum and reelflow_f32_to_bf16 in turn.
 __attribute__((target("avx512f,avx2,fma")))
@@ -379,12 +385,16 @@ float reelflow_max_f32(const float *x, size_t n) {
     return max_scalar(x, n);
 }
 
-float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift) {
+float reelflow_exp_scaled_sum(const float *x, float *y, size_t n, float scale, float shift) {
 #ifdef REELFLOW_HAVE_X86
-    if (have_avx512()) return exp_shifted_sum_avx512(x, y, n, shift);
-    if (have_avx2_fma()) return exp_shifted_sum_avx2(x, y, n, shift);
+    if (have_avx512()) return exp_scaled_sum_avx512(x, y, n, scale, shift);
+    if (have_avx2_fma()) return exp_scaled_sum_avx2(x, y, n, scale, shift);
 #endif
-    return exp_shifted_sum_scalar(x, y, n, shift);
+    return exp_scaled_sum_scalar(x, y, n, scale, shift);
+}
+
+float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift) {
+    return reelflow_exp_scaled_sum(x, y, n, 1.0f, shift);
 }
 
 void reelflow_activation_bf16(int kind, const uint16_t *x, uint16_t *y, size_t n) {
@@ -421,9 +431,9 @@ float reelflow_exp_scaled_sum_bf16(const float *x, uint16_t *words, size_t n, fl
 
 float reelflow_exp_shifted_sum_avx2(const float *x, float *y, size_t n, float shift) {
 #ifdef REELFLOW_HAVE_X86
-    if (have_avx2_fma()) return exp_shifted_sum_avx2(x, y, n, shift);
+    if (have_avx2_fma()) return exp_scaled_sum_avx2(x, y, n, 1.0f, shift);
 #endif
-    return exp_shifted_sum_scalar(x, y, n, shift);
+    return exp_scaled_sum_scalar(x, y, n, 1.0f, shift);
 }
 
 float reelflow_max_f32_avx2(const float *x, size_t n) {
@@ -450,5 +460,5 @@ void reelflow_activation_f32_portable(int kind, const float *x, float *y, size_t
 float reelflow_max_f32_portable(const float *x, size_t n) { return max_scalar(x, n); }
 
 float reelflow_exp_shifted_sum_portable(const float *x, float *y, size_t n, float shift) {
-    return exp_shifted_sum_scalar(x, y, n, shift);
+    return exp_scaled_sum_scalar(x, y, n, 1.0f, shift);
 }

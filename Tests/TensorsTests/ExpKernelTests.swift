@@ -24,6 +24,29 @@ enum KernelPath: String, CaseIterable, Sendable {
 }
 
 @Suite struct ExpKernelTests {
+    /// The exponential with the scale inside (attention's unmasked float32 tiles) gives the
+    /// values and the sum of a scaling pass and then the exponential, to the bit, over tails of
+    /// every length of a 16-lane vector.
+    @Test(arguments: [0, 1, 5, 15, 16, 17, 40, 640])
+    func scaledSumMatchesAScalingPassThenTheExponential(count: Int) {
+        var state: UInt32 = 12345
+        let x = (0..<count).map { _ -> Float in
+            state = state &* 1_664_525 &+ 1_013_904_223
+            return Float(Int32(bitPattern: state)) / Float(Int32.max) * 9
+        }
+        let scale: Float = 0.17677669, shift: Float = 1.25
+        let scaled = x.map { $0 * scale }
+        var expected = [Float](repeating: .nan, count: count), got = expected
+        let expectedSum = reelflow_exp_shifted_sum(scaled, &expected, count, shift)
+        let sum = reelflow_exp_scaled_sum(x, &got, count, scale, shift)
+        #expect(sum.bitPattern == expectedSum.bitPattern)
+        #expect(got.map(\.bitPattern) == expected.map(\.bitPattern))
+        // Sanity mutation: another scale gives other values.
+        var other = got
+        _ = reelflow_exp_scaled_sum(x, &other, count, scale * 1.001, shift)
+        #expect(count == 0 || other != got)
+    }
+
     @Test(arguments: KernelPath.allCases)
     func expShiftedSumIsAccurateOverTheWholeRange(path: KernelPath) {
         var xs: [Float] = []

@@ -30,6 +30,11 @@ float reelflow_max_f32(const float *x, size_t n);
 /// with AVX-512 or AVX2 and fused multiply-adds where the CPU has them (the same bits either way).
 float reelflow_exp_shifted_sum(const float *x, float *y, size_t n, float shift);
 
+/// `reelflow_exp_shifted_sum` of `x[i] * scale` (each product rounded, as a separate scaling
+/// pass rounds it): the same values and sum in one pass (attention's softmax, the scale after
+/// the scores' product).
+float reelflow_exp_scaled_sum(const float *x, float *y, size_t n, float scale, float shift);
+
 /// `reelflow_activation_f32(kind)` of `n` bf16 words into bf16 words (`x` and `y` may be the
 /// same buffer): widened exactly, the same float32 activation, rounded to nearest even; one
 /// pass with AVX-512 (the same words as widening, activating and rounding in turn).

@@ -185,8 +185,12 @@ enum AttentionKernel {
         roundProbabilities: Bool = false, grouped: GroupBias? = nil
     ) {
         let d = g.headDim, dv = g.valueDim, size = p.elementSize
-        // Unmasked tiles of products that take bf16 words fuse scale, exponential and packing.
-        let fused = P.takesPackedProbabilities && maskLayout == nil && grouped == nil && scale > 0 && scale.isFinite
+        // Unmasked tiles of products that take bf16 words fuse scale, exponential and packing;
+        // of products that scale in a pass of their own, scale and exponential (the same bits:
+        // the max of the raw scores times a positive scale is the max of the scaled ones).
+        let unmasked = maskLayout == nil && grouped == nil && scale > 0 && scale.isFinite
+        let fused = P.takesPackedProbabilities && unmasked
+        let scaleInExponential = !fused && P.scalesInAPass && unmasked
         let q = p.q + (g.query.offset(batch: t.batch, head: t.head) + t.q0 * g.query.rowStride) * size
         let kBase = p.k + g.key.offset(batch: t.batch, head: t.head) * size
         let vBase = p.v + g.value.offset(batch: t.batch, head: t.head) * size
@@ -214,7 +218,7 @@ enum AttentionKernel {
             // scale is applied inside the exponential below
             products.scores(
                 q, ldq: g.query.rowStride, kBase + k0 * g.key.rowStride * size, ldk: g.key.rowStride,
-                rows: t.rows, cols: cols, depth: d, scale: fused ? 1 : scale, into: scores, lds: lds)
+                rows: t.rows, cols: cols, depth: d, scale: fused || scaleInExponential ? 1 : scale, into: scores, lds: lds)
             if fused {
                 // No mask: per row, the max of the raw scores times the scale (the max of the
                 // scaled scores: rounding a product by a positive scale keeps the order), then
@@ -262,7 +266,7 @@ enum AttentionKernel {
                     blockMax = -.infinity
                     for j in 0..<cols where mr[j * maskStep] > 0 { blockMax = Swift.max(blockMax, s[j]) }
                 } else {
-                    blockMax = reelflow_max_f32(s, cols)
+                    blockMax = reelflow_max_f32(s, cols) * (scaleInExponential ? scale : 1)
                 }
                 let newMax = Swift.max(rowMax[i], blockMax)
                 if newMax == -.infinity {
@@ -270,7 +274,8 @@ enum AttentionKernel {
                     for j in 0..<cols { s[j] = 0 }
                     continue
                 }
-                var blockSum = reelflow_exp_shifted_sum(s, s, cols, newMax)
+                var blockSum = scaleInExponential
+                    ? reelflow_exp_scaled_sum(s, s, cols, scale, newMax) : reelflow_exp_shifted_sum(s, s, cols, newMax)
                 if let mr = maskRow, multiplicative {
                     if maskStep == 1 {
                         for j in 0..<cols { s[j] *= mr[j] }
@@ -401,6 +406,9 @@ protocol TileProducts {
     /// Whether `accumulate` rounds the probabilities to bf16 itself (packing them to bf16
     /// words), so the caller need not round them first.
     static var packsProbabilitiesToBF16: Bool { get }
+    /// Whether `scores` applies a scale other than 1 in a pass of its own after the product
+    /// (so unmasked tiles ask for scale 1 and scale inside the exponential instead).
+    static var scalesInAPass: Bool { get }
     /// How many floats apart the rows of a score tile `cols` wide are kept.
     static func scoreStride(cols: Int) -> Int
     /// Whether unmasked tiles may hand `accumulatePacked` probabilities packed to bf16 words
@@ -423,6 +431,7 @@ protocol TileProducts {
 }
 
 extension TileProducts {
+    static var scalesInAPass: Bool { false }
     /// Rows of the score tile lie back to back.
     static func scoreStride(cols: Int) -> Int { cols }
     /// Only `AMXTileProducts` multiplies probabilities already packed to bf16 words.
@@ -469,6 +478,7 @@ struct OneDNNTileProducts: TileProducts {
     /// The probabilities are packed to bf16 words (round to nearest even, as the caller's
     /// rounding) for the bf16 product, always: torch's bf16 kernel rounds them too.
     static var packsProbabilitiesToBF16: Bool { true }
+    static var scalesInAPass: Bool { true }
 
     static let plans = OneDNNTilePlans(operand: OneDNN.Layout.bf16)
 
@@ -485,7 +495,7 @@ struct OneDNNTileProducts: TileProducts {
         let plan = Self.plans.score(rows: rows, cols: cols, depth: depth)
         guard let plan, ldq == depth, ldk == depth else { fatalError("oneDNN refused a bf16 attention tile of \(rows) x \(depth) x \(cols)") }
         plan.run(q, k, into: scores, threads: 1)
-        FastMath.scale(scores, rows * cols, by: scale)
+        if scale != 1 { FastMath.scale(scores, rows * cols, by: scale) }
     }
 
     func accumulate(

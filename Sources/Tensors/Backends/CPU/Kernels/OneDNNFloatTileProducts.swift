@@ -10,11 +10,12 @@ import Synchronization
 /// gemm kernel), so Q, K and V are copied heads-first once per call, as the bf16 path does.
 ///
 /// The scale multiplies each score once after the product, the one multiply `sgemm`'s alpha
-/// makes; `P · V` goes to a dense tile that is then added to (or written over) the output
+/// makes (on unmasked tiles inside the exponential's pass, the same product); `P · V` goes to a dense tile that is then added to (or written over) the output
 /// rows. Taken on AVX-512 CPUs where oneDNN plans brgemm kernels for every tile shape;
 /// elsewhere, or with `REELFLOW_ONEDNN=0`, attention keeps `SGEMMTileProducts`.
 package struct OneDNNFloatTileProducts: TileProducts {
     static var packsProbabilitiesToBF16: Bool { false }
+    static var scalesInAPass: Bool { true }
 
     /// Whether float32 attention may take these tiles; tests and benchmarks switch it to compare.
     package static var enabled: Bool {
@@ -40,7 +41,7 @@ package struct OneDNNFloatTileProducts: TileProducts {
             fatalError("oneDNN refused a float32 attention tile of \(rows) x \(depth) x \(cols)")
         }
         plan.run(q, k, into: scores, threads: 1)
-        FastMath.scale(scores, rows * cols, by: scale)
+        if scale != 1 { FastMath.scale(scores, rows * cols, by: scale) }
     }
 
     func accumulate(
