@@ -202,6 +202,12 @@ struct BroadcastPlan {
         }
         let outer = self.outer
         parallelFor(rows, grain: max(1, (1 << 15) / inner)) { range in
+            if extents.count == 2 {
+                // One outer axis (most broadcasts after merging): its strides, no index walk.
+                let (sa, sb) = (lhsStrides[0], rhsStrides[0])
+                for row in range { Self.row(Op.self, a + row * sa, la, b + row * sb, lb, out + row * inner, inner) }
+                return
+            }
             for row in range {
                 let (offA, offB) = outer.offsets(row)
                 Self.row(Op.self, a + offA, la, b + offB, lb, out + row * inner, inner)
