@@ -62,6 +62,11 @@ void reelflow_sincos_f32(int cosine, const float *x, float *y, size_t n);
 void reelflow_sincos_f32_avx2(int cosine, const float *x, float *y, size_t n);
 void reelflow_sincos_f32_portable(int cosine, const float *x, float *y, size_t n);
 
+/// `out[i, j] = x[i, :] · w[j, :] (+ bias[j])` for `m` rows of `k` floats and `n` weight rows:
+/// a product with few outputs (attention's per-head gate, 4-32 of them), where a GEMM kernel's
+/// 16-wide output tiles go mostly empty. AVX-512 only: returns 0 (nothing written) without it.
+int reelflow_f32_linear_narrow(const float *x, const float *w, const float *bias, float *out, size_t m, size_t k, size_t n);
+
 /// The element-wise functions `reelflow_activation_f32` computes.
 enum {
     REELFLOW_EXP = 0,        ///< e^x

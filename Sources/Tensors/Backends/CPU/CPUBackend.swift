@@ -38,6 +38,7 @@ public final class CPUBackend: Backend {
 
     public func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         if let product = OneDNN.linear(x, weight: weight, bias: bias) { return product }
+        if let product = Tensor.narrowLinear(x, weight: weight, bias: bias) { return product }
         if let product = OneDNN.floatLinear(x, weight: weight, bias: bias) { return product }
         let dtype = DType.result(of: [x, weight] + (bias.map { [$0] } ?? []))
         return finish(f32(x).cpuLinear(weight: f32(weight), bias: f32(bias)), dtype)
