@@ -47,6 +47,13 @@ public struct VideoTransformer: Sendable {
 
     /// The predicted velocity `[B, T, out_channels]`.
     public func velocity(_ input: Input) -> Tensor {
+        velocity(input, liveTokens: input.latent.shape[1])
+    }
+
+    /// The velocity of the first `live` tokens, `[B, live, out_channels]`: every block runs on
+    /// all tokens except the last, whose queries, cross-attention, feed-forward and output
+    /// layer run on the first `live` only (the others still give it their keys and values).
+    func velocity(_ input: Input, liveTokens live: Int) -> Tensor {
         let c = config, w = weights
         let dtype = input.latent.dtype
         let (b, t) = (input.latent.shape[0], input.latent.shape[1])
@@ -68,25 +75,53 @@ public struct VideoTransformer: Sendable {
         let (cos, sin) = RoPEFrequencies.tables(positions: input.positions, config: c, dtype: dtype)
         let mask: AttentionMask? = input.groupWeights.map { .groups($0) }
             ?? input.attentionMask.map { Self.selfAttentionBias($0, dtype: dtype) }
-        for block in w.blocks {
+        for (i, block) in w.blocks.enumerated() {
             x = forwardBlock(
                 block, x: x, modulation: modulation, runs: ada.runs, promptModulation: promptModulation,
-                context: context, rope: (cos, sin), mask: mask)
+                context: context, rope: (cos, sin), mask: mask, queries: i == w.blocks.count - 1 && live < t ? live : nil)
         }
         // Output: LayerNorm (no affine) modulated by the final table plus the embedded timestep
-        // (shift, scale), per run.
-        let table = w.outputScaleShift.reshaped([1, 2, c.width]) + ada.embedded.reshaped([ada.runs.count, 1, c.width])
-        let y = x.normalizedModulated(.layer, eps: c.normEps, rows: table, runs: ada.runs, scale: 1, shift: 0)
+        // (shift, scale), per run, on the live tokens.
+        let runs = live < t ? ada.runs.prefix(live) : ada.runs
+        let table = w.outputScaleShift.reshaped([1, 2, c.width])
+            + ada.embedded.sliced(axis: 0, 0..<runs.count).reshaped([runs.count, 1, c.width])
+        let y = x.normalizedModulated(.layer, eps: c.normEps, rows: table, runs: runs, scale: 1, shift: 0)
         return w.projOut(y)
+    }
+
+    /// The rows of a RoPE table for the first `n` tokens (`[B, T, D]` interleaved, `[B, H, T,
+    /// d/2]` split).
+    static func ropeRows(_ table: Tensor, _ n: Int, _ layout: RoPELayout) -> Tensor {
+        table.sliced(axis: layout == .split ? 2 : 1, 0..<n)
     }
 
     /// ltx-core's `X0Model`: `latent - velocity · timesteps` per token (float32 arithmetic,
     /// the result in the latent's dtype).
+    ///
+    /// A token with timestep 0 (a clean appended token: a reference or a guide at full
+    /// strength) gets `latent - v · 0 = latent` whatever its velocity, so the last block does
+    /// not compute those tokens' own outputs when they end the sequence (`liveTokens`); they
+    /// still serve as its keys and values. The result is ltx-core's wherever the velocity is
+    /// finite (where it is not, ltx-core's `v · 0` is NaN).
     public func denoised(_ input: Input) -> Tensor {
-        let v = velocity(input)
         let (b, t) = (input.latent.shape[0], input.latent.shape[1])
-        let x0 = input.latent.to(dtype: .f32) - v.to(dtype: .f32) * input.timesteps.reshaped([b, t, 1]).to(dtype: .f32)
-        return x0.to(dtype: input.latent.dtype)
+        let live = Self.liveTokens(input)
+        let v = velocity(input, liveTokens: live).to(dtype: .f32)
+        let latent = input.latent.to(dtype: .f32), steps = input.timesteps.reshaped([b, t, 1]).to(dtype: .f32)
+        guard live < t else { return (latent - v * steps).to(dtype: input.latent.dtype) }
+        let head = latent.sliced(axis: 1, 0..<live) - v * steps.sliced(axis: 1, 0..<live)
+        return Tensor.concatenated([head, latent.sliced(axis: 1, live..<t)], axis: 1).to(dtype: input.latent.dtype)
+    }
+
+    /// The tokens whose velocity `denoised` uses: all but a trailing run with timestep 0, for
+    /// one batch item without a self-attention mask (a mask's rows would need the same cut);
+    /// all tokens otherwise, or when every token has timestep 0.
+    static func liveTokens(_ input: Input) -> Int {
+        let t = input.latent.shape[1]
+        guard input.latent.shape[0] == 1, input.attentionMask == nil, input.groupWeights == nil else { return t }
+        let steps = input.timesteps.hostScalars()
+        guard steps.count == t, let last = steps.lastIndex(where: { $0 != 0 }) else { return t }
+        return last + 1
     }
 
     /// `[B, T, T]` weights in [0, 1] to the additive bias ltx-core adds to every head's
@@ -97,10 +132,12 @@ public struct VideoTransformer: Sendable {
     }
 
     /// One block (reading map 3.5).
-    /// `modulation` is the AdaLN in run form, `[R, K, D]` for the R `runs` of tokens.
+    /// `modulation` is the AdaLN in run form, `[R, K, D]` for the R `runs` of tokens. With
+    /// `queries`, only the first `queries` tokens come out (their self-attention still reads
+    /// every token's keys and values); `mask` must then be nil.
     func forwardBlock(
         _ blk: BlockWeights, x: Tensor, modulation: Tensor, runs: RowRuns, promptModulation: Tensor?,
-        context: Tensor, rope: (Tensor, Tensor), mask: AttentionMask?
+        context: Tensor, rope: (Tensor, Tensor), mask: AttentionMask?, queries: Int? = nil
     ) -> Tensor {
         let c = config
         let (b, d) = (x.shape[0], c.width)
@@ -108,15 +145,25 @@ public struct VideoTransformer: Sendable {
         // once per run. Vector j of a token's run is ltx-core's ada[..., j, :] for that token
         // (0/1/2 shift/scale/gate of self-attention, 3/4/5 of the feed-forward, 6/7/8 of the
         // cross-attention query); the fused ops read them in place.
-        let ada = blk.scaleShiftTable.reshaped([1, c.adaLNCoefficient, d]) + modulation
+        let allRows = blk.scaleShiftTable.reshaped([1, c.adaLNCoefficient, d]) + modulation
+        let allRuns = runs
+        // The tokens that come out (all, or the first `queries`), their runs and vectors.
+        let runs = queries.map { allRuns.prefix($0) } ?? allRuns
+        let ada = queries == nil ? allRows : allRows.sliced(axis: 0, 0..<runs.count)
         func modulated(_ x: Tensor, shift: Int) -> Tensor {
             x.normalizedModulated(.rms, eps: c.normEps, rows: ada, runs: runs, scale: shift + 1, shift: shift)
         }
         func gated(_ x: Tensor, _ y: Tensor, gate: Int) -> Tensor { x.addingGated(y, rows: ada, runs: runs, gate: gate) }
-        var x = x
-        // 1. Self-attention with RoPE.
-        let normed = modulated(x, shift: 0)
-        x = gated(x, attention(blk.selfAttention, normed, context: normed, rope: rope, mask: mask), gate: 2)
+        // 1. Self-attention with RoPE: keys and values from every token.
+        let normed = x.normalizedModulated(.rms, eps: c.normEps, rows: allRows, runs: allRuns, scale: 1, shift: 0)
+        var x = x, query = normed, queryRoPE = rope
+        if let n = queries {
+            x = x.sliced(axis: 1, 0..<n)
+            query = normed.sliced(axis: 1, 0..<n)
+            queryRoPE = (Self.ropeRows(rope.0, n, c.ropeLayout), Self.ropeRows(rope.1, n, c.ropeLayout))
+        }
+        x = gated(
+            x, attention(blk.selfAttention, query, context: normed, rope: (queryRoPE, rope), mask: mask), gate: 2)
         // 2. Text cross-attention.
         if c.crossAttentionAdaLN, let table = blk.promptScaleShiftTable, let prompt = promptModulation {
             let kv = table.reshaped([1, 1, 2, d]) + prompt.reshaped([b, prompt.shape[1], 2, d])
@@ -134,16 +181,19 @@ public struct VideoTransformer: Sendable {
         return gated(x, ff, gate: 5)
     }
 
-    /// One attention module (reading map 3.6): projections, QK RMSNorm, RoPE, attention,
-    /// the optional per-head gate, the output projection.
-    func attention(_ a: AttentionWeights, _ x: Tensor, context: Tensor, rope: (Tensor, Tensor)?, mask: AttentionMask?) -> Tensor {
+    /// One attention module (reading map 3.6): projections, QK RMSNorm, RoPE (the queries' and
+    /// the keys' tables), attention, the optional per-head gate, the output projection.
+    func attention(
+        _ a: AttentionWeights, _ x: Tensor, context: Tensor, rope: (query: (Tensor, Tensor), key: (Tensor, Tensor))?,
+        mask: AttentionMask?
+    ) -> Tensor {
         let c = config
         var q = a.toQ(x).rmsNorm(weight: a.qNorm, eps: c.normEps)
         var k = a.toK(context).rmsNorm(weight: a.kNorm, eps: c.normEps)
         let v = a.toV(context)
-        if let (cos, sin) = rope {
-            q = q.applyingRoPE(cos: cos, sin: sin, layout: c.ropeLayout)
-            k = k.applyingRoPE(cos: cos, sin: sin, layout: c.ropeLayout)
+        if let rope {
+            q = q.applyingRoPE(cos: rope.query.0, sin: rope.query.1, layout: c.ropeLayout)
+            k = k.applyingRoPE(cos: rope.key.0, sin: rope.key.1, layout: c.ropeLayout)
         }
         var out = Tensor.attention(query: q, key: k, value: v, heads: c.heads, mask: mask)
         if let gate = a.gateLogits {

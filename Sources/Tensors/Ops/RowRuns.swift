@@ -30,6 +30,16 @@ public struct RowRuns: Sendable, Equatable {
     /// Whether every run is one token long (the table is already per token).
     public var isPerToken: Bool { lengths.count == tokenCount }
 
+    /// The runs of the first `tokens` tokens (the last one cut short where it ends later).
+    public func prefix(_ tokens: Int) -> RowRuns {
+        require(tokens >= 0 && tokens <= tokenCount, "row runs: \(tokens) tokens of \(tokenCount)")
+        guard tokens > 0 else { return RowRuns(lengths: []) }
+        let last = run(containing: tokens - 1)
+        var lengths = Array(self.lengths[...last])
+        lengths[last] -= ends[last] - tokens
+        return RowRuns(lengths: lengths)
+    }
+
     /// The run that covers `token` (binary search over the run ends).
     public func run(containing token: Int) -> Int {
         var low = 0, high = ends.count - 1
