@@ -20,7 +20,8 @@ above the RSS before it, with the kernel's peak mark reset first: /proc/self/cle
 it (where ltx-core's time goes, beside `perf record` of Reelflow's ltx-bench).
 `flops NAME` prints the forward's floating-point operations (multiply and add counted apart) in
 GFLOP, as ltx-core computes it and as Reelflow does (the AdaLN once per run of equal timesteps:
-two runs here), for the benchmark's floor at the machine's FMA rate.
+two runs here; the last block's outputs for the target grid only, the clean reference giving
+only its keys and values), for the benchmark's floor at the machine's FMA rate.
 """
 import gc
 import json
@@ -88,27 +89,32 @@ def make(directory):
         print("wrote", path, "and", path_bf16)
 
 
-def forward_gflop(name, adaln_rows=None):
+def forward_gflop(name, adaln_rows=None, last_queries=None):
     """The forward's matrix-product and attention FLOPs (2 per multiply-add), in GFLOP; the
     element-wise work (norms, softmax exponentials, modulation) is not counted. `adaln_rows`:
-    rows the AdaLN MLP runs on (ltx-core: every token)."""
+    rows the AdaLN MLP runs on (ltx-core: every token). `last_queries`: tokens whose outputs the
+    last block and the output layer compute (ltx-core: every token; Reelflow's `denoised`: the
+    target grid, the clean reference only giving the last self-attention its keys and values)."""
     s = SHAPES[name]
     d, heads = s["heads"] * s["head_dim"], s["heads"]
     f, h, w = s["grid"]
     t = 2 * f * h * w  # target grid + the appended reference latent
     c = CONTEXT_TOKENS
-    per_layer = (
-        2 * t * d * d * 4  # self-attention q, k, v, out
-        + 2 * t * d * d * 2 + 2 * c * d * d * 2  # cross-attention q, out; k, v on the context
-        + 2 * t * d * heads * 2  # the two per-head gates
-        + 2 * t * d * 4 * d * 2  # feed-forward, 4x width
-        + 2 * 2 * t * t * d  # self-attention scores and values
-        + 2 * 2 * t * c * d  # cross-attention scores and values
-    )
+
+    def layer(q):  # q query tokens against t keys
+        return (
+            2 * q * d * d * 2 + 2 * t * d * d * 2  # self-attention q, out; k, v
+            + 2 * q * d * d * 2 + 2 * c * d * d * 2  # cross-attention q, out; k, v on the context
+            + 2 * q * d * heads * 2  # the two per-head gates
+            + 2 * q * d * 4 * d * 2  # feed-forward, 4x width
+            + 2 * 2 * q * t * d  # self-attention scores and values
+            + 2 * 2 * q * c * d  # cross-attention scores and values
+        )
+    last = t if last_queries is None else last_queries
     rows = t if adaln_rows is None else adaln_rows
     adaln = rows * 2 * (256 * d + d * d + d * 9 * d) + 2 * (256 * d + d * d + d * 2 * d)  # + the prompt AdaLN
-    ends = 2 * t * 128 * d * 2  # patchify and output projections
-    return (s["layers"] * per_layer + adaln + ends) / 1e9
+    ends = 2 * t * 128 * d + 2 * last * 128 * d  # patchify and output projections
+    return ((s["layers"] - 1) * layer(t) + layer(last) + adaln + ends) / 1e9
 
 
 def status_mib(field):
@@ -192,7 +198,9 @@ if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
     elif sys.argv[1] == "flops":
-        print(f"{forward_gflop(sys.argv[2]):.3f}\t{forward_gflop(sys.argv[2], adaln_rows=2):.3f}")
+        s = SHAPES[sys.argv[2]]
+        grid = s["grid"][0] * s["grid"][1] * s["grid"][2]
+        print(f"{forward_gflop(sys.argv[2]):.3f}\t{forward_gflop(sys.argv[2], adaln_rows=2, last_queries=grid):.3f}")
     else:
         time_forward(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == "1",
                      profile=sys.argv[1] == "profile")
