@@ -89,6 +89,7 @@ public enum OpSuite {
             let (c, s) = RoPE.tables(angles: angles, width: 16, heads: 2, layout: layout)
             let (cd, sd) = (place(c.to(dtype: dtype)), place(s.to(dtype: dtype)))
             add("rope \(layout)") { q.applyingRoPE(cos: cd, sin: sd, layout: layout) }
+            add("rmsnorm+rope \(layout)") { q.rmsNormRoPE(weight: nil, eps: 1e-6, cos: cd, sin: sd, layout: layout) }
         }
         return out
     }

@@ -2,12 +2,30 @@ import CKernels
 import ReelflowTestSupport
 import Testing
 @testable import Tensors
+import TensorsTestSupport
 
 /// The C rows of the split rotary embedding give the Swift kernel's bits (`Tensor.ropeRow`):
 /// float32 without rounding, bf16 with torch's roundings, dispatched (AVX-512) and plain C
 /// builds, for head halves on and off the 16-lane vectors and tables rows apart per head.
 @Suite struct RoPERowKernelTests {
     static let shapes = [(1, 16), (2, 32), (3, 24), (2, 7), (1, 64), (4, 40)]
+
+    /// The fused QK norm and RoPE gives the bits of `rmsNorm` then `applyingRoPE`, both
+    /// layouts, with and without a norm weight, tables shared over the batch.
+    @Test(arguments: RoPELayout.allCases, [false, true])
+    func rmsNormRoPEMatchesTheTwoOps(layout: RoPELayout, weighted: Bool) {
+        var rng = SeededRandom(seed: weighted ? 31 : 32)
+        let (b, t, heads, half) = (2, 7, 4, 8)
+        let width = 2 * heads * half
+        let x = rng.tensor([b, t, width], scale: 3), weight = weighted ? rng.tensor([width]) : nil
+        let tableShape = layout == .split ? [1, heads, t, half] : [1, t, width]
+        let cos = rng.tensor(tableShape), sin = rng.tensor(tableShape)
+        let fused = x.rmsNormRoPE(weight: weight, eps: 1e-6, cos: cos, sin: sin, layout: layout)
+        let apart = x.rmsNorm(weight: weight, eps: 1e-6).applyingRoPE(cos: cos, sin: sin, layout: layout)
+        #expect(fused.hostScalars().map(\.bitPattern) == apart.hostScalars().map(\.bitPattern))
+        // Sanity mutation: RoPE without the norm differs.
+        #expect(fused != x.applyingRoPE(cos: cos, sin: sin, layout: layout))
+    }
 
     @Test func float32RowsMatchSwift() {
         for (heads, half) in Self.shapes {

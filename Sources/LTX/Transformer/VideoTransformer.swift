@@ -188,12 +188,13 @@ public struct VideoTransformer: Sendable {
         mask: AttentionMask?
     ) -> Tensor {
         let c = config
-        var q = a.toQ(x).rmsNorm(weight: a.qNorm, eps: c.normEps)
-        var k = a.toK(context).rmsNorm(weight: a.kNorm, eps: c.normEps)
-        let v = a.toV(context)
+        let q: Tensor, k: Tensor, v = a.toV(context)
         if let rope {
-            q = q.applyingRoPE(cos: rope.query.0, sin: rope.query.1, layout: c.ropeLayout)
-            k = k.applyingRoPE(cos: rope.key.0, sin: rope.key.1, layout: c.ropeLayout)
+            q = a.toQ(x).rmsNormRoPE(weight: a.qNorm, eps: c.normEps, cos: rope.query.0, sin: rope.query.1, layout: c.ropeLayout)
+            k = a.toK(context).rmsNormRoPE(weight: a.kNorm, eps: c.normEps, cos: rope.key.0, sin: rope.key.1, layout: c.ropeLayout)
+        } else {
+            q = a.toQ(x).rmsNorm(weight: a.qNorm, eps: c.normEps)
+            k = a.toK(context).rmsNorm(weight: a.kNorm, eps: c.normEps)
         }
         var out = Tensor.attention(query: q, key: k, value: v, heads: c.heads, mask: mask)
         if let gate = a.gateLogits {

@@ -82,6 +82,9 @@ public protocol Backend: AnyObject, Sendable {
 
     // MARK: Positional
     func rope(_ x: Tensor, cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor
+    /// `rope(rmsNorm(x, weight, eps), ...)` (attention's QK norm, then RoPE); the default runs
+    /// the two, a kernel may do both in one pass with the same values.
+    func rmsNormRoPE(_ x: Tensor, weight: Tensor?, eps: Float, cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor
 
     // MARK: Convolution, shuffles, resampling
     /// 3D convolution of `[B, Cin, F, H, W]` with `[Cout, Cin, kt, kh, kw]` (2D convolutions
@@ -122,6 +125,12 @@ extension Backend {
     }
 
     public func torchCUDANormal(count: Int, seed: UInt64, offset: UInt64, threads: Int, dtype: DType) -> Tensor? { nil }
+
+    public func rmsNormRoPE(
+        _ x: Tensor, weight: Tensor?, eps: Float, cos: Tensor, sin: Tensor, layout: RoPELayout
+    ) -> Tensor {
+        rope(rmsNorm(x, weight: weight, eps: eps), cos: cos, sin: sin, layout: layout)
+    }
 
     public func normModulate(
         _ x: Tensor, norm: ModulatedNorm, eps: Float, rows: Tensor, runs: RowRuns, scale: Int, shift: Int

@@ -20,4 +20,13 @@ extension Tensor {
         require(cos.shape == sin.shape, "RoPE cos \(cos.shape) and sin \(sin.shape) differ")
         return Tensor.backend(self, cos, sin).rope(self, cos: cos, sin: sin, layout: layout)
     }
+
+    /// `rmsNorm(weight:eps:)` then `applyingRoPE(cos:sin:layout:)` (attention's QK norm before
+    /// RoPE) as one op: on the CPU one pass in float32, the same bits as the two.
+    public func rmsNormRoPE(weight: Tensor?, eps: Float, cos: Tensor, sin: Tensor, layout: RoPELayout) -> Tensor {
+        require(rank == 3, "RoPE expects [B, T, D], got \(shape)")
+        require(cos.shape == sin.shape, "RoPE cos \(cos.shape) and sin \(sin.shape) differ")
+        if let weight { require(weight.shape == [shape[2]], "rmsNorm weight \(weight.shape) for \(shape)") }
+        return Tensor.backend(self, weight, cos, sin).rmsNormRoPE(self, weight: weight, eps: eps, cos: cos, sin: sin, layout: layout)
+    }
 }

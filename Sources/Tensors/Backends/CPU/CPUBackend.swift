@@ -190,6 +190,15 @@ public final class CPUBackend: Backend {
         return finish(y, dtype)
     }
 
+    public func rmsNormRoPE(
+        _ x: Tensor, weight: Tensor?, eps: Float, cos: Tensor, sin: Tensor, layout: RoPELayout
+    ) -> Tensor {
+        guard [x, cos, sin].allSatisfy({ $0.dtype == .f32 }), weight?.dtype ?? .f32 == .f32 else {
+            return rope(rmsNorm(x, weight: weight, eps: eps), cos: cos, sin: sin, layout: layout)
+        }
+        return x.cpuRoPE(cos: cos, sin: sin, layout: layout, rounding: ExactSteps.self, rmsNorm: (weight, eps))
+    }
+
     // MARK: Convolution, shuffles, resampling
 
     public func conv3d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: [Int], padding: [AxisPadding]) -> Tensor {

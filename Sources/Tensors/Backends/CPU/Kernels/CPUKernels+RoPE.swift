@@ -9,26 +9,43 @@ extension Tensor {
     /// `precompute_freqs_cis` returns for the layout; their batch extent may be 1.
     /// - interleaved: tables `[B, T, D]`.
     /// - split: tables `[B, H, T, D/(2H)]`; head h of token t uses row `[b, h, t]`.
-    func cpuRoPE<R: StepRounding>(cos: Tensor, sin: Tensor, layout: RoPELayout, rounding: R.Type) -> Tensor {
+    ///
+    /// With `rmsNorm` (a float32 weight `[D]` or none, and eps), each row is first RMS-normalised
+    /// (`NormRows.rms`, into a stack row) and then rotated: the bits of `cpuRMSNorm` then this,
+    /// in one pass (attention's QK norm before RoPE).
+    func cpuRoPE<R: StepRounding>(
+        cos: Tensor, sin: Tensor, layout: RoPELayout, rounding: R.Type, rmsNorm: (weight: Tensor?, eps: Float)? = nil
+    ) -> Tensor {
         let (b, t, width, tableBatch, heads, half) = ropeGeometry(cos: cos, sin: sin, layout: layout)
+        let normWeight = rmsNorm?.weight?.hostScalars() ?? []
         return Tensor(shape: shape) { out in
             withUnsafeBufferPointer { xp in
                 cos.withUnsafeBufferPointer { cp in
                     sin.withUnsafeBufferPointer { sp in
-                        let x = xp.baseAddress, y = out.baseAddress, c = cp.baseAddress, s = sp.baseAddress
-                        parallelFor(b * t, grain: max(1, 8192 / max(1, width))) { range in
-                            for row in range {
-                                let (offset, headStride) = Tensor.ropeTableRow(
-                                    row, tokens: t, tableBatch: tableBatch, heads: heads, half: half, layout: layout)
-                                if layout == .split, R.self == ExactSteps.self {
-                                    // float32 split rows run in C (16 lanes with AVX-512), the same bits.
-                                    reelflow_f32_rope_split_row(
-                                        x! + row * width, c! + offset, s! + offset, heads, half, headStride, y! + row * width)
-                                    continue
+                        normWeight.withUnsafeBufferPointer { wp in
+                            let x = xp.baseAddress, y = out.baseAddress, c = cp.baseAddress, s = sp.baseAddress
+                            let weight = rmsNorm?.weight == nil ? nil : wp.baseAddress
+                            parallelFor(b * t, grain: max(1, 8192 / max(1, width))) { range in
+                                withUnsafeTemporaryAllocation(of: Float.self, capacity: rmsNorm == nil ? 0 : width) { normed in
+                                    for row in range {
+                                        var source = UnsafePointer(x! + row * width)
+                                        if let (_, eps) = rmsNorm, let n = normed.baseAddress {
+                                            NormRows.rms(source, n, width, eps: eps, weight: weight)
+                                            source = UnsafePointer(n)
+                                        }
+                                        let (offset, headStride) = Tensor.ropeTableRow(
+                                            row, tokens: t, tableBatch: tableBatch, heads: heads, half: half, layout: layout)
+                                        if layout == .split, R.self == ExactSteps.self {
+                                            // float32 split rows run in C (16 lanes with AVX-512), the same bits.
+                                            reelflow_f32_rope_split_row(
+                                                source, c! + offset, s! + offset, heads, half, headStride, y! + row * width)
+                                            continue
+                                        }
+                                        Tensor.ropeRow(
+                                            source, y! + row * width, cos: c! + offset, sin: s! + offset, width: width,
+                                            heads: heads, half: half, headStride: headStride, layout: layout, rounding: R.self)
+                                    }
                                 }
-                                Tensor.ropeRow(
-                                    x! + row * width, y! + row * width, cos: c! + offset, sin: s! + offset, width: width,
-                                    heads: heads, half: half, headStride: headStride, layout: layout, rounding: R.self)
                             }
                         }
                     }
