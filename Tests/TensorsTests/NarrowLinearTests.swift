@@ -35,13 +35,9 @@ struct NarrowLinearTests {
     @Test func rowsDoNotDependOnThreadsAndLinearTakesIt() throws {
         var rng = SeededRandom(seed: 5)
         let x = rng.tensor([1, 643, 128]), w = rng.tensor([4, 128]), b = rng.tensor([4])
-        let saved = TensorThreads.count
-        defer { TensorThreads.count = saved }
-        TensorThreads.count = 1
-        let one = try #require(Tensor.narrowLinear(x, weight: w, bias: b))
-        TensorThreads.count = 3
-        let three = try #require(Tensor.narrowLinear(x, weight: w, bias: b))
-        #expect(one == three)
+        let results = resultsOnThreads([1, 3]) { Tensor.narrowLinear(x, weight: w, bias: b) }
+        let one = try #require(results[0])
+        #expect(results[1] == one)
         #expect(x.linear(weight: w, bias: b) == one)
         #expect(Tensor.narrowLinear(x, weight: rng.tensor([17, 128]), bias: nil) == nil)
         #expect(Tensor.narrowLinear(x.to(dtype: .bf16), weight: w.to(dtype: .bf16), bias: nil) == nil)

@@ -39,12 +39,8 @@ import TensorsTestSupport
     func bitsDoNotDependOnThreads() throws {
         var rng = SeededRandom(seed: 91)
         let x = rng.tensor([640, 128]), w = rng.tensor([512, 128]), b = rng.tensor([512])
-        let saved = TensorThreads.count
-        defer { TensorThreads.count = saved }
-        TensorThreads.count = 1
-        let one = try #require(OneDNN.floatLinear(x, weight: w, bias: b))
-        TensorThreads.count = 3
-        let three = try #require(OneDNN.floatLinear(x, weight: w, bias: b))
+        let results = resultsOnThreads([1, 3]) { OneDNN.floatLinear(x, weight: w, bias: b) }
+        let one = try #require(results[0]), three = try #require(results[1])
         let sectioned = try #require(TensorThreads.withSingleThreadedProducts { OneDNN.floatLinear(x, weight: w, bias: b) })
         #expect(one == three && one == sectioned)
     }
