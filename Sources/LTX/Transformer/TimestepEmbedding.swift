@@ -46,11 +46,6 @@ struct TimestepRuns {
     /// How many tokens each run covers.
     var lengths: [Int]
 
-    init(values: [Float], lengths: [Int]) {
-        self.values = values
-        self.lengths = lengths
-    }
-
     /// The runs of `timesteps` (bitwise equal values, so 0 and -0 or two NaNs start new runs).
     init(_ timesteps: [Float]) {
         values = []
